@@ -1,0 +1,19 @@
+// The one list of built-in plugins. Nothing registers itself by side effect: what is not here is not built in.
+import { httpPlugins } from './connectors/http/index.js';
+import { sqlPlugins } from './connectors/sql/index.js';
+import type { Plugin } from './core/plugin.js';
+import { codecPlugins } from './plugins/codec/index.js';
+import { compressPlugins } from './plugins/compress/index.js';
+import { cryptoPlugins } from './plugins/crypto/index.js';
+import { transformPlugins } from './plugins/transform/index.js';
+import { validatePlugins } from './plugins/validate/index.js';
+
+export const builtins: Plugin[] = [
+  ...httpPlugins,
+  ...sqlPlugins,
+  ...codecPlugins,
+  ...compressPlugins,
+  ...cryptoPlugins,
+  ...transformPlugins,
+  ...validatePlugins,
+];

@@ -1,0 +1,4 @@
+// The built-in sql connectors.
+import type { Plugin } from '../../core/plugin.js';
+
+export const sqlPlugins: Plugin[] = [];

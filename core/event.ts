@@ -1,0 +1,202 @@
+// The one event type, and the helpers every connector and processor uses to build and read events.
+// Invariant: helpers return new events and never change the one they were given.
+
+/** A value an event can carry: any JSON value, or raw bytes. */
+export type EventValue = unknown;
+
+export interface SluiceEvent {
+  /** Partitioning and ordering key; `null` when the event has none. */
+  readonly key: string | null;
+  /** JSON value or `Uint8Array` bytes. */
+  readonly value: EventValue;
+  /** Event time, milliseconds since the epoch (defaults to ingest time). */
+  readonly ts: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Position in its topic, set once stored (`<partition>-<stream id>`). */
+  readonly id?: string;
+}
+
+const ENVELOPE_KEYS = new Set(['key', 'value', 'timestamp', 'ts', 'headers', 'id']);
+
+// Below this an epoch number is read as seconds: 1e11 ms is 1973, 1e11 s is year 5138.
+const SECONDS_LIMIT = 1e11;
+
+/**
+ * Reads a timestamp given as ISO-8601 text, epoch milliseconds or epoch seconds (number or numeric string).
+ * Returns `undefined` for anything else so that callers can decide how to report it.
+ */
+export function parseTimestamp(input: unknown): number | undefined {
+  if (input instanceof Date) return Number.isNaN(input.getTime()) ? undefined : input.getTime();
+  if (typeof input === 'number') {
+    if (!Number.isFinite(input)) return undefined;
+    return Math.abs(input) < SECONDS_LIMIT ? Math.round(input * 1000) : Math.round(input);
+  }
+  if (typeof input === 'string' && input.trim() !== '') {
+    const s = input.trim();
+    if (/^-?\d+(\.\d+)?$/.test(s)) return parseTimestamp(Number(s));
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+/** True when `input` is an object that is an event envelope (`{ value, key?, timestamp? … }`) rather than a bare value. */
+export function isEnvelope(input: unknown): input is Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input) || input instanceof Uint8Array) return false;
+  const keys = Object.keys(input);
+  return keys.includes('value') && keys.every((k) => ENVELOPE_KEYS.has(k));
+}
+
+function keyOf(input: unknown): string | null {
+  if (input === undefined || input === null) return null;
+  if (typeof input === 'string') return input;
+  if (typeof input === 'number' || typeof input === 'boolean' || typeof input === 'bigint') return String(input);
+  return JSON.stringify(input);
+}
+
+function headersOf(input: unknown): Record<string, string> {
+  if (input === null || typeof input !== 'object') return {};
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  return out;
+}
+
+export class EventShapeError extends Error {}
+
+/**
+ * Turns any of the three shapes users send into an event: a bare value (`"hello"`, `42`, `{ "temp": 21 }`),
+ * a key/value pair, or a key/value with a `timestamp` (or `ts`). A bad timestamp throws `EventShapeError`.
+ */
+export function normalizeEvent(input: unknown, now: number = Date.now()): SluiceEvent {
+  if (!isEnvelope(input)) return { key: null, value: input === undefined ? null : input, ts: now, headers: {} };
+  const rawTs = input.timestamp ?? input.ts;
+  let ts = now;
+  if (rawTs !== undefined && rawTs !== null) {
+    const parsed = parseTimestamp(rawTs);
+    if (parsed === undefined) {
+      throw new EventShapeError(
+        `timestamp ${JSON.stringify(rawTs)} is not ISO-8601 text or epoch seconds/milliseconds`,
+      );
+    }
+    ts = parsed;
+  }
+  const event: SluiceEvent = { key: keyOf(input.key), value: input.value, ts, headers: headersOf(input.headers) };
+  return typeof input.id === 'string' ? { ...event, id: input.id } : event;
+}
+
+/** Builds an event with defaults for what is not given. */
+export function createEvent(fields: Partial<SluiceEvent> & { value: EventValue }): SluiceEvent {
+  return {
+    key: fields.key ?? null,
+    value: fields.value,
+    ts: fields.ts ?? Date.now(),
+    headers: fields.headers ?? {},
+    ...(fields.id ? { id: fields.id } : {}),
+  };
+}
+
+export const withValue = (e: SluiceEvent, value: EventValue): SluiceEvent => ({ ...e, value });
+export const withKey = (e: SluiceEvent, key: string | null): SluiceEvent => ({ ...e, key });
+export const withTs = (e: SluiceEvent, ts: number): SluiceEvent => ({ ...e, ts });
+export const withHeaders = (e: SluiceEvent, headers: Record<string, string>): SluiceEvent => ({
+  ...e,
+  headers: { ...e.headers, ...headers },
+});
+
+/** The value as bytes: bytes as they are, strings as UTF-8, anything else as its JSON text. */
+export function toBytes(value: EventValue): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
+}
+
+/** The value as text: bytes decoded as UTF-8, strings as they are, anything else as its JSON text. */
+export function toText(value: EventValue): string {
+  if (value instanceof Uint8Array)
+    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value) ?? 'null';
+}
+
+const BYTES_TAG = '$bytes';
+
+// JSON has no bytes: they travel as { "$bytes": base64 }. An object that itself has the single key "$bytes"
+// is escaped as { "$bytes": { "$literal": … } } so that the round trip is exact for every value.
+function encodeValue(value: EventValue): unknown {
+  if (value instanceof Uint8Array) {
+    return { [BYTES_TAG]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+  }
+  if (Array.isArray(value)) return value.some(needsEncoding) ? value.map(encodeValue) : value;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0][0] === BYTES_TAG)
+      return { [BYTES_TAG]: { $literal: encodeValue(entries[0][1]) } };
+    if (!entries.some(([, v]) => needsEncoding(v))) return value;
+    return Object.fromEntries(entries.map(([k, v]) => [k, encodeValue(v)]));
+  }
+  return value;
+}
+
+function needsEncoding(value: unknown): boolean {
+  if (value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) return value.some(needsEncoding);
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === BYTES_TAG) return true;
+    return Object.values(value).some(needsEncoding);
+  }
+  return false;
+}
+
+function decodeValue(value: unknown): EventValue {
+  if (Array.isArray(value)) return value.map(decodeValue);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1 && entries[0][0] === BYTES_TAG) {
+      const inner = entries[0][1];
+      if (typeof inner === 'string') return new Uint8Array(Buffer.from(inner, 'base64'));
+      if (inner !== null && typeof inner === 'object' && '$literal' in inner) {
+        return { [BYTES_TAG]: decodeValue((inner as { $literal: unknown }).$literal) };
+      }
+    }
+    return Object.fromEntries(entries.map(([k, v]) => [k, decodeValue(v)]));
+  }
+  return value;
+}
+
+/** JSON-safe form of a value (bytes tagged), for storage and transport. */
+export const valueToJson = encodeValue;
+/** Inverse of {@link valueToJson}. */
+export const valueFromJson = decodeValue;
+
+/** Serialises an event to one line of JSON; {@link parseEvent} restores it exactly, bytes included. */
+export function serializeEvent(e: SluiceEvent): string {
+  const out: Record<string, unknown> = { key: e.key, value: encodeValue(e.value), ts: e.ts };
+  if (Object.keys(e.headers).length > 0) out.headers = e.headers;
+  if (e.id !== undefined) out.id = e.id;
+  return JSON.stringify(out);
+}
+
+export function parseEvent(text: string): SluiceEvent {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  if (raw === null || typeof raw !== 'object' || !('value' in raw) || typeof raw.ts !== 'number') {
+    throw new EventShapeError('not a serialised event: expected an object with "value" and a numeric "ts"');
+  }
+  const e: SluiceEvent = {
+    key: typeof raw.key === 'string' ? raw.key : null,
+    value: decodeValue(raw.value),
+    ts: raw.ts,
+    headers: headersOf(raw.headers),
+  };
+  return typeof raw.id === 'string' ? { ...e, id: raw.id } : e;
+}
+
+/** Approximate size of the event's value in bytes, for batch limits and metrics. */
+export function sizeOf(e: SluiceEvent): number {
+  const v = e.value;
+  if (v instanceof Uint8Array) return v.byteLength;
+  if (typeof v === 'string') return v.length;
+  return (JSON.stringify(v) ?? '').length;
+}

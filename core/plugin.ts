@@ -1,0 +1,221 @@
+// The public SDK: how sources, sinks and processors are declared. Built-in connectors and plugins use only
+// this module, `event.ts` and `errors.ts`, exactly as a third-party plugin would.
+import { z } from 'zod';
+import { RecordError, type SluiceError, toSluiceError } from './errors.js';
+import type { SluiceEvent } from './event.js';
+
+/** Major version of this SDK. A plugin built for another major is refused at load time. */
+export const SDK_VERSION = 1;
+
+export interface Logger {
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+}
+
+/** Small key/value state shared by a plugin's instances (in-process when embedded, Redis in a fleet). */
+export interface StateStore {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs?: number): Promise<void>;
+  /** Sets the key only when it is absent; true when it was set. */
+  setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
+  delete(key: string): Promise<void>;
+}
+
+export interface PluginContext {
+  /** Name of the pipeline the component belongs to. */
+  readonly pipeline: string;
+  /** Where the component sits in the pipeline, for messages: `sinks[0] (http)`. */
+  readonly component: string;
+  readonly logger: Logger;
+  /** Aborted on shutdown: long waits should listen to it. */
+  readonly signal: AbortSignal;
+  /** State scoped to this component (keys are prefixed for you). */
+  readonly state: StateStore;
+  /** `embedded` (one process, in-memory storage) or `fleet` (Redis storage, BullMQ workers). */
+  readonly mode: 'embedded' | 'fleet';
+  /** Folder of the pipeline file, for resolving relative paths in config. */
+  readonly baseDir: string;
+}
+
+// ---- sources ----
+
+export interface PollResult {
+  events: SluiceEvent[];
+  /** Where the next poll starts; stored atomically with the events. JSON-serialisable. */
+  checkpoint: unknown;
+  /** True when more is ready now: the runtime polls again at once instead of waiting for the interval. */
+  hasMore?: boolean;
+}
+
+export interface EmitOptions {
+  /** Stores the events once for this key (a retried HTTP request, say) within the idempotency window. */
+  idempotencyKey?: string;
+}
+
+export interface EmitResult {
+  /** Ids of the stored events (the first store's ids when `duplicate`). */
+  ids: string[];
+  /** True when the idempotency key was seen before and nothing new was stored. */
+  duplicate: boolean;
+}
+
+/** Resolves once the events are durably stored; awaiting it is the source's backpressure. */
+export type Emit = (events: SluiceEvent[], options?: EmitOptions) => Promise<EmitResult>;
+
+export interface PollSource {
+  /** Called with the last stored checkpoint (undefined the first time). One poll at a time across the fleet. */
+  poll(checkpoint: unknown): Promise<PollResult>;
+  /** Time between polls, ms. */
+  readonly intervalMs: number;
+  close?(): Promise<void>;
+}
+
+export interface ListenSource {
+  /** Runs until `ctx.signal` is aborted; a push source runs on every worker. */
+  listen(emit: Emit): Promise<void>;
+  /** Ready for traffic (for `/readyz`-style checks). */
+  close?(): Promise<void>;
+}
+
+export type SourceInstance = PollSource | ListenSource;
+
+// ---- sinks ----
+
+export interface RecordRejection {
+  /** Index of the record in the batch given to `write`. */
+  index: number;
+  error: SluiceError | Error;
+}
+
+export interface WriteResult {
+  /** Records that were not written and will not be by retrying: they go to the dead-letter topic. */
+  rejected?: RecordRejection[];
+}
+
+export interface SinkInstance {
+  /** Writes a batch. Throw RetryableError to retry the whole batch, FatalError to stop the pipeline. */
+  write(batch: readonly SluiceEvent[]): Promise<WriteResult | undefined>;
+  close?(): Promise<void>;
+}
+
+// ---- processors ----
+
+export interface ProcessResult {
+  events: SluiceEvent[];
+  /** Records that could not be processed: they go to the dead-letter topic with their reason. */
+  rejected?: Array<{ event: SluiceEvent; error: SluiceError | Error }>;
+}
+
+export interface ProcessorInstance {
+  /** Turns a batch into a batch. Must not change its input. */
+  process(batch: readonly SluiceEvent[]): ProcessResult | SluiceEvent[] | Promise<ProcessResult | SluiceEvent[]>;
+  close?(): Promise<void>;
+}
+
+// ---- declarations ----
+
+type Awaitable<T> = T | Promise<T>;
+
+interface DefinitionBase<S extends z.ZodType> {
+  /** The `type:` that selects it in YAML. */
+  name: string;
+  /** One line for `sluice plugins` and the docs. */
+  summary: string;
+  /** Config schema; every field should have `.describe()` text, secrets marked with `secret()`. */
+  config: S;
+}
+
+export interface SourceDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  create(config: z.output<S>, ctx: PluginContext): Awaitable<SourceInstance>;
+}
+export interface SinkDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  create(config: z.output<S>, ctx: PluginContext): Awaitable<SinkInstance>;
+}
+export interface ProcessorDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {
+  /** False when batches must go through one at a time (a stateful processor). Default true. */
+  parallelSafe?: boolean;
+  create(config: z.output<S>, ctx: PluginContext): Awaitable<ProcessorInstance>;
+}
+
+export type PluginKind = 'source' | 'sink' | 'processor';
+export type SourcePlugin = SourceDefinition & { kind: 'source'; sdkVersion: number };
+export type SinkPlugin = SinkDefinition & { kind: 'sink'; sdkVersion: number };
+export type ProcessorPlugin = ProcessorDefinition & { kind: 'processor'; sdkVersion: number };
+export type Plugin = SourcePlugin | SinkPlugin | ProcessorPlugin;
+
+// The define* helpers only stamp kind and SDK version and keep the config type for `create`.
+export function defineSource<S extends z.ZodType>(def: SourceDefinition<S>): SourcePlugin {
+  return { ...def, kind: 'source', sdkVersion: SDK_VERSION } as unknown as SourcePlugin;
+}
+export function defineSink<S extends z.ZodType>(def: SinkDefinition<S>): SinkPlugin {
+  return { ...def, kind: 'sink', sdkVersion: SDK_VERSION } as unknown as SinkPlugin;
+}
+export function defineProcessor<S extends z.ZodType>(def: ProcessorDefinition<S>): ProcessorPlugin {
+  return { ...def, kind: 'processor', sdkVersion: SDK_VERSION } as unknown as ProcessorPlugin;
+}
+
+/** Marks a config field as secret: it is redacted from logs, errors, status output and docs examples. */
+export function secret<T extends z.ZodType>(schema: T): T {
+  return schema.meta({ ...(schema.meta() ?? {}), secret: true, writeOnly: true }) as T;
+}
+
+export function isPollSource(s: SourceInstance): s is PollSource {
+  return typeof (s as PollSource).poll === 'function';
+}
+
+/**
+ * Applies `fn` to each record; a record whose `fn` throws a record-kind error is rejected with its reason
+ * and the others go on. `fn` may return one event, several, or null to drop the record.
+ */
+export async function eachRecord(
+  batch: readonly SluiceEvent[],
+  fn: (event: SluiceEvent) => SluiceEvent | SluiceEvent[] | null | Promise<SluiceEvent | SluiceEvent[] | null>,
+): Promise<ProcessResult> {
+  const events: SluiceEvent[] = [];
+  const rejected: ProcessResult['rejected'] = [];
+  for (const event of batch) {
+    try {
+      const out = await fn(event);
+      if (out === null) continue;
+      if (Array.isArray(out)) events.push(...out);
+      else events.push(out);
+    } catch (err) {
+      const e = toSluiceError(err);
+      if (e.kind !== 'record') throw err;
+      rejected.push({ event, error: e });
+    }
+  }
+  return { events, rejected };
+}
+
+/** Synchronous {@link eachRecord} for processors that do no I/O (the fast path). */
+export function eachRecordSync(
+  batch: readonly SluiceEvent[],
+  fn: (event: SluiceEvent) => SluiceEvent | SluiceEvent[] | null,
+): ProcessResult {
+  const events: SluiceEvent[] = [];
+  let rejected: ProcessResult['rejected'];
+  for (const event of batch) {
+    try {
+      const out = fn(event);
+      if (out === null) continue;
+      if (Array.isArray(out)) events.push(...out);
+      else events.push(out);
+    } catch (err) {
+      const e = toSluiceError(err);
+      if (e.kind !== 'record') throw err;
+      rejected ??= [];
+      rejected.push({ event, error: e });
+    }
+  }
+  return rejected ? { events, rejected } : { events };
+}
+
+/** Wraps a library's parse failure (or any error) as a record error with a clear reason. */
+export function recordError(message: string, cause?: unknown, code = 'E_RECORD'): RecordError {
+  return new RecordError(message, { cause, code });
+}
+
+export { z };

@@ -1,0 +1,66 @@
+// The only module that spells Redis key names. Every key of a topic carries the topic's hash tag, so that one
+// Lua script can append to any of its partitions and write the source checkpoint atomically, even on Redis
+// Cluster; different topics hash to different slots and so spread across the masters.
+
+export class RedisKeys {
+  constructor(readonly prefix: string = 'sluice') {}
+
+  private tag(topic: string): string {
+    return `${this.prefix}:{${topic}}`;
+  }
+
+  /** The stream holding one partition of a topic. */
+  partition(topic: string, partition: number): string {
+    return `${this.tag(topic)}:p${partition}`;
+  }
+
+  /** Hash of topic metadata (partition count, retention). */
+  topicMeta(topic: string): string {
+    return `${this.tag(topic)}:meta`;
+  }
+
+  /** Set of known topic names (one per deployment, not per topic). */
+  topicIndex(): string {
+    return `${this.prefix}:topics`;
+  }
+
+  /** Counter of unacknowledged events dropped by a retention that allows loss. */
+  topicLost(topic: string): string {
+    return `${this.tag(topic)}:lost`;
+  }
+
+  /** Round-robin counter for events without a key. */
+  topicSpread(topic: string): string {
+    return `${this.tag(topic)}:spread`;
+  }
+
+  /** A source checkpoint, stored under the hash tag of the topic the source writes. */
+  checkpoint(topic: string, source: string): string {
+    return `${this.tag(topic)}:checkpoint:${source}`;
+  }
+
+  /** Idempotency record for an append (ids of the first store). */
+  idempotency(topic: string, key: string): string {
+    return `${this.tag(topic)}:idem:${key}`;
+  }
+
+  /** Key/value state for a plugin or processor scope. */
+  state(scope: string, key: string): string {
+    return `${this.prefix}:state:{${scope}}:${key}`;
+  }
+
+  /** Fleet-wide lock (single poller, exclusive loops). */
+  lock(name: string): string {
+    return `${this.prefix}:lock:${name}`;
+  }
+
+  /** Heartbeat of a live worker (host, pid, jobs held), with an expiry. */
+  worker(id: string): string {
+    return `${this.prefix}:worker:${id}`;
+  }
+
+  /** Prefix under which BullMQ keeps its own keys. */
+  bullPrefix(): string {
+    return `${this.prefix}:bull`;
+  }
+}

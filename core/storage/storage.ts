@@ -1,0 +1,166 @@
+// The storage contract: durable, partitioned, replayable topics with per-subscription positions.
+// Drivers: memory.ts (embedded, one process) and redis.ts (Redis Streams). Both pass
+// test/conformance/storage.ts unchanged.
+
+import type { SluiceEvent } from '../event.js';
+import type { StateStore } from '../plugin.js';
+
+export interface RetentionSpec {
+  /** Keep at most this many events per partition (approximately, for efficiency). */
+  maxEvents?: number;
+  /** Drop events older than this (by stored time), ms. */
+  maxAgeMs?: number;
+  /**
+   * When true, retention may drop events that a subscription has not acknowledged yet; each such event is
+   * counted as lost in topic info. When false (default), retention waits for the slowest subscription.
+   */
+  allowLoss?: boolean;
+}
+
+export interface TopicSpec {
+  name: string;
+  /** Number of partitions; events go to one by a hash of their key. Fixed once the topic exists. */
+  partitions: number;
+  retention?: RetentionSpec;
+}
+
+/** An event as stored: `id` is its offset, `partition` the partition it lives in. */
+export interface StoredEvent extends SluiceEvent {
+  readonly id: string;
+  readonly partition: number;
+}
+
+export interface AppendOptions {
+  /** Source checkpoint written atomically with the events. */
+  checkpoint?: { source: string; value: unknown };
+  /** Append once per key within `idempotencyTtlMs`; a repeat returns the first ids with `duplicate: true`. */
+  idempotencyKey?: string;
+  idempotencyTtlMs?: number;
+}
+
+export interface AppendResult {
+  ids: string[];
+  duplicate: boolean;
+}
+
+export interface ReadOptions {
+  partition?: number;
+  /** Only events with this id or later (inclusive). Requires `partition`. */
+  fromId?: string;
+  /** Only events with an id after this one (exclusive). Requires `partition`. */
+  afterId?: string;
+  /** Event ids up to and including this one. Requires `partition`. */
+  toId?: string;
+  /** Stored-time bounds, ms, inclusive. */
+  fromTime?: number;
+  toTime?: number;
+  limit?: number;
+}
+
+export type SeekTarget =
+  | { to: 'beginning' }
+  | { to: 'end' }
+  /** The first event stored at or after this time (ms) becomes the next to deliver. */
+  | { to: 'time'; time: number }
+  /** Delivery resumes after this event id (exclusive) in its partition. */
+  | { to: 'offset'; id: string };
+
+export interface ClaimOptions {
+  /** Most events to return. */
+  count: number;
+  /** Wait up to this long for new events when there are none, ms (0: do not wait). */
+  blockMs?: number;
+  /** Name of the claiming consumer (a worker id). */
+  consumer: string;
+}
+
+export interface PartitionPosition {
+  partition: number;
+  /** Id of the last event handed out to the subscription (`null`: none yet). */
+  lastDeliveredId: string | null;
+  /** Events handed out and not acknowledged. */
+  pending: number;
+  /** Events stored after `lastDeliveredId` (not yet handed out). */
+  lag: number;
+}
+
+export interface TopicInfo {
+  name: string;
+  partitions: number;
+  /** Events currently stored. */
+  length: number;
+  /** Stored time of the oldest and newest event, ms, or null when empty. */
+  oldestTime: number | null;
+  newestTime: number | null;
+  /** Bytes the topic takes in storage, when the driver can tell. */
+  memoryBytes?: number;
+  /** Unacknowledged events dropped by a retention that allows loss. */
+  lost: number;
+  subscriptions: string[];
+}
+
+export interface Storage {
+  readonly kind: 'memory' | 'redis';
+  /** Creates the topic, or checks that an existing one has the same partition count. */
+  ensureTopic(spec: TopicSpec): Promise<void>;
+  listTopics(): Promise<string[]>;
+  topicInfo(topic: string): Promise<TopicInfo>;
+  /** Appends events (partitioned by key) in one atomic step with the optional checkpoint. */
+  append(topic: string, events: readonly SluiceEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** Reads stored events without touching any subscription (query, inspection, range jobs). */
+  read(topic: string, options: ReadOptions): Promise<StoredEvent[]>;
+  /** Applies the topic's retention now; returns how many events were dropped and how many of those were lost. */
+  trim(topic: string): Promise<{ trimmed: number; lost: number }>;
+
+  /** A source's checkpoint; sources are named per topic because the checkpoint is stored beside the topic. */
+  getCheckpoint(topic: string, source: string): Promise<unknown>;
+  /** Sets (or with `undefined` clears) a source checkpoint outside an append: `sluice offsets`. */
+  setCheckpoint(topic: string, source: string, value: unknown): Promise<void>;
+  listCheckpoints(topic: string): Promise<Array<{ source: string; value: unknown }>>;
+
+  /** Creates the subscription at the beginning or the end of the topic; an existing one keeps its position. */
+  ensureSubscription(topic: string, subscription: string, start: 'beginning' | 'end'): Promise<void>;
+  listSubscriptions(topic: string): Promise<string[]>;
+  /** Hands out the next events of a partition to the subscription; they stay pending until acknowledged. */
+  claim(topic: string, subscription: string, partition: number, options: ClaimOptions): Promise<StoredEvent[]>;
+  /** Events handed out and not yet acknowledged, oldest first (for recovery after a crash). */
+  pending(topic: string, subscription: string, partition: number, limit: number): Promise<StoredEvent[]>;
+  ack(topic: string, subscription: string, partition: number, ids: readonly string[]): Promise<void>;
+  /** Moves the subscription (all partitions); pending events are dropped from the pending list. */
+  seek(topic: string, subscription: string, target: SeekTarget): Promise<void>;
+  positions(topic: string, subscription: string): Promise<PartitionPosition[]>;
+  deleteSubscription(topic: string, subscription: string): Promise<void>;
+
+  /** Key/value state with expiry (dedupe windows, plugin state), namespaced by `scope`. */
+  state(scope: string): StateStore;
+  close(): Promise<void>;
+}
+
+/** Stable partition for a key (FNV-1a); events without a key are spread round-robin by the driver. */
+export function partitionFor(key: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % partitions;
+}
+
+/** Event ids are `<partition>-<ms>-<seq>`: unique within a topic and ordered within a partition. */
+export function formatEventId(partition: number, streamId: string): string {
+  return `${partition}-${streamId}`;
+}
+
+export function parseEventId(id: string): { partition: number; streamId: string } {
+  const m = /^(\d+)-(\d+-\d+)$/.exec(id);
+  if (!m) throw new Error(`"${id}" is not an event id (expected <partition>-<ms>-<seq>, such as 0-1700000000000-0)`);
+  return { partition: Number(m[1]), streamId: m[2] };
+}
+
+/** Compares two stream ids (`<ms>-<seq>`) numerically. */
+export function compareStreamIds(a: string, b: string): number {
+  const [am, as] = a.split('-');
+  const [bm, bs] = b.split('-');
+  const d = Number(am) - Number(bm);
+  return d !== 0 ? Math.sign(d) : Math.sign(Number(as) - Number(bs));
+}

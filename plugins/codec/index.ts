@@ -1,0 +1,4 @@
+// The built-in codec processors, in the order `sluice plugins` lists them.
+import type { Plugin } from '../../core/plugin.js';
+
+export const codecPlugins: Plugin[] = [];
