@@ -96,7 +96,7 @@ export interface WriteResult {
 
 export interface SinkInstance {
   /** Writes a batch. Throw RetryableError to retry the whole batch, FatalError to stop the pipeline. */
-  write(batch: readonly SluiceEvent[]): Promise<WriteResult | undefined>;
+  write(batch: readonly SluiceEvent[]): Promise<WriteResult | void>;
   close?(): Promise<void>;
 }
 
