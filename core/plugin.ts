@@ -47,6 +47,11 @@ export interface PollResult {
   checkpoint: unknown;
   /** True when more is ready now: the runtime polls again at once instead of waiting for the interval. */
   hasMore?: boolean;
+  /**
+   * The source has nothing more, ever: a finite source. The events of this result are still stored.
+   * `sluice run` exits once every finite source is done and its events are delivered.
+   */
+  done?: boolean;
 }
 
 export interface EmitOptions {
