@@ -54,13 +54,23 @@ export class RedisKeys {
     return `${this.prefix}:lock:${name}`;
   }
 
-  /** Heartbeat of a live worker (host, pid, jobs held), with an expiry. */
+  /** Heartbeat of a live worker (host, pid, jobs held), with an expiry. Shares a slot with `workerIndex()`. */
   worker(id: string): string {
-    return `${this.prefix}:worker:${id}`;
+    return `${this.prefix}:fleet:{workers}:${id}`;
+  }
+
+  /** Sorted set of worker ids scored by when their heartbeat expires, so live workers are listed without SCAN. */
+  workerIndex(): string {
+    return `${this.prefix}:fleet:{workers}`;
   }
 
   /** Prefix under which BullMQ keeps its own keys. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;
+  }
+
+  /** A BullMQ queue name, hash-tagged so that all of one queue's keys share a Redis Cluster slot. */
+  bullQueueName(name: string): string {
+    return `{${name}}`;
   }
 }
