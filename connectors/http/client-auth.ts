@@ -1,0 +1,51 @@
+// Turns the `auth` config into the Authorization header of each outgoing request.
+import type { Dispatcher } from 'undici';
+import type { ClientAuth, Timeouts } from './connection.js';
+import { OAuth2TokenSource } from './oauth2.js';
+
+export interface Authorizer {
+  /** The Authorization header value, or undefined when no credentials are configured. */
+  header(): Promise<string | undefined>;
+  /**
+   * Called when the server answered 401 to a request sent with `header`: true when a fresh credential may
+   * help (an OAuth2 token can be revoked early), so the request is worth retrying.
+   */
+  refused(header: string | undefined): boolean;
+  /** What to tell the user to fix when credentials are refused. */
+  readonly hint: string;
+}
+
+export function createAuthorizer(auth: ClientAuth, dispatcher: Dispatcher, timeouts: Timeouts): Authorizer {
+  switch (auth.type) {
+    case 'none':
+      return {
+        header: async () => undefined,
+        refused: () => false,
+        hint: 'the endpoint wants credentials: configure auth',
+      };
+    case 'basic': {
+      const value = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      return { header: async () => value, refused: () => false, hint: 'check auth.username and auth.password' };
+    }
+    case 'bearer': {
+      const value = `Bearer ${auth.token}`;
+      return { header: async () => value, refused: () => false, hint: 'check auth.token' };
+    }
+    case 'oauth2': {
+      const source = new OAuth2TokenSource(auth, dispatcher, timeouts);
+      let lastRefused: string | undefined;
+      return {
+        header: async () => `Bearer ${await source.token()}`,
+        refused(header) {
+          const token = header?.replace(/^Bearer /, '');
+          // The same token refused twice in a row is not a revoked token: the client lacks the rights.
+          const isWorthRetrying = token !== undefined && token !== lastRefused;
+          lastRefused = token;
+          source.invalidate(token);
+          return isWorthRetrying;
+        },
+        hint: 'check auth.clientId, auth.clientSecret and auth.scope (the token endpoint issued a token the API refuses)',
+      };
+    }
+  }
+}
