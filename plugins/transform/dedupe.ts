@@ -3,8 +3,7 @@
 import { createHash } from 'node:crypto';
 import { RecordError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
-import { defineProcessor, eachRecord, z } from '../../core/plugin.js';
-import { durationSchema } from './duration.js';
+import { defineProcessor, duration, eachRecord, z } from '../../core/plugin.js';
 import { compileExpression, resultText } from './expression.js';
 
 // Stored for events that have no id yet (an inbound chain, before storage).
@@ -19,7 +18,7 @@ export default defineProcessor({
       .min(1)
       .default('key')
       .describe('JSONata expression whose value identifies a repeat, e.g. key or value.orderId.'),
-    window: durationSchema
+    window: duration()
       .refine((ms) => ms >= 1, { error: 'window must be at least 1ms' })
       .describe(
         'How long a value is remembered after its first event: 500ms, 10s, 5m, 1h, 1d or a number of ms. Repeats do not extend it.',

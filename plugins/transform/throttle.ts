@@ -2,8 +2,7 @@
 // every `per / limit` ms. The limit is per worker: in a fleet of N workers the total is up to N times it.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { RetryableError } from '../../core/errors.js';
-import { defineProcessor, z } from '../../core/plugin.js';
-import { durationSchema } from './duration.js';
+import { defineProcessor, duration, z } from '../../core/plugin.js';
 
 export default defineProcessor({
   name: 'throttle',
@@ -11,7 +10,7 @@ export default defineProcessor({
   parallelSafe: false,
   config: z.object({
     limit: z.number().int().min(1).describe('Events allowed per `per` period on each worker (also the largest burst).'),
-    per: durationSchema
+    per: duration()
       .refine((ms) => ms >= 1, { error: 'per must be at least 1ms' })
       .default(1000)
       .describe('The period of the limit: 500ms, 1s, 1m, ... or a number of ms.'),
