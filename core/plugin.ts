@@ -224,3 +224,4 @@ export function recordError(message: string, cause?: unknown, code = 'E_RECORD')
 }
 
 export { z };
+export { duration, parseDuration } from './duration.js';

@@ -1,0 +1,24 @@
+// Chooses the storage and queue drivers for a configuration: in-memory when no Redis is configured (one
+// process, nothing to install), Redis Streams and BullMQ when it is (durable, a fleet of workers).
+import type { RedisSettings } from '../config/pipeline-spec.js';
+import type { Logger } from '../plugin.js';
+import { MemoryQueue } from '../queue/memory.js';
+import type { WorkQueue } from '../queue/queue.js';
+import { MemoryStorage } from '../storage/memory.js';
+import type { Storage } from '../storage/storage.js';
+
+export interface Drivers {
+  storage: Storage;
+  queue: WorkQueue;
+  /** Closes what the drivers opened (the queue is closed by the engine). */
+  close(): Promise<void>;
+}
+
+export async function openDrivers(redis: RedisSettings | undefined, logger: Logger, workerId: string): Promise<Drivers> {
+  if (!redis) {
+    const storage = new MemoryStorage();
+    return { storage, queue: new MemoryQueue({ logger }), close: () => storage.close() };
+  }
+  const { openRedisDrivers } = await import('./redis-drivers.js');
+  return openRedisDrivers(redis, logger, workerId);
+}

@@ -1,0 +1,10 @@
+// What `sluice` exits with, so scripts and supervisors can tell failures apart.
+export const EXIT = {
+  ok: 0,
+  /** A pipeline stopped on a fatal error, or the runtime failed. */
+  failure: 1,
+  /** The configuration is invalid; nothing was started. */
+  config: 2,
+  /** A second signal cut the graceful shutdown short (128 + SIGINT). */
+  interrupted: 130,
+} as const;

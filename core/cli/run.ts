@@ -1,0 +1,107 @@
+// `sluice run` and `sluice worker`: load and validate the pipelines, start the engine, and stop it well.
+// run: embedded when no Redis is configured, and exits 0 once every finite source is done and delivered.
+// worker: joins a fleet on Redis and runs until it is told to stop.
+import { hostname } from 'node:os';
+import { loadConfig } from '../config/load.js';
+import type { Redactor } from '../config/redactor.js';
+import { ConfigError } from '../errors.js';
+import type { Plugin } from '../plugin.js';
+import { Engine } from '../runtime/engine.js';
+import { createLogger } from '../runtime/logger.js';
+import { openDrivers } from './drivers.js';
+import { EXIT } from './exit-codes.js';
+import { startLiveStatus } from './live-status.js';
+import { reportError } from './report-error.js';
+
+export interface RunOptions {
+  redis?: string;
+  grace: number;
+  concurrency?: number;
+  status?: boolean;
+  logLevel?: string;
+  /** worker: never exits by itself, requires Redis. */
+  isWorker?: boolean;
+  roles?: { ingest: boolean; deliver: boolean };
+}
+
+export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
+  let redactor: Redactor | undefined;
+  try {
+    const config = await loadConfig(paths, { builtins, redisOverride: options.redis });
+    redactor = config.redactor;
+    if (options.isWorker && !config.redis) {
+      throw new ConfigError('a worker needs Redis: pass --redis redis://host:6379 or set `redis:` in the pipeline file', { code: 'E_WORKER_NEEDS_REDIS' });
+    }
+    const logger = createLogger({ level: options.logLevel, redactor });
+    const workerId = `${hostname()}:${process.pid}`;
+    const drivers = await openDrivers(config.redis, logger, workerId);
+    const engine = new Engine({ config, storage: drivers.storage, queue: drivers.queue, logger, concurrency: options.concurrency, workerId, roles: options.roles });
+    return await supervise(engine, drivers.close, options, logger, redactor);
+  } catch (err) {
+    return reportError(err, redactor);
+  }
+}
+
+async function supervise(
+  engine: Engine,
+  closeDrivers: () => Promise<void>,
+  options: RunOptions,
+  logger: ReturnType<typeof createLogger>,
+  redactor: Redactor,
+): Promise<number> {
+  let signals = 0;
+  let resolveExit!: (code: number) => void;
+  const exit = new Promise<number>((r) => {
+    resolveExit = r;
+  });
+  const onSignal = (name: string) => {
+    signals++;
+    if (signals > 1) {
+      process.stderr.write(`\nsluice: second ${name}; exiting now without draining\n`);
+      process.exit(EXIT.interrupted);
+    }
+    logger.info({ signal: name, graceMs: options.grace }, 'stopping: draining in-flight batches (send the signal again to exit at once)');
+    resolveExit(EXIT.ok);
+  };
+  const sigint = () => onSignal('SIGINT');
+  const sigterm = () => onSignal('SIGTERM');
+  process.on('SIGINT', sigint);
+  process.on('SIGTERM', sigterm);
+  engine.onFatal(() => resolveExit(EXIT.failure));
+
+  let stopStatus = () => {};
+  let watcher: NodeJS.Timeout | undefined;
+  try {
+    await engine.start();
+    logger.info({ mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId }, 'sluice started');
+    const tty = options.status ?? Boolean(process.stderr.isTTY);
+    stopStatus = startLiveStatus({ engine, logger, tty });
+    if (!options.isWorker) {
+      watcher = setInterval(async () => {
+        if (await engine.isDrained().catch(() => false)) resolveExit(EXIT.ok);
+      }, 50);
+    }
+    const code = await exit;
+    if (watcher) clearInterval(watcher);
+    stopStatus();
+    await engine.stop(options.grace);
+    const fatal = engine.fatalError;
+    if (fatal) {
+      process.stderr.write(`sluice: ${redactor.text(fatal.error.message)} [${fatal.error.code}]\n`);
+      return EXIT.failure;
+    }
+    const t = engine.metrics.totals();
+    logger.info({ stored: t.in, delivered: t.out, deadLettered: t.deadLettered }, 'sluice stopped');
+    return code;
+  } catch (err) {
+    if (watcher) clearInterval(watcher);
+    stopStatus();
+    await engine.stop(0).catch(() => {});
+    return reportError(err, redactor);
+  } finally {
+    process.off('SIGINT', sigint);
+    process.off('SIGTERM', sigterm);
+    await closeDrivers().catch(() => {});
+    await new Promise<void>((r) => logger.flush(() => r()));
+  }
+}

@@ -1,0 +1,78 @@
+// One JSON Schema for pipeline files, built from the same zod schemas that validate them, so editors
+// (YAML language server) autocomplete and flag exactly what `sluice validate` would.
+import { z } from 'zod';
+import type { Plugin, PluginKind } from '../plugin.js';
+import type { PluginRegistry } from '../registry.js';
+import { fileSchema, sinkCommonSchema } from './schema.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function toJson(schema: z.ZodType): JsonSchema {
+  const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return strip(out) as JsonSchema;
+}
+
+// `secret` is our own marker; JSON Schema already says the same with writeOnly.
+function strip(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(strip);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => k !== 'secret')
+      .map(([k, v]) => [k, strip(v)]),
+  );
+}
+
+function componentVariant(plugin: Plugin, extra: JsonSchema = {}): JsonSchema {
+  const own = toJson(plugin.config);
+  const properties = {
+    type: { const: plugin.name, description: plugin.summary },
+    ...((own.properties as JsonSchema | undefined) ?? {}),
+    ...extra,
+  };
+  return {
+    type: 'object',
+    title: plugin.name,
+    description: plugin.summary,
+    properties,
+    required: ['type', ...((own.required as string[] | undefined) ?? [])],
+    additionalProperties: false,
+    ...(own.$defs ? { $defs: own.$defs } : {}),
+  };
+}
+
+function variants(registry: PluginRegistry, kind: PluginKind, extra?: JsonSchema): JsonSchema {
+  const list = registry.list(kind).map((e) => componentVariant(e.plugin, extra));
+  return {
+    type: 'object',
+    required: ['type'],
+    properties: { type: { enum: list.map((v) => (v.properties as { type: { const: string } }).type.const) } },
+    oneOf: list,
+  };
+}
+
+/** The JSON Schema (draft 2020-12) of a pipeline file for every plugin in the registry. */
+export function pipelineFileJsonSchema(registry: PluginRegistry): JsonSchema {
+  const root = toJson(fileSchema);
+  const defs: JsonSchema = {
+    source: variants(registry, 'source'),
+    processor: variants(registry, 'processor'),
+  };
+  const sinkCommon = toJson(sinkCommonSchema).properties as JsonSchema;
+  sinkCommon.processors = { type: 'array', items: { $ref: '#/$defs/processor' }, description: (sinkCommon.processors as JsonSchema).description };
+  defs.sink = variants(registry, 'sink', sinkCommon);
+
+  const pipelines = (root.properties as JsonSchema).pipelines as JsonSchema;
+  const pipeline = pipelines.additionalProperties as JsonSchema;
+  const props = pipeline.properties as JsonSchema;
+  props.source = { $ref: '#/$defs/source', description: (props.source as JsonSchema).description };
+  props.processors = { type: 'array', items: { $ref: '#/$defs/processor' }, description: (props.processors as JsonSchema).description };
+  props.sinks = { type: 'array', items: { $ref: '#/$defs/sink' }, description: (props.sinks as JsonSchema).description };
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'Sluice pipeline file',
+    ...root,
+    $defs: { ...((root.$defs as JsonSchema | undefined) ?? {}), ...defs },
+  };
+}

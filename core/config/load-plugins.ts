@@ -1,0 +1,68 @@
+// Loads the plugin modules a pipeline file names under `plugins:` and checks the SDK version they target.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../errors.js';
+import { type Plugin, SDK_VERSION } from '../plugin.js';
+
+function isPlugin(value: unknown): value is Plugin {
+  if (value === null || typeof value !== 'object') return false;
+  const v = value as Partial<Plugin>;
+  return (
+    (v.kind === 'source' || v.kind === 'sink' || v.kind === 'processor') &&
+    typeof v.name === 'string' &&
+    typeof v.create === 'function'
+  );
+}
+
+/** The plugins a module exports: its default export (one plugin or a list), or named plugin exports. */
+function pluginsOf(mod: Record<string, unknown>): Plugin[] {
+  const candidates = mod.default !== undefined ? [mod.default].flat() : Object.values(mod).flat();
+  return candidates.filter(isPlugin);
+}
+
+async function importModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
+  const isPath = specifier.startsWith('.') || isAbsolute(specifier);
+  if (!isPath) {
+    const { createRequire } = await import('node:module');
+    const resolved = createRequire(resolve(baseDir, 'package.json')).resolve(specifier);
+    return import(pathToFileURL(resolved).href);
+  }
+  const full = resolve(baseDir, specifier);
+  if (!existsSync(full)) throw new Error(`file ${full} does not exist`);
+  if (/\.(c|m)?tsx?$/.test(full)) {
+    // TypeScript plugins load through tsx without registering a global loader.
+    const { tsImport } = await import('tsx/esm/api');
+    return tsImport(pathToFileURL(full).href, import.meta.url);
+  }
+  return import(pathToFileURL(full).href);
+}
+
+/** Loads one `plugins:` entry. Throws ConfigError with what to fix. */
+export async function loadPluginModule(specifier: string, baseDir: string): Promise<Plugin[]> {
+  let mod: Record<string, unknown>;
+  try {
+    mod = await importModule(specifier, baseDir);
+  } catch (err) {
+    throw new ConfigError(`plugin module "${specifier}" could not be loaded: ${(err as Error).message}`, {
+      code: 'E_PLUGIN_LOAD',
+      cause: err,
+    });
+  }
+  const plugins = pluginsOf(mod);
+  if (plugins.length === 0) {
+    throw new ConfigError(
+      `plugin module "${specifier}" exports no plugin; export default defineSource(...), defineSink(...) or defineProcessor(...)`,
+      { code: 'E_PLUGIN_EMPTY' },
+    );
+  }
+  for (const p of plugins) {
+    if (p.sdkVersion !== SDK_VERSION) {
+      throw new ConfigError(
+        `plugin "${p.name}" in "${specifier}" was built for Sluice SDK v${p.sdkVersion}, but this Sluice speaks v${SDK_VERSION}; rebuild the plugin against this version`,
+        { code: 'E_PLUGIN_SDK_VERSION' },
+      );
+    }
+  }
+  return plugins;
+}

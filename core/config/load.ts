@@ -1,0 +1,330 @@
+// Loads pipeline files: parse, interpolate, load plugin modules, validate every key against its schema, and
+// turn the result into pipeline specs. Every problem is collected with its file, line and column; nothing
+// starts unless there are none.
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { toSluiceError } from '../errors.js';
+import type { Plugin, PluginKind, ProcessorPlugin, SinkPlugin, SourcePlugin } from '../plugin.js';
+import type { RetryPolicy } from '../queue/retry-policy.js';
+import { PluginRegistry } from '../registry.js';
+import type { TopicSpec } from '../storage/storage.js';
+import { interpolate } from './interpolate.js';
+import { type ConfigIssue, ConfigIssues, type ConfigPath, formatPath } from './issues.js';
+import { loadPluginModule } from './load-plugins.js';
+import type { ComponentSpec, LoadedConfig, PipelineSpec, RedisSettings, SinkSpec } from './pipeline-spec.js';
+import { Redactor } from './redactor.js';
+import {
+  type BatchConfig,
+  type FileConfig,
+  fileSchema,
+  type PipelineConfig,
+  SINK_COMMON_KEYS,
+  sinkCommonSchema,
+  topicSchema,
+} from './schema.js';
+import { didYouMean } from './suggest.js';
+import { YamlFile } from './yaml-file.js';
+import { findSecrets, findUnknownKeys } from './zod-walk.js';
+
+export interface LoadOptions {
+  /** Variables for ${VAR} (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Built-in plugins. */
+  builtins: readonly Plugin[];
+  /** `--redis` from the command line: wins over the files. */
+  redisOverride?: string;
+}
+
+/** The pipeline files named by paths: files as given, folders by their *.yaml / *.yml files. */
+export function expandPaths(paths: readonly string[]): { files: string[]; issues: ConfigIssue[] } {
+  const files: string[] = [];
+  const issues: ConfigIssue[] = [];
+  for (const p of paths) {
+    const full = resolve(p);
+    let isDir: boolean;
+    try {
+      isDir = statSync(full).isDirectory();
+    } catch {
+      issues.push({ file: p, line: 0, col: 0, path: [], message: `pipeline file ${p} does not exist` });
+      continue;
+    }
+    if (!isDir) {
+      files.push(full);
+      continue;
+    }
+    const found = readdirSync(full)
+      .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
+      .sort()
+      .map((f) => join(full, f));
+    if (found.length === 0) issues.push({ file: p, line: 0, col: 0, path: [], message: `folder ${p} has no .yaml or .yml files` });
+    files.push(...found);
+  }
+  return { files, issues };
+}
+
+interface ParsedFile {
+  yaml: YamlFile;
+  config: FileConfig;
+  coerced: Map<string, string>;
+}
+
+export async function loadConfig(paths: readonly string[], options: LoadOptions): Promise<LoadedConfig> {
+  const env = options.env ?? process.env;
+  const issues: ConfigIssue[] = [];
+  const redactor = new Redactor();
+  const registry = new PluginRegistry(options.builtins);
+
+  const expanded = expandPaths(paths);
+  issues.push(...expanded.issues);
+  const parsed: ParsedFile[] = [];
+  for (const path of expanded.files) {
+    const yaml = new YamlFile(path);
+    issues.push(...yaml.parseIssues);
+    if (yaml.parseIssues.length > 0) continue;
+    const interpolated = interpolate(yaml.value ?? {}, { env, baseDir: dirname(path) });
+    for (const p of interpolated.problems) issues.push(yaml.issueAt(p.path, p.message, p.hint));
+    for (const v of interpolated.resolved) if (isLikelyFileSecret(v)) redactor.add(v);
+    const config = validateAgainst(fileSchema, interpolated.value, [], yaml, 'pipeline file', interpolated.coerced, issues);
+    if (config) parsed.push({ yaml, config: config as FileConfig, coerced: interpolated.coerced });
+  }
+  if (issues.length > 0) throw new ConfigIssues(issues);
+
+  for (const { yaml, config } of parsed) {
+    for (const [i, specifier] of config.plugins.entries()) {
+      try {
+        for (const plugin of await loadPluginModule(specifier, dirname(yaml.path))) registry.add(plugin, specifier);
+      } catch (err) {
+        issues.push(yaml.issueAt(['plugins', i], toSluiceError(err).message));
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigIssues(issues);
+
+  const redis = mergeRedis(parsed, options.redisOverride, redactor, issues);
+  const topics = new Map<string, TopicSpec>();
+  const topicOrigin = new Map<string, string>();
+  for (const { yaml, config } of parsed) {
+    for (const [name, t] of Object.entries(config.topics)) {
+      if (topics.has(name)) {
+        issues.push(yaml.issueAt(['topics', name], `topic "${name}" is also declared in ${topicOrigin.get(name)}`, 'declare each topic once'));
+        continue;
+      }
+      topics.set(name, toTopicSpec(name, t));
+      topicOrigin.set(name, yaml.display);
+    }
+  }
+
+  const pipelines: PipelineSpec[] = [];
+  const pipelineOrigin = new Map<string, string>();
+  for (const file of parsed) {
+    for (const [name, p] of Object.entries(file.config.pipelines)) {
+      if (pipelineOrigin.has(name)) {
+        issues.push(file.yaml.issueAt(['pipelines', name], `pipeline "${name}" is also declared in ${pipelineOrigin.get(name)}`, 'pipeline names must be unique across files'));
+        continue;
+      }
+      pipelineOrigin.set(name, file.yaml.display);
+      const spec = buildPipeline(name, p, file, registry, redactor, issues);
+      if (spec) pipelines.push(spec);
+    }
+  }
+  if (pipelines.length === 0 && issues.length === 0) {
+    const first = parsed[0]?.yaml;
+    issues.push({ file: first?.display ?? paths.join(', '), line: 1, col: 1, path: ['pipelines'], message: 'no pipelines are declared', hint: 'add a `pipelines:` section; see templates/pipelines/quickstart.yaml' });
+  }
+  for (const p of pipelines) {
+    for (const t of [p.topic, p.deadLetterTopic]) if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
+  }
+  if (issues.length > 0) throw new ConfigIssues(issues);
+  return { files: expanded.files, redis, topics, pipelines, registry, redactor };
+}
+
+function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {
+  return {
+    name,
+    partitions: t.partitions,
+    retention: { maxEvents: t.retention.maxEvents, maxAgeMs: t.retention.maxAge, allowLoss: t.retention.allowLoss },
+  };
+}
+
+// Values read with ${file:…} are secrets more often than not (keys, passwords); a plain variable's value is
+// redacted only when it lands in a secret field.
+function isLikelyFileSecret(value: string): boolean {
+  return value.length >= 8 && !/\s/.test(value.trim()) && !value.includes('\n');
+}
+
+function mergeRedis(parsed: ParsedFile[], override: string | undefined, redactor: Redactor, issues: ConfigIssue[]): RedisSettings | undefined {
+  let settings: RedisSettings | undefined;
+  let origin: YamlFile | undefined;
+  const candidates: Array<{ value: FileConfig['redis']; yaml?: YamlFile }> = parsed.map((p) => ({ value: p.config.redis, yaml: p.yaml }));
+  if (override !== undefined) candidates.unshift({ value: override });
+  for (const { value, yaml } of candidates) {
+    if (value === undefined) continue;
+    const s: RedisSettings | undefined =
+      typeof value === 'string' ? (value.trim() === '' ? undefined : { url: value.trim(), prefix: 'sluice', cluster: false }) : value;
+    if (!s) continue;
+    if (settings && yaml && origin && (s.url !== settings.url || s.prefix !== settings.prefix)) {
+      issues.push(yaml.issueAt(['redis'], `redis differs from the one in ${origin.display}`, 'use one Redis for all files of a run'));
+      continue;
+    }
+    if (!settings) {
+      settings = s;
+      origin = yaml;
+    }
+  }
+  if (settings) {
+    try {
+      const password = new URL(settings.url).password;
+      if (password) redactor.add(decodeURIComponent(password));
+    } catch {
+      issues.push({ file: origin?.display ?? '--redis', line: 0, col: 0, path: ['redis'], message: `redis "${settings.url}" is not a URL`, hint: 'write it as redis://[user:password@]host:port[/db]' });
+    }
+  }
+  return settings;
+}
+
+/** Validates `value` against `schema`, reporting unknown keys with suggestions and every other problem. */
+function validateAgainst(
+  schema: z.ZodType,
+  value: unknown,
+  base: ConfigPath,
+  yaml: YamlFile,
+  label: string,
+  coerced: Map<string, string>,
+  issues: ConfigIssue[],
+): unknown {
+  const before = issues.length;
+  for (const u of findUnknownKeys(schema, value)) {
+    const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
+    issues.push(yaml.issueAt([...base, ...u.path], `unknown key "${u.key}" in ${where}`, didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`, u.key));
+  }
+  let result = schema.safeParse(value);
+  if (!result.success) {
+    // `port: ${PORT}` became a number; where the schema wants text, give it back its text.
+    let retried = false;
+    for (const issue of result.error.issues) {
+      const full = JSON.stringify([...base, ...issue.path]);
+      if (issue.code === 'invalid_type' && issue.expected === 'string' && coerced.has(full)) {
+        setIn(value, issue.path as ConfigPath, coerced.get(full));
+        retried = true;
+      }
+    }
+    if (retried) result = schema.safeParse(value);
+  }
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      if (issue.code === 'unrecognized_keys') continue;
+      const path = [...base, ...(issue.path as ConfigPath)];
+      const field = issue.path.length > 0 ? `"${formatPath(issue.path as ConfigPath)}"` : 'the value';
+      const message = issue.message.replace(/^Invalid input: /, '');
+      issues.push(yaml.issueAt(path, `invalid ${field} in ${label}: ${message}`));
+    }
+  }
+  return issues.length === before && result.success ? result.data : undefined;
+}
+
+function setIn(target: unknown, path: ConfigPath, v: unknown): void {
+  let cur = target as Record<string | number, unknown>;
+  for (const p of path.slice(0, -1)) cur = cur[p] as Record<string | number, unknown>;
+  if (path.length > 0) cur[path[path.length - 1]] = v;
+}
+
+function buildComponent<P extends Plugin>(
+  kind: PluginKind,
+  raw: Record<string, unknown>,
+  path: ConfigPath,
+  file: ParsedFile,
+  registry: PluginRegistry,
+  redactor: Redactor,
+  issues: ConfigIssue[],
+  commonKeys: readonly string[] = [],
+): ComponentSpec<P> | undefined {
+  const { yaml } = file;
+  const label = `${formatPath(path)} (${String(raw.type)})`;
+  const plugin = registry.get(kind, raw.type as string) as P | undefined;
+  if (!plugin) {
+    const names = registry.names(kind);
+    issues.push(yaml.issueAt([...path, 'type'], `unknown ${kind} type "${String(raw.type)}" in ${formatPath(path)}`, didYouMean(String(raw.type), names) ?? `available: ${names.join(', ')}`));
+    return undefined;
+  }
+  const own: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) if (k !== 'type' && !commonKeys.includes(k)) own[k] = v;
+  const before = issues.length;
+  const known = [...commonKeys];
+  for (const u of findUnknownKeys(plugin.config, own)) {
+    if (u.path.length === 0 && known.length > 0) u.known = [...u.known, ...known];
+    const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
+    issues.push(yaml.issueAt([...path, ...u.path], `unknown key "${u.key}" in ${where}`, didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`, u.key));
+  }
+  const config = validateAgainst(plugin.config, own, path, yaml, label, file.coerced, issues);
+  if (issues.length > before) return undefined;
+  for (const s of findSecrets(plugin.config, own)) redactor.add(s);
+  return { plugin, config, label, path, file: yaml.display };
+}
+
+function buildPipeline(
+  name: string,
+  p: PipelineConfig,
+  file: ParsedFile,
+  registry: PluginRegistry,
+  redactor: Redactor,
+  issues: ConfigIssue[],
+): PipelineSpec | undefined {
+  const { yaml } = file;
+  const base: ConfigPath = ['pipelines', name];
+  const before = issues.length;
+  if (!p.source && !p.topic) {
+    issues.push(yaml.issueAt(base, `pipeline "${name}" has neither a source nor a topic`, 'add a `source:` to bring events in, or a `topic:` to subscribe to'));
+  }
+  if (p.source && !p.topic && p.sinks.length === 0) {
+    issues.push(yaml.issueAt(base, `pipeline "${name}" has a source but nowhere to put its events`, 'add a `topic:` to store them, or `sinks:` to deliver them'));
+  }
+  if (!p.source && p.topic && p.sinks.length === 0) {
+    issues.push(yaml.issueAt(base, `pipeline "${name}" subscribes to topic "${p.topic}" but has no sinks`, 'add `sinks:`'));
+  }
+  const source = p.source
+    ? buildComponent<SourcePlugin>('source', p.source, [...base, 'source'], file, registry, redactor, issues)
+    : undefined;
+  const processors = p.processors
+    .map((raw, i) => buildComponent<ProcessorPlugin>('processor', raw, [...base, 'processors', i], file, registry, redactor, issues))
+    .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
+  const sinks: SinkSpec[] = [];
+  const subscriptionNames = new Set<string>();
+  p.sinks.forEach((raw, index) => {
+    const path: ConfigPath = [...base, 'sinks', index];
+    const component = buildComponent<SinkPlugin>('sink', raw, path, file, registry, redactor, issues, SINK_COMMON_KEYS);
+    const commonRaw = Object.fromEntries(Object.entries(raw).filter(([k]) => SINK_COMMON_KEYS.includes(k)));
+    const common = validateAgainst(sinkCommonSchema, commonRaw, path, yaml, `${formatPath(path)} (${raw.type})`, file.coerced, issues) as SinkSpec['common'] | undefined;
+    if (!component || !common) return;
+    const sinkName = common.name ?? `${raw.type}-${index}`;
+    if (subscriptionNames.has(sinkName)) {
+      issues.push(yaml.issueAt([...path, 'name'], `two sinks of pipeline "${name}" are named "${sinkName}"`, 'give each sink a unique `name:`'));
+      return;
+    }
+    subscriptionNames.add(sinkName);
+    const own = common.processors
+      .map((r, i) => buildComponent<ProcessorPlugin>('processor', r, [...path, 'processors', i], file, registry, redactor, issues))
+      .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
+    sinks.push({
+      ...component,
+      index,
+      common,
+      subscription: `${name}.${sinkName}`,
+      // Without a source, the pipeline's processors run on the way to every sink.
+      processors: p.source ? own : [...processors, ...own],
+      batch: (common.batch ?? p.batch) as BatchConfig,
+      retry: (common.retry ?? p.retry) as RetryPolicy,
+    });
+  });
+  if (issues.length > before) return undefined;
+  return {
+    name,
+    file: yaml.display,
+    baseDir: dirname(yaml.path),
+    source,
+    inbound: p.source ? processors : [],
+    topic: p.topic ?? name,
+    sinks,
+    deadLetterTopic: p.deadLetterTopic ?? `${name}.dlq`,
+  };
+}

@@ -1,0 +1,55 @@
+// What a validated configuration is: the runtime builds everything from these, never from raw YAML.
+import type { ProcessorPlugin, SinkPlugin, SourcePlugin } from '../plugin.js';
+import type { RetryPolicy } from '../queue/retry-policy.js';
+import type { PluginRegistry } from '../registry.js';
+import type { TopicSpec } from '../storage/storage.js';
+import type { ConfigPath } from './issues.js';
+import type { Redactor } from './redactor.js';
+import type { BatchConfig, SinkCommonConfig } from './schema.js';
+
+export interface ComponentSpec<P> {
+  plugin: P;
+  /** The plugin's config, parsed by its own schema (defaults applied). */
+  config: unknown;
+  /** For messages: `pipelines.gps.sinks[0] (http)`. */
+  label: string;
+  path: ConfigPath;
+  file: string;
+}
+
+export interface SinkSpec extends ComponentSpec<SinkPlugin> {
+  index: number;
+  common: SinkCommonConfig;
+  /** Subscription (consumer group) name: `<pipeline>.<name>`. */
+  subscription: string;
+  processors: ComponentSpec<ProcessorPlugin>[];
+  batch: BatchConfig;
+  retry: RetryPolicy;
+}
+
+export interface PipelineSpec {
+  name: string;
+  file: string;
+  baseDir: string;
+  source?: ComponentSpec<SourcePlugin>;
+  /** Processors between the source and the topic. */
+  inbound: ComponentSpec<ProcessorPlugin>[];
+  topic: string;
+  sinks: SinkSpec[];
+  deadLetterTopic: string;
+}
+
+export interface RedisSettings {
+  url: string;
+  prefix: string;
+  cluster: boolean;
+}
+
+export interface LoadedConfig {
+  files: string[];
+  redis?: RedisSettings;
+  topics: Map<string, TopicSpec>;
+  pipelines: PipelineSpec[];
+  registry: PluginRegistry;
+  redactor: Redactor;
+}

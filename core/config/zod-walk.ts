@@ -1,0 +1,129 @@
+// Walks a zod schema alongside a config value: the keys an object accepts (for "unknown key" errors with
+// suggestions, at any depth) and the fields marked secret (for redaction).
+import { z } from 'zod';
+import type { ConfigPath } from './issues.js';
+
+type AnySchema = z.core.$ZodType;
+
+interface Def {
+  type: string;
+  innerType?: AnySchema;
+  in?: AnySchema;
+  out?: AnySchema;
+  element?: AnySchema;
+  valueType?: AnySchema;
+  options?: AnySchema[];
+  shape?: Record<string, AnySchema>;
+  catchall?: AnySchema;
+  getter?: () => AnySchema;
+}
+
+function defOf(schema: AnySchema): Def {
+  return (schema as unknown as { _zod: { def: Def } })._zod.def;
+}
+
+const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional']);
+
+function isSecret(schema: AnySchema): boolean {
+  const meta = z.globalRegistry.get(schema as z.ZodType) as { secret?: boolean } | undefined;
+  return meta?.secret === true;
+}
+
+/** Strips optional/default/pipe wrappers; returns the schema that describes the value's shape. */
+export function unwrap(schema: AnySchema): { schema: AnySchema; secret: boolean } {
+  let current = schema;
+  let secret = isSecret(current);
+  for (let i = 0; i < 20; i++) {
+    const def = defOf(current);
+    if (WRAPPERS.has(def.type) && def.innerType) current = def.innerType;
+    else if (def.type === 'pipe' && def.in) current = defOf(def.in).type === 'transform' && def.out ? def.out : def.in;
+    else if (def.type === 'lazy' && def.getter) current = def.getter();
+    else break;
+    secret ||= isSecret(current);
+  }
+  return { schema: current, secret };
+}
+
+/** The object shapes a value at this schema may take (a union gives several). */
+function objectShapes(schema: AnySchema): Array<{ shape: Record<string, AnySchema>; open: boolean }> {
+  const { schema: s } = unwrap(schema);
+  const def = defOf(s);
+  if (def.type === 'object' && def.shape) {
+    const open = def.catchall !== undefined && defOf(def.catchall).type !== 'never';
+    return [{ shape: def.shape, open }];
+  }
+  if (def.type === 'union' && def.options) return def.options.flatMap(objectShapes);
+  return [];
+}
+
+function childSchema(schema: AnySchema, key: string | number): AnySchema | undefined {
+  const { schema: s } = unwrap(schema);
+  const def = defOf(s);
+  if (def.type === 'object' && def.shape) return def.shape[key as string] ?? def.catchall;
+  if (def.type === 'array' && def.element) return def.element;
+  if (def.type === 'record' && def.valueType) return def.valueType;
+  if (def.type === 'union' && def.options) {
+    for (const option of def.options) {
+      const c = childSchema(option, key);
+      if (c) return c;
+    }
+  }
+  return undefined;
+}
+
+export interface UnknownKey {
+  path: ConfigPath;
+  key: string;
+  known: string[];
+}
+
+/** Keys in `value` that its schema does not declare, at any depth. */
+export function findUnknownKeys(schema: AnySchema, value: unknown, path: ConfigPath = []): UnknownKey[] {
+  const out: UnknownKey[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      const c = childSchema(schema, i);
+      if (c) out.push(...findUnknownKeys(c, v, [...path, i]));
+    });
+    return out;
+  }
+  if (value === null || typeof value !== 'object') return out;
+  const shapes = objectShapes(schema);
+  const { schema: s } = unwrap(schema);
+  if (shapes.length > 0 && !shapes.some((sh) => sh.open)) {
+    const known = [...new Set(shapes.flatMap((sh) => Object.keys(sh.shape)))];
+    for (const key of Object.keys(value)) if (!known.includes(key)) out.push({ path, key, known });
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const c = defOf(s).type === 'object' || defOf(s).type === 'record' || defOf(s).type === 'union' ? childSchema(schema, key) : undefined;
+    if (c) out.push(...findUnknownKeys(c, v, [...path, key]));
+  }
+  return out;
+}
+
+/** String values in `value` that sit in fields marked secret. */
+export function findSecrets(schema: AnySchema, value: unknown, inherited = false): string[] {
+  const { secret } = unwrap(schema);
+  const isSecretHere = inherited || secret;
+  if (typeof value === 'string') return isSecretHere ? [value] : [];
+  const out: string[] = [];
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      const c = childSchema(schema, i);
+      if (c) out.push(...findSecrets(c, v, isSecretHere));
+      else if (isSecretHere) out.push(...findSecrets(z.unknown(), v, true));
+    });
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const c = childSchema(schema, key);
+      if (c) out.push(...findSecrets(c, v, isSecretHere));
+      else if (isSecretHere) out.push(...findSecrets(z.unknown(), v, true));
+    }
+  }
+  return out;
+}
+
+/** Top-level keys a plugin's config declares. */
+export function declaredKeys(schema: AnySchema): string[] {
+  return [...new Set(objectShapes(schema).flatMap((sh) => Object.keys(sh.shape)))];
+}

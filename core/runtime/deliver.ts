@@ -1,0 +1,84 @@
+// Runs one delivery job: read the range, run the sink's chain, write, acknowledge. Failures follow the error
+// kinds: record-level rejects go to the dead-letter topic and the rest go on; a retryable failure is thrown
+// back to the queue for backoff until the attempts run out, then the batch is dead-lettered; a fatal one stops
+// the pipeline and leaves the range unacknowledged for after the fix.
+import { errorKind, toSluiceError } from '../errors.js';
+import type { SluiceEvent } from '../event.js';
+import type { Logger } from '../plugin.js';
+import type { DeliveryJob, JobInfo } from '../queue/queue.js';
+import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
+
+export const ROUTE_HEADER = 'sluice-route';
+
+export interface DeliverHooks {
+  onAck(subscription: string, partition: number): void;
+  onFatal(pipeline: string, error: unknown): void;
+}
+
+export async function deliver(
+  pipeline: PipelineRuntime,
+  job: DeliveryJob,
+  info: JobInfo,
+  logger: Logger,
+  hooks: DeliverHooks,
+): Promise<void> {
+  const { storage, metrics } = pipeline.services;
+  const sink = pipeline.sinks.find((s) => s.spec.index === job.sink);
+  if (!sink || pipeline.isStopped) {
+    throw toSluiceError({ kind: 'retryable', code: 'E_SINK_UNAVAILABLE', message: `sink ${job.sink} of pipeline "${job.pipeline}" is not running here` });
+  }
+  const stored = await storage.read(job.topic, { partition: job.partition, fromId: job.firstId, toId: job.lastId });
+  const ids = stored.map((e) => e.id);
+  const label = sink.spec.label;
+  try {
+    const { events, rejected } = await sink.chain.run(stored);
+    const routed = events.filter((e) => routeMatches(sink, e));
+    const writeRejects = routed.length > 0 ? ((await sink.instance.write(routed))?.rejected ?? []) : [];
+    const letters = [
+      ...rejected.map((r) => ({ event: r.event, error: r.error, component: r.component })),
+      ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
+    ].filter((r) => r.event !== undefined);
+    for (const group of groupBy(letters, (l) => l.component)) {
+      await pipeline.deadLetter(group, { pipeline: pipeline.name, component: group[0].component, topic: job.topic, attempts: info.attempt });
+    }
+    metrics.for(pipeline.name).out += routed.length - writeRejects.length;
+  } catch (err) {
+    const kind = errorKind(err);
+    if (kind === 'fatal' || kind === 'config') {
+      hooks.onFatal(pipeline.name, err);
+      return;
+    }
+    if (kind === 'retryable' && info.attempt < info.maxAttempts) {
+      metrics.for(pipeline.name).retries++;
+      metrics.for(pipeline.name).lastError = pipeline.services.redactor.text(toSluiceError(err).message);
+      throw err;
+    }
+    const reason =
+      kind === 'retryable'
+        ? toSluiceError({ ...toSluiceError(err).toJSON(), message: `gave up after ${info.attempt} attempts: ${toSluiceError(err).message}` })
+        : err;
+    await pipeline.deadLetter(
+      stored.map((event) => ({ event, error: reason })),
+      { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },
+    );
+    logger.error({ pipeline: pipeline.name, sink: label, count: stored.length, err: toSluiceError(reason) }, 'batch dead-lettered');
+  }
+  if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);
+  hooks.onAck(job.subscription, job.partition);
+}
+
+function routeMatches(sink: LiveSink, event: SluiceEvent): boolean {
+  const route = event.headers[ROUTE_HEADER];
+  return sink.spec.common.route === undefined ? route === undefined : route === sink.spec.common.route;
+}
+
+function groupBy<T>(items: T[], key: (t: T) => string): T[][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const g = groups.get(k);
+    if (g) g.push(item);
+    else groups.set(k, [item]);
+  }
+  return [...groups.values()];
+}

@@ -1,0 +1,94 @@
+// Turns new events of one subscription partition into delivery jobs that name a range (never one job per
+// event). One dispatcher per subscription partition runs across the fleet; when it starts, it first re-submits
+// what was handed out but never acknowledged, so a crash between claim and submit loses nothing.
+import type { SinkSpec } from '../config/pipeline-spec.js';
+import { toSluiceError } from '../errors.js';
+import type { Logger } from '../plugin.js';
+import type { DeliveryJob, WorkQueue } from '../queue/queue.js';
+import type { Storage, StoredEvent } from '../storage/storage.js';
+
+export interface DispatchTarget {
+  pipeline: string;
+  topic: string;
+  sink: SinkSpec;
+  partition: number;
+}
+
+export interface DispatchDeps {
+  storage: Storage;
+  queue: WorkQueue;
+  logger: Logger;
+  consumer: string;
+  /** Resolves when a batch of this subscription partition was acknowledged here, or after `ms`. */
+  waitForAck(subscription: string, partition: number, ms: number): Promise<void>;
+}
+
+const BLOCK_MS = 1000;
+const RECOVERY_LIMIT = 100_000;
+
+export function jobFor(target: DispatchTarget, events: readonly StoredEvent[]): DeliveryJob {
+  const first = events[0].id;
+  return {
+    id: `${target.sink.subscription}/${target.partition}/${first}`,
+    pipeline: target.pipeline,
+    sink: target.sink.index,
+    topic: target.topic,
+    subscription: target.sink.subscription,
+    partition: target.partition,
+    firstId: first,
+    lastId: events[events.length - 1].id,
+    count: events.length,
+  };
+}
+
+export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, signal: AbortSignal): Promise<void> {
+  const { storage, queue, logger } = deps;
+  const { sink, topic, partition } = target;
+  const attempts = sink.retry.attempts;
+  const maxEvents = sink.batch.maxEvents;
+  const submit = (events: StoredEvent[]) => queue.submit(jobFor(target, events), { attempts });
+
+  for (const batch of chunk(await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT), maxEvents)) {
+    await submit(batch);
+  }
+  const maxPending = sink.common.ordered ? 0 : sink.common.concurrency * maxEvents;
+  let failures = 0;
+  while (!signal.aborted) {
+    try {
+      const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
+      if (position && position.pending > maxPending) {
+        await deps.waitForAck(sink.subscription, partition, 50);
+        continue;
+      }
+      const events = await storage.claim(topic, sink.subscription, partition, {
+        count: maxEvents,
+        blockMs: BLOCK_MS,
+        consumer: deps.consumer,
+      });
+      if (signal.aborted && events.length === 0) break;
+      if (events.length === 0) continue;
+      if (events.length < maxEvents && sink.batch.maxWait > 0) {
+        const more = await storage.claim(topic, sink.subscription, partition, {
+          count: maxEvents - events.length,
+          blockMs: sink.batch.maxWait,
+          consumer: deps.consumer,
+        });
+        events.push(...more);
+      }
+      await submit(events);
+      failures = 0;
+    } catch (err) {
+      if (signal.aborted) break;
+      failures++;
+      const delay = Math.min(100 * 2 ** failures, 5000);
+      logger.warn({ subscription: sink.subscription, partition, err: toSluiceError(err) }, `dispatch failed; retrying in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}

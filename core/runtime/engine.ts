@@ -1,0 +1,193 @@
+// Wires a loaded configuration to storage and a work queue and runs it: sources, dispatchers, delivery
+// workers. The same engine runs embedded (memory drivers, one process) and in a fleet (Redis and BullMQ).
+import { EventEmitter } from 'node:events';
+import { hostname } from 'node:os';
+import type { LoadedConfig } from '../config/pipeline-spec.js';
+import { FatalError, toSluiceError } from '../errors.js';
+import type { Logger } from '../plugin.js';
+import type { WorkQueue } from '../queue/queue.js';
+import { backoffFor } from '../queue/retry-policy.js';
+import type { Storage } from '../storage/storage.js';
+import { deliver } from './deliver.js';
+import { dispatchLoop } from './dispatch.js';
+import { startIngest } from './ingest.js';
+import { Metrics } from './metrics.js';
+import { PipelineRuntime } from './pipeline-runtime.js';
+
+export interface EngineOptions {
+  config: LoadedConfig;
+  storage: Storage;
+  queue: WorkQueue;
+  logger: Logger;
+  /** Which halves this process runs (default: both). */
+  roles?: { ingest: boolean; deliver: boolean };
+  /** Delivery jobs run at once in this process. */
+  concurrency?: number;
+  /** Events stored but undelivered above which sources wait (default: 100 000 embedded, off in a fleet). */
+  maxLag?: number;
+  /** Name of this process in subscriptions and job locks. */
+  workerId?: string;
+}
+
+export class Engine {
+  readonly metrics = new Metrics();
+  readonly pipelines: PipelineRuntime[] = [];
+  private readonly controller = new AbortController();
+  /** Aborted first on stop: sources stop taking events while delivery drains. */
+  private readonly ingestController = new AbortController();
+  private readonly acks = new EventEmitter();
+  private readonly doneSources = new Set<string>();
+  private fatal?: { pipeline: string; error: FatalError };
+  private readonly fatalListeners: Array<(pipeline: string, error: FatalError) => void> = [];
+  readonly workerId: string;
+  readonly mode: 'embedded' | 'fleet';
+
+  constructor(private readonly options: EngineOptions) {
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+    this.mode = options.storage.kind === 'memory' ? 'embedded' : 'fleet';
+    this.acks.setMaxListeners(0);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Called when a pipeline stops on a fatal error (bad credentials, a missing table). */
+  onFatal(listener: (pipeline: string, error: FatalError) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  get fatalError(): { pipeline: string; error: FatalError } | undefined {
+    return this.fatal;
+  }
+
+  async start(): Promise<void> {
+    const { config, storage, queue, logger } = this.options;
+    const roles = this.options.roles ?? { ingest: true, deliver: true };
+    for (const topic of config.topics.values()) await storage.ensureTopic(topic);
+    const services = {
+      storage,
+      logger,
+      metrics: this.metrics,
+      redactor: config.redactor,
+      mode: this.mode,
+      signal: this.controller.signal,
+      ingestSignal: this.ingestController.signal,
+      maxLag: this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
+    };
+    for (const spec of config.pipelines) {
+      for (const sink of spec.sinks) await storage.ensureSubscription(spec.topic, sink.subscription, sink.common.start);
+      const runtime = new PipelineRuntime(spec, services);
+      try {
+        await runtime.create(roles);
+      } catch (err) {
+        await runtime.close();
+        throw withPipeline(spec.name, err);
+      }
+      this.pipelines.push(runtime);
+    }
+    if (roles.deliver) this.startDelivery();
+    if (roles.ingest) {
+      for (const p of this.pipelines) {
+        startIngest(p, queue, logger, { onDone: (name) => this.doneSources.add(name), onFatal: (n, e) => this.stopPipeline(n, e) }, this.ingestController.signal);
+      }
+    }
+  }
+
+  private startDelivery(): void {
+    const { config, storage, queue, logger } = this.options;
+    const byName = new Map(this.pipelines.map((p) => [p.name, p]));
+    const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [`${p.name}/${s.index}`, s.retry] as const)));
+    queue.consume(
+      async (job, info) => {
+        const pipeline = byName.get(job.pipeline);
+        if (!pipeline) throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, { code: 'E_UNKNOWN_PIPELINE' });
+        await deliver(pipeline, job, info, logger, {
+          onAck: (sub, partition) => this.acks.emit(`${sub}/${partition}`),
+          onFatal: (name, err) => this.stopPipeline(name, err),
+        });
+      },
+      {
+        concurrency: this.options.concurrency ?? 8,
+        backoff: (attempt, error, job) => {
+          const policy = retryOf.get(`${job.pipeline}/${job.sink}`) ?? { baseMs: 200, capMs: 30_000 };
+          return backoffFor(policy)(attempt, error);
+        },
+      },
+    );
+    for (const p of this.pipelines) {
+      const partitions = config.topics.get(p.spec.topic)?.partitions ?? 1;
+      for (const sink of p.spec.sinks) {
+        for (let partition = 0; partition < partitions; partition++) {
+          const target = { pipeline: p.name, topic: p.spec.topic, sink, partition };
+          queue.exclusive(`dispatch:${sink.subscription}:${partition}`, (signal) =>
+            dispatchLoop(target, { storage, queue, logger, consumer: this.workerId, waitForAck: (s, part, ms) => this.waitForAck(s, part, ms) }, anySignal(signal, this.signal)),
+          );
+        }
+      }
+    }
+  }
+
+  private waitForAck(subscription: string, partition: number, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const name = `${subscription}/${partition}`;
+      const done = () => {
+        clearTimeout(timer);
+        this.acks.off(name, done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.acks.once(name, done);
+    });
+  }
+
+  private stopPipeline(name: string, error: unknown): void {
+    const pipeline = this.pipelines.find((p) => p.name === name);
+    if (!pipeline || pipeline.isStopped) return;
+    pipeline.stop();
+    const e = toSluiceError(error);
+    const fatal = new FatalError(`pipeline "${name}" stopped: ${this.options.config.redactor.text(e.message)}`, { code: e.code, cause: e });
+    this.fatal ??= { pipeline: name, error: fatal };
+    this.options.logger.error({ pipeline: name, code: e.code }, fatal.message);
+    for (const l of this.fatalListeners) l(name, fatal);
+  }
+
+  /** True when every source is finite and finished and everything stored has been delivered. */
+  async isDrained(): Promise<boolean> {
+    const withSource = this.pipelines.filter((p) => p.spec.source);
+    if (withSource.length === 0 || withSource.some((p) => !this.doneSources.has(p.name))) return false;
+    return this.isDelivered();
+  }
+
+  /** True when no subscription has events waiting or in flight. */
+  async isDelivered(): Promise<boolean> {
+    for (const p of this.pipelines) if (!p.isStopped && (await p.lag()) > 0) return false;
+    const counts = await this.options.queue.counts();
+    return counts.active + counts.waiting + counts.delayed === 0;
+  }
+
+  /**
+   * Stops sources first, lets delivery catch up for up to `graceMs` (embedded storage would lose what is left),
+   * then stops dispatchers and workers and closes every plugin.
+   */
+  async stop(graceMs: number, drain = this.mode === 'embedded'): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    this.ingestController.abort();
+    await Promise.allSettled(this.pipelines.map((p) => p.source?.close?.()));
+    if (drain) {
+      while (Date.now() < deadline && !this.fatal && !(await this.isDelivered())) await new Promise((r) => setTimeout(r, 20));
+    }
+    this.controller.abort();
+    await this.options.queue.close(Math.max(0, deadline - Date.now()));
+    await Promise.allSettled(this.pipelines.map((p) => p.close()));
+  }
+}
+
+function withPipeline(name: string, err: unknown): Error {
+  const e = toSluiceError(err);
+  return new FatalError(`pipeline "${name}" could not start: ${e.message}`, { code: e.code, cause: e });
+}
+
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  return AbortSignal.any([a, b]);
+}

@@ -1,0 +1,69 @@
+// Runs a pipeline's source: a poll source as a scheduled task (one poller across the fleet, its checkpoint
+// stored with the events it produced), a listen source on every process that ingests.
+import { errorKind, toSluiceError } from '../errors.js';
+import { isPollSource, type Logger, type PollSource } from '../plugin.js';
+import type { WorkQueue } from '../queue/queue.js';
+import type { PipelineRuntime } from './pipeline-runtime.js';
+
+export interface IngestHooks {
+  /** The source will produce nothing more (a finite source finished). */
+  onDone(pipeline: string): void;
+  onFatal(pipeline: string, error: unknown): void;
+}
+
+export function startIngest(pipeline: PipelineRuntime, queue: WorkQueue, logger: Logger, hooks: IngestHooks, signal: AbortSignal): void {
+  const source = pipeline.source;
+  if (!source) return;
+  if (isPollSource(source)) {
+    queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal) =>
+      pollOnce(pipeline, source, logger, hooks, AbortSignal.any([taskSignal, signal])),
+    );
+    return;
+  }
+  const emit = (events: Parameters<typeof pipeline.ingest>[0], options?: Parameters<typeof pipeline.ingest>[1]) =>
+    pipeline.ingest(events, options);
+  source
+    .listen(emit)
+    .then(() => hooks.onDone(pipeline.name))
+    .catch((err) => {
+      if (signal.aborted) return;
+      if (errorKind(err) === 'fatal' || errorKind(err) === 'config') hooks.onFatal(pipeline.name, err);
+      else {
+        logger.error({ pipeline: pipeline.name, err: toSluiceError(err) }, 'source stopped with an error');
+        hooks.onFatal(pipeline.name, err);
+      }
+    });
+}
+
+const finished = new WeakSet<PipelineRuntime>();
+
+async function pollOnce(
+  pipeline: PipelineRuntime,
+  source: PollSource,
+  logger: Logger,
+  hooks: IngestHooks,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (signal.aborted || pipeline.isStopped || finished.has(pipeline)) return false;
+  const { storage } = pipeline.services;
+  try {
+    const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
+    const result = await source.poll(checkpoint);
+    const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
+    if (result.events.length > 0 || moved) await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
+    if (result.done) {
+      finished.add(pipeline);
+      hooks.onDone(pipeline.name);
+      return false;
+    }
+    return result.hasMore === true;
+  } catch (err) {
+    const kind = errorKind(err);
+    if (kind === 'fatal' || kind === 'config') {
+      hooks.onFatal(pipeline.name, err);
+      return false;
+    }
+    logger.warn({ pipeline: pipeline.name, err: toSluiceError(err) }, 'poll failed; retrying at the next interval');
+    return false;
+  }
+}

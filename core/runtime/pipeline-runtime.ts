@@ -1,0 +1,174 @@
+// One pipeline brought to life: its plugin instances, its inbound chain, its sinks with their chains, and
+// the two ways events leave the broker's hands besides a sink: the topic and the dead-letter topic.
+import type { ComponentSpec, PipelineSpec, SinkSpec } from '../config/pipeline-spec.js';
+import type { Redactor } from '../config/redactor.js';
+import { RetryableError, toSluiceError } from '../errors.js';
+import type { SluiceEvent } from '../event.js';
+import type {
+  EmitOptions,
+  EmitResult,
+  Logger,
+  PluginContext,
+  ProcessorPlugin,
+  SinkInstance,
+  SourceInstance,
+} from '../plugin.js';
+import type { Storage } from '../storage/storage.js';
+import { ProcessorChain } from './chain.js';
+import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
+import type { Metrics } from './metrics.js';
+
+export interface RuntimeServices {
+  storage: Storage;
+  logger: Logger;
+  metrics: Metrics;
+  redactor: Redactor;
+  mode: 'embedded' | 'fleet';
+  signal: AbortSignal;
+  /** Aborted when sources must stop (before delivery drains). */
+  ingestSignal: AbortSignal;
+  /** Events stored but not delivered above which appends wait (0: no limit). */
+  maxLag: number;
+}
+
+export interface LiveSink {
+  spec: SinkSpec;
+  instance: SinkInstance;
+  chain: ProcessorChain;
+}
+
+export class PipelineRuntime {
+  source?: SourceInstance;
+  inbound = new ProcessorChain([]);
+  sinks: LiveSink[] = [];
+  private stopped = false;
+
+  constructor(
+    readonly spec: PipelineSpec,
+    readonly services: RuntimeServices,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  context(component: ComponentSpec<unknown>, signal: AbortSignal = this.services.signal): PluginContext {
+    const { logger, storage, mode } = this.services;
+    const label = component.label;
+    const child = (logger as { child?: (b: object) => Logger }).child?.({ pipeline: this.spec.name, component: label }) ?? logger;
+    return {
+      pipeline: this.spec.name,
+      component: label,
+      logger: child,
+      signal,
+      state: storage.state(`${this.spec.name}/${formatComponentPath(component)}`),
+      mode,
+      baseDir: this.spec.baseDir,
+    };
+  }
+
+  /** Creates the plugin instances. `roles` says which halves this process runs. */
+  async create(roles: { ingest: boolean; deliver: boolean }): Promise<void> {
+    const { spec } = this;
+    if (roles.ingest && spec.source) {
+      this.inbound = await this.chainOf(spec.inbound);
+      this.source = await spec.source.plugin.create(spec.source.config, this.context(spec.source, this.services.ingestSignal));
+    }
+    if (roles.deliver) {
+      for (const s of spec.sinks) {
+        const chain = await this.chainOf(s.processors);
+        const instance = await s.plugin.create(s.config, this.context(s));
+        this.sinks.push({ spec: s, instance, chain });
+      }
+    }
+  }
+
+  private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
+    const steps = [];
+    for (const c of components) steps.push({ label: c.label, instance: await c.plugin.create(c.config, this.context(c)) });
+    return new ProcessorChain(steps);
+  }
+
+  /**
+   * The ingest path: runs the inbound chain, sends rejects to the dead-letter topic, stores the rest with the
+   * optional checkpoint in one atomic append. Resolves once stored.
+   */
+  async ingest(events: readonly SluiceEvent[], options: EmitOptions & { checkpoint?: unknown } = {}): Promise<EmitResult> {
+    const { storage, metrics } = this.services;
+    await this.waitForRoom();
+    const { events: out, rejected } = await this.inbound.run(events);
+    if (rejected.length > 0) {
+      await this.deadLetter(
+        rejected.map((r) => ({ event: r.event, error: r.error })),
+        { pipeline: this.spec.name, component: rejected[0].component },
+      );
+    }
+    const hasCheckpoint = options.checkpoint !== undefined;
+    if (out.length === 0 && !hasCheckpoint) return { ids: [], duplicate: false };
+    const result = await storage.append(this.spec.topic, out, {
+      checkpoint: hasCheckpoint ? { source: this.spec.name, value: options.checkpoint } : undefined,
+      idempotencyKey: options.idempotencyKey,
+    });
+    if (!result.duplicate) metrics.for(this.spec.name).in += out.length;
+    return result;
+  }
+
+  /** Embedded backpressure: with memory storage, a source waits while its topic's lag is over the limit. */
+  private async waitForRoom(): Promise<void> {
+    const { maxLag, ingestSignal: signal } = this.services;
+    if (maxLag <= 0 || this.spec.sinks.length === 0) return;
+    for (let delay = 1; !signal.aborted; delay = Math.min(delay * 2, 50)) {
+      if ((await this.lag()) < maxLag) return;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+    throw new RetryableError('shutting down: not accepting events', { code: 'E_SHUTDOWN', retryAfterMs: 1000 });
+  }
+
+  /** Events stored but not yet acknowledged by the slowest sink. */
+  async lag(): Promise<number> {
+    let worst = 0;
+    for (const s of this.spec.sinks) {
+      const positions = await this.services.storage.positions(this.spec.topic, s.subscription);
+      worst = Math.max(worst, positions.reduce((n, p) => n + p.lag + p.pending, 0));
+    }
+    return worst;
+  }
+
+  async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {
+    if (records.length === 0) return;
+    const { storage, metrics, logger, redactor } = this.services;
+    const letters = records.map((r) => deadLetter(r.event, redactError(r.error, redactor), { topic: undefined, ...origin }));
+    await storage.append(this.spec.deadLetterTopic, letters);
+    metrics.for(this.spec.name).deadLettered += records.length;
+    logger.warn(
+      { pipeline: this.spec.name, component: origin.component, count: records.length, reason: redactor.text(toSluiceError(records[0].error).message) },
+      'events sent to the dead-letter topic',
+    );
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([
+      this.inbound.close(),
+      ...this.sinks.flatMap((s) => [s.instance.close?.(), s.chain.close()]),
+    ]);
+  }
+}
+
+function formatComponentPath(c: ComponentSpec<unknown>): string {
+  return c.path.slice(2).join('.');
+}
+
+function redactError(error: unknown, redactor: Redactor): unknown {
+  const e = toSluiceError(error);
+  const message = redactor.text(e.message);
+  if (message === e.message) return e;
+  return { ...e.toJSON(), message };
+}

@@ -1,0 +1,114 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { builtins } from '../../../../builtins.js';
+import { ConfigIssues, formatIssue } from '../../../../core/config/issues.js';
+import { loadConfig } from '../../../../core/config/load.js';
+
+function write(text: string, name = 'pipes.yaml'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+async function problems(text: string, env: Record<string, string> = {}): Promise<string[]> {
+  try {
+    await loadConfig([write(text)], { builtins, env });
+  } catch (err) {
+    if (err instanceof ConfigIssues) return err.issues.map(formatIssue);
+    throw err;
+  }
+  throw new Error('expected the configuration to be rejected');
+}
+
+describe('loading pipeline files', () => {
+  it('loads a valid file into pipelines with defaults applied', async () => {
+    const config = await loadConfig(
+      [write('pipelines:\n  demo:\n    source: { type: generate, count: 5 }\n    topic: demo\n    sinks:\n      - type: stdout\n')],
+      { builtins, env: {} },
+    );
+    expect(config.pipelines).toHaveLength(1);
+    const [p] = config.pipelines;
+    expect(p.topic).toBe('demo');
+    expect(p.deadLetterTopic).toBe('demo.dlq');
+    expect(p.sinks[0].subscription).toBe('demo.stdout-0');
+    expect(p.sinks[0].batch.maxEvents).toBe(500);
+    expect(config.topics.get('demo')?.partitions).toBe(4);
+    expect(config.redis).toBeUndefined();
+  });
+
+  it('names file, line and column and suggests the key for a misspelling', async () => {
+    const text = ['pipelines:', '  demo:', '    source:', '      type: generate', '      cuont: 5', '    topic: demo', ''].join('\n');
+    const [message] = await problems(text);
+    expect(message).toMatch(/unknown key "cuont" in pipelines\.demo\.source \(generate\) at .*pipes\.yaml:5:7 — did you mean "count"\?/);
+  });
+
+  it('suggests the closest type for an unknown type', async () => {
+    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generte }\n    topic: demo\n');
+    expect(message).toMatch(/unknown source type "generte" .*pipes\.yaml:3:\d+ — did you mean "generate"\?/);
+  });
+
+  it('finds misspelled keys at the pipeline and top level too', async () => {
+    const list = await problems('pipeline:\n  demo: {}\n');
+    expect(list[0]).toMatch(/unknown key "pipeline" .*:1:1 — did you mean "pipelines"\?/);
+    const nested = await problems('pipelines:\n  demo:\n    source: { type: generate }\n    topik: demo\n');
+    expect(nested.join('\n')).toMatch(/unknown key "topik" .*:4:5 — did you mean "topic"\?/);
+  });
+
+  it('reports a missing ${VAR} with where it is used and how to give a default', async () => {
+    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generate, count: "${COUNT}" }\n    topic: demo\n');
+    expect(message).toMatch(/environment variable COUNT is not set at .*pipes\.yaml:3:\d+ — set COUNT, or give a default with \$\{COUNT:-value\}/);
+  });
+
+  it('interpolates ${VAR}, ${VAR:-default} and ${file:path}, typing a whole-value number', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+    writeFileSync(join(dir, 'topic.txt'), 'from-file\n');
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, 'pipelines:\n  demo:\n    source: { type: generate, count: "${N}", rate: "${RATE:-7}" }\n    topic: "${file:topic.txt}"\n    sinks: [ { type: stdout } ]\n');
+    const config = await loadConfig([file], { builtins, env: { N: '3' } });
+    const p = config.pipelines[0];
+    expect(p.topic).toBe('from-file');
+    expect(p.source?.config).toMatchObject({ count: 3, rate: 7 });
+  });
+
+  it('rejects values of the wrong type with the field and the expected type', async () => {
+    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generate, count: lots }\n    topic: demo\n');
+    expect(message).toMatch(/invalid "count" in pipelines\.demo\.source \(generate\): expected number, received string at .*:3:\d+/);
+  });
+
+  it('says which pipelines have nowhere to send events', async () => {
+    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generate }\n');
+    expect(message).toMatch(/has a source but nowhere to put its events/);
+  });
+
+  it('reports YAML syntax errors with their position', async () => {
+    const [message] = await problems('pipelines:\n  demo: [\n');
+    expect(message).toMatch(/YAML: .* at .*pipes\.yaml:\d+:\d+/);
+  });
+
+  it('collects every problem of a file, not only the first', async () => {
+    const list = await problems('pipelines:\n  a:\n    source: { type: nope }\n    topic: a\n  b:\n    topic: b\n    sinks: [ { type: stdout, formt: x } ]\n');
+    expect(list.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps a secret out of every message it could appear in', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+    writeFileSync(join(dir, 'pw'), 'hunter2-very-secret');
+    const file = join(dir, 'p.yaml');
+    writeFileSync(file, 'redis: redis://:${file:pw}@127.0.0.1:6379\npipelines:\n  demo:\n    source: { type: generate }\n    topic: demo\n    sinks: [ { type: stdout } ]\n');
+    const config = await loadConfig([file], { builtins, env: {} });
+    expect(config.redactor.text(`cannot connect to ${config.redis?.url}`)).not.toContain('hunter2-very-secret');
+  });
+
+  it('loads every YAML file of a folder, and refuses a pipeline declared twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
+    writeFileSync(join(dir, 'a.yaml'), 'pipelines:\n  one:\n    source: { type: generate }\n    topic: t\n');
+    writeFileSync(join(dir, 'b.yml'), 'pipelines:\n  two:\n    topic: t\n    sinks: [ { type: stdout } ]\n');
+    const config = await loadConfig([dir], { builtins, env: {} });
+    expect(config.pipelines.map((p) => p.name)).toEqual(['one', 'two']);
+    writeFileSync(join(dir, 'c.yaml'), 'pipelines:\n  one:\n    topic: t\n    sinks: [ { type: stdout } ]\n');
+    await expect(loadConfig([dir], { builtins, env: {} })).rejects.toThrow(/pipeline "one" is also declared in/);
+  });
+});
