@@ -13,9 +13,17 @@ import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
 
+// From source the package root is two folders up, from dist/ three: look upwards for our package.json.
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
+  for (const up of ['../../package.json', '../../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
+      if (pkg.name === 'sluice') return pkg.version;
+    } catch {
+      // not this level
+    }
+  }
+  return 'unknown';
 }
 
 function durationArg(value: string): number {
