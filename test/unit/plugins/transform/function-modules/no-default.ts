@@ -1,0 +1,2 @@
+// Not a processor module: nothing is exported by default.
+export const notAProcessor = 1;
