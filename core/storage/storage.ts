@@ -35,8 +35,12 @@ export interface AppendOptions {
   checkpoint?: { source: string; value: unknown };
   /** Append once per key within `idempotencyTtlMs`; a repeat returns the first ids with `duplicate: true`. */
   idempotencyKey?: string;
+  /** How long an idempotency key is remembered, ms. Default {@link DEFAULT_IDEMPOTENCY_TTL_MS} (one hour). */
   idempotencyTtlMs?: number;
 }
+
+/** How long an idempotency key is remembered when the append does not say: one hour covers client retries. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 3_600_000;
 
 export interface AppendResult {
   ids: string[];
