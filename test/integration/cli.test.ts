@@ -1,0 +1,114 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { interpolate } from '../../core/config/interpolate.js';
+import { runCli } from '../harness/run-cli.js';
+
+function file(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-cli-'));
+  const path = join(dir, 'pipes.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('the sluice command', () => {
+  it('runs the quickstart with nothing installed: prints its events and exits 0 after its count', async () => {
+    const r = await runCli(['run', 'templates/pipelines/quickstart.yaml']);
+    expect(r.code).toBe(0);
+    const events = lines(r.stdout);
+    expect(events).toHaveLength(20);
+    expect(new Set(events.map((e) => e.key))).toEqual(new Set(['car_id_1', 'car_id_2', 'car_id_3']));
+    for (const e of events) expect(e.value).toEqual([expect.any(Number), expect.any(Number)]);
+  });
+
+  it('turns the three shapes users send into events with the right key, value and ts (stdio template)', async () => {
+    const input = ['"hello"', '42', '{"key":"car_id_1","value":[43.82,-79.48]}', '{"key":"patient_id","value":[125,85],"timestamp":"2021-07-01T12:00:00Z"}', ''].join('\n');
+    const before = Date.now();
+    const r = await runCli(['run', 'templates/pipelines/stdio.yaml'], { input });
+    expect(r.code).toBe(0);
+    const events = lines(r.stdout);
+    const byValue = (v: unknown) => events.find((e) => JSON.stringify(e.value) === JSON.stringify(v));
+    expect(byValue('hello')).toMatchObject({ key: null });
+    expect(byValue(42)).toMatchObject({ key: null });
+    expect(byValue([43.82, -79.48])).toMatchObject({ key: 'car_id_1' });
+    expect(byValue([125, 85])).toMatchObject({ key: 'patient_id', ts: Date.UTC(2021, 6, 1, 12) });
+    expect(byValue('hello')?.ts as number).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it('exits 2 with file:line:col and a suggestion for a misspelled key, and starts nothing', async () => {
+    const path = file('pipelines:\n  demo:\n    source: { type: generate, count: 3 }\n    topic: demo\n    sinks:\n      - type: stdout\n        formt: ndjson\n');
+    const r = await runCli(['run', path]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown key "formt" in pipelines\.demo\.sinks\[0\] \(stdout\) at .*pipes\.yaml:7:9 — did you mean "format"\?/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('exits 2 for an unknown type, naming the closest one', async () => {
+    const r = await runCli(['validate', file('pipelines:\n  demo:\n    source: { type: genrate }\n    topic: demo\n')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/unknown source type "genrate" .*pipes\.yaml:3:\d+ — did you mean "generate"\?/);
+  });
+
+  it('exits 2 for a missing ${VAR}', async () => {
+    const r = await runCli(['run', file('pipelines:\n  demo:\n    source: { type: generate, count: "${HOW_MANY}" }\n    topic: demo\n    sinks: [ { type: stdout } ]\n')], { env: { HOW_MANY: undefined } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/environment variable HOW_MANY is not set at .*pipes\.yaml:3:\d+/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints a JSON Schema that every template pipeline validates against', async () => {
+    const r = await runCli(['schema']);
+    expect(r.code).toBe(0);
+    const schema = JSON.parse(r.stdout);
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    const validate = ajv.compile(schema);
+    const dir = 'templates/pipelines';
+    const templates = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
+    expect(templates.length).toBeGreaterThanOrEqual(2);
+    for (const t of templates) {
+      const raw = parse(readFileSync(join(dir, t), 'utf8'));
+      const { value, problems } = interpolate(raw, { env: {}, baseDir: dir });
+      expect(problems, t).toEqual([]);
+      const ok = validate(value);
+      expect(ok, `${t}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+    }
+    expect(validate({ pipelines: { p: { source: { type: 'generate', cuont: 1 }, topic: 't' } } })).toBe(false);
+  });
+
+  it('lists every plugin with its summary', async () => {
+    const r = await runCli(['plugins']);
+    expect(r.code).toBe(0);
+    for (const name of ['generate', 'stdin', 'stdout', 'file', 'json']) expect(r.stdout).toMatch(new RegExp(`\\n  ${name}\\s+\\S`));
+  });
+
+  it('has --help on every command and --version', async () => {
+    for (const cmd of ['run', 'worker', 'validate', 'schema', 'plugins', 'status', 'replay', 'offsets', 'docs']) {
+      const r = await runCli([cmd, '--help']);
+      expect(r.code, cmd).toBe(0);
+      expect(r.stdout, cmd).toMatch(/Usage: sluice/);
+    }
+    const v = await runCli(['--version']);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('drains on SIGINT and exits 0; a second signal exits at once', async () => {
+    const path = file('pipelines:\n  demo:\n    source: { type: generate, count: 0, rate: 200 }\n    topic: demo\n    sinks: [ { type: stdout } ]\n');
+    const first = await runCli(['run', path], {
+      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 2500),
+    });
+    expect(first.code).toBe(0);
+    expect(lines(first.stdout).length).toBeGreaterThan(0);
+    const second = await runCli(['run', path, '--grace', '20s'], {
+      onSpawn: (child) => {
+        setTimeout(() => child.kill('SIGINT'), 2500);
+        setTimeout(() => child.kill('SIGINT'), 2600);
+      },
+    });
+    expect([130, 0]).toContain(second.code);
+  });
+});
