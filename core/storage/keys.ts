@@ -34,9 +34,12 @@ export class RedisKeys {
     return `${this.tag(topic)}:spread`;
   }
 
-  /** A source checkpoint, stored under the hash tag of the topic the source writes. */
-  checkpoint(topic: string, source: string): string {
-    return `${this.tag(topic)}:checkpoint:${source}`;
+  /**
+   * Hash of the source checkpoints of a topic (field: source name, value: JSON), under the topic's hash tag so
+   * that the append script writes a checkpoint with its events; one hash lists them all without SCAN.
+   */
+  checkpoints(topic: string): string {
+    return `${this.tag(topic)}:checkpoints`;
   }
 
   /** Idempotency record for an append (ids of the first store). */
