@@ -17,8 +17,13 @@ function isPlugin(value: unknown): value is Plugin {
 
 /** The plugins a module exports: its default export (one plugin or a list), or named plugin exports. */
 function pluginsOf(mod: Record<string, unknown>): Plugin[] {
-  const candidates = mod.default !== undefined ? [mod.default].flat() : Object.values(mod).flat();
-  return candidates.filter(isPlugin);
+  let exported: unknown = mod.default !== undefined ? mod.default : mod;
+  // A TypeScript module compiled as CommonJS arrives as { default: { default: plugin } }.
+  if (exported !== null && typeof exported === 'object' && !isPlugin(exported) && !Array.isArray(exported)) {
+    const inner = exported as Record<string, unknown>;
+    exported = inner.default !== undefined ? inner.default : Object.values(inner);
+  }
+  return [exported].flat(2).filter(isPlugin);
 }
 
 async function importModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
