@@ -25,7 +25,7 @@ import {
 } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { YamlFile } from './yaml-file.js';
-import { findSecrets, findUnknownKeys } from './zod-walk.js';
+import { declaredKeys, findSecrets, findUnknownKeys } from './zod-walk.js';
 
 export interface LoadOptions {
   /** Variables for ${VAR} (default: process.env). */
@@ -245,6 +245,11 @@ function buildComponent<P extends Plugin>(
   if (!plugin) {
     const names = registry.names(kind);
     issues.push(yaml.issueAt([...path, 'type'], `unknown ${kind} type "${String(raw.type)}" in ${formatPath(path)}`, didYouMean(String(raw.type), names) ?? `available: ${names.join(', ')}`));
+    return undefined;
+  }
+  const clash = declaredKeys(plugin.config).filter((k) => commonKeys.includes(k));
+  if (clash.length > 0) {
+    issues.push(yaml.issueAt(path, `${kind} plugin "${plugin.name}" declares ${clash.map((k) => `"${k}"`).join(', ')}, which every ${kind} already has`, 'rename the key in the plugin'));
     return undefined;
   }
   const own: Record<string, unknown> = {};
