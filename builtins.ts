@@ -1,6 +1,9 @@
 // The one list of built-in plugins. Nothing registers itself by side effect: what is not here is not built in.
+import { filePlugins } from './connectors/file/index.js';
+import { generatePlugins } from './connectors/generate/index.js';
 import { httpPlugins } from './connectors/http/index.js';
 import { sqlPlugins } from './connectors/sql/index.js';
+import { stdioPlugins } from './connectors/stdio/index.js';
 import type { Plugin } from './core/plugin.js';
 import { codecPlugins } from './plugins/codec/index.js';
 import { compressPlugins } from './plugins/compress/index.js';
@@ -9,6 +12,9 @@ import { transformPlugins } from './plugins/transform/index.js';
 import { validatePlugins } from './plugins/validate/index.js';
 
 export const builtins: Plugin[] = [
+  ...generatePlugins,
+  ...stdioPlugins,
+  ...filePlugins,
   ...httpPlugins,
   ...sqlPlugins,
   ...codecPlugins,

@@ -17,7 +17,10 @@ export function duration() {
   return z.union([z.number().nonnegative(), z.string()]).transform((v, ctx) => {
     const ms = parseDuration(v);
     if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration: use milliseconds or text like 500ms, 10s, 5m, 1h, 7d` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `"${v}" is not a duration: use milliseconds or text like 500ms, 10s, 5m, 1h, 7d`,
+      });
       return z.NEVER;
     }
     return ms;

@@ -6,7 +6,7 @@ import type { Storage } from '../storage/storage.js';
 export async function openAdminStorage(redis: string | undefined, prefix: string): Promise<Storage> {
   if (!redis) {
     throw new ConfigError(
-      'this command reads a fleet\'s Redis: pass --redis redis://host:6379 (or set SLUICE_REDIS). Embedded mode keeps topics only inside the running `sluice run` process',
+      "this command reads a fleet's Redis: pass --redis redis://host:6379 (or set SLUICE_REDIS). Embedded mode keeps topics only inside the running `sluice run` process",
       { code: 'E_NEEDS_REDIS' },
     );
   }

@@ -15,7 +15,13 @@ export function docsCommand(options: { out: string }, builtins: readonly Plugin[
     ['sinks.md', 'Sinks', 'sink'],
   ];
   for (const [file, title, kind] of pages) {
-    writeFileSync(join(options.out, file), referencePage(title, registry.list(kind).map((e) => e.plugin)));
+    writeFileSync(
+      join(options.out, file),
+      referencePage(
+        title,
+        registry.list(kind).map((e) => e.plugin),
+      ),
+    );
     process.stdout.write(`wrote ${join(options.out, file)}\n`);
   }
   return EXIT.ok;

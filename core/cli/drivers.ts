@@ -14,7 +14,11 @@ export interface Drivers {
   close(): Promise<void>;
 }
 
-export async function openDrivers(redis: RedisSettings | undefined, logger: Logger, workerId: string): Promise<Drivers> {
+export async function openDrivers(
+  redis: RedisSettings | undefined,
+  logger: Logger,
+  workerId: string,
+): Promise<Drivers> {
   if (!redis) {
     const storage = new MemoryStorage();
     return { storage, queue: new MemoryQueue({ logger }), close: () => storage.close() };

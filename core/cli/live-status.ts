@@ -18,7 +18,13 @@ function rate(n: number): string {
   return String(Math.round(n));
 }
 
-export function startLiveStatus({ engine, logger, tty, out = process.stderr, intervalMs }: LiveStatusOptions): () => void {
+export function startLiveStatus({
+  engine,
+  logger,
+  tty,
+  out = process.stderr,
+  intervalMs,
+}: LiveStatusOptions): () => void {
   const every = intervalMs ?? (tty ? 500 : 10_000);
   let last = engine.metrics.totals();
   let lastAt = Date.now();

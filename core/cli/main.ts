@@ -38,7 +38,8 @@ function intArg(value: string): number {
   return n;
 }
 
-const redisOption = () => new Option('--redis <url>', 'Redis URL (overrides `redis:` in the files)').env('SLUICE_REDIS');
+const redisOption = () =>
+  new Option('--redis <url>', 'Redis URL (overrides `redis:` in the files)').env('SLUICE_REDIS');
 const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the deployment').default('sluice');
 
 export async function main(argv: string[], builtins: readonly Plugin[]): Promise<void> {
@@ -52,7 +53,9 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
 
   program
     .command('run')
-    .description('Run pipelines. Embedded (in memory, one process) unless Redis is configured; exits 0 when every finite source is done and delivered.')
+    .description(
+      'Run pipelines. Embedded (in memory, one process) unless Redis is configured; exits 0 when every finite source is done and delivered.',
+    )
     .argument('<paths...>', 'pipeline files or folders of *.yaml files')
     .addOption(redisOption())
     .option('--grace <duration>', 'time to drain on SIGINT/SIGTERM before exiting', durationArg, 30_000)
@@ -60,12 +63,24 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--no-status', 'no live status line on a terminal')
     .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .action(async (paths: string[], o) => {
-      code = await runCommand(paths, { redis: o.redis, grace: o.grace, concurrency: o.concurrency, status: o.status === false ? false : undefined, logLevel: o.logLevel }, builtins);
+      code = await runCommand(
+        paths,
+        {
+          redis: o.redis,
+          grace: o.grace,
+          concurrency: o.concurrency,
+          status: o.status === false ? false : undefined,
+          logLevel: o.logLevel,
+        },
+        builtins,
+      );
     });
 
   program
     .command('worker')
-    .description('Join a worker fleet on Redis and share the pipelines\' work with every other worker. Runs until SIGINT/SIGTERM.')
+    .description(
+      "Join a worker fleet on Redis and share the pipelines' work with every other worker. Runs until SIGINT/SIGTERM.",
+    )
     .argument('<paths...>', 'pipeline files or folders of *.yaml files')
     .addOption(redisOption())
     .option('--grace <duration>', 'time to finish or release in-flight jobs on SIGTERM', durationArg, 30_000)
@@ -76,14 +91,24 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .action(async (paths: string[], o) => {
       code = await runCommand(
         paths,
-        { redis: o.redis, grace: o.grace, concurrency: o.concurrency, status: false, logLevel: o.logLevel, isWorker: true, roles: { ingest: o.ingest, deliver: o.deliver } },
+        {
+          redis: o.redis,
+          grace: o.grace,
+          concurrency: o.concurrency,
+          status: false,
+          logLevel: o.logLevel,
+          isWorker: true,
+          roles: { ingest: o.ingest, deliver: o.deliver },
+        },
         builtins,
       );
     });
 
   program
     .command('validate')
-    .description('Check pipeline files (keys, types, references, ${VAR}s) without starting anything. Exit 2 on problems.')
+    .description(
+      'Check pipeline files (keys, types, references, ${VAR}s) without starting anything. Exit 2 on problems.',
+    )
     .argument('<paths...>', 'pipeline files or folders')
     .option('-q, --quiet', 'print nothing when valid')
     .action(async (paths: string[], o) => {
@@ -143,8 +168,8 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .argument('[topic]', 'only this topic')
     .addOption(redisOption())
     .addOption(prefixOption())
-    .option('--reset-source <pipeline>', 'forget the checkpoint of this pipeline\'s source (it starts over)')
-    .option('--set-source <pipeline=json>', 'set the checkpoint of this pipeline\'s source to a JSON value')
+    .option('--reset-source <pipeline>', "forget the checkpoint of this pipeline's source (it starts over)")
+    .option('--set-source <pipeline=json>', "set the checkpoint of this pipeline's source to a JSON value")
     .option('--json', 'as JSON')
     .action(async (topic: string | undefined, o) => {
       code = await offsetsCommand(topic, o);
@@ -154,7 +179,8 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     await program.parseAsync(argv);
   } catch (err) {
     const e = err as { code?: string; exitCode?: number };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') code = EXIT.ok;
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+      code = EXIT.ok;
     else code = e.exitCode === undefined ? EXIT.failure : EXIT.config;
   }
   process.exitCode = code;

@@ -18,22 +18,30 @@ export async function offsetsCommand(topic: string | undefined, o: OffsetsOption
     try {
       const topics = topic ? [topic] : await storage.listTopics();
       if (o.resetSource || o.setSource) {
-        if (!topic) throw new ConfigError('name the topic the source writes: sluice offsets <topic> --reset-source <pipeline>', { code: 'E_NEEDS_TOPIC' });
+        if (!topic)
+          throw new ConfigError('name the topic the source writes: sluice offsets <topic> --reset-source <pipeline>', {
+            code: 'E_NEEDS_TOPIC',
+          });
         const [pipeline, json] = o.setSource ? splitOnce(o.setSource) : [o.resetSource as string, undefined];
         let value: unknown;
         try {
           value = json === undefined ? undefined : JSON.parse(json);
         } catch {
-          throw new ConfigError(`--set-source value for "${pipeline}" is not JSON: ${json}`, { code: 'E_BAD_CHECKPOINT' });
+          throw new ConfigError(`--set-source value for "${pipeline}" is not JSON: ${json}`, {
+            code: 'E_BAD_CHECKPOINT',
+          });
         }
         await storage.setCheckpoint(topic, pipeline, value);
-        process.stdout.write(`checkpoint of source "${pipeline}" on ${topic} ${value === undefined ? 'reset' : `set to ${json}`}\n`);
+        process.stdout.write(
+          `checkpoint of source "${pipeline}" on ${topic} ${value === undefined ? 'reset' : `set to ${json}`}\n`,
+        );
         return EXIT.ok;
       }
       const report = [];
       for (const t of topics) {
         const subscriptions = [];
-        for (const s of await storage.listSubscriptions(t)) subscriptions.push({ subscription: s, partitions: await storage.positions(t, s) });
+        for (const s of await storage.listSubscriptions(t))
+          subscriptions.push({ subscription: s, partitions: await storage.positions(t, s) });
         report.push({ topic: t, subscriptions, checkpoints: await storage.listCheckpoints(t) });
       }
       if (o.json) {
@@ -45,7 +53,9 @@ export async function offsetsCommand(topic: string | undefined, o: OffsetsOption
         for (const s of t.subscriptions) {
           process.stdout.write(`  subscription ${s.subscription}\n`);
           for (const p of s.partitions) {
-            process.stdout.write(`    partition ${p.partition}: last delivered ${p.lastDeliveredId ?? '(none)'}, pending ${p.pending}, lag ${p.lag}\n`);
+            process.stdout.write(
+              `    partition ${p.partition}: last delivered ${p.lastDeliveredId ?? '(none)'}, pending ${p.pending}, lag ${p.lag}\n`,
+            );
           }
         }
         for (const c of t.checkpoints) process.stdout.write(`  source ${c.source}: ${JSON.stringify(c.value)}\n`);

@@ -5,7 +5,10 @@ import { PluginRegistry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
-export async function pluginsCommand(options: { json?: boolean; plugin?: string[] }, builtins: readonly Plugin[]): Promise<number> {
+export async function pluginsCommand(
+  options: { json?: boolean; plugin?: string[] },
+  builtins: readonly Plugin[],
+): Promise<number> {
   try {
     const registry = new PluginRegistry(builtins);
     for (const specifier of options.plugin ?? []) {
@@ -17,7 +20,9 @@ export async function pluginsCommand(options: { json?: boolean; plugin?: string[
       ['sink', 'Sinks'],
     ];
     if (options.json) {
-      const list = registry.list().map((e) => ({ kind: e.plugin.kind, name: e.plugin.name, summary: e.plugin.summary, origin: e.origin }));
+      const list = registry
+        .list()
+        .map((e) => ({ kind: e.plugin.kind, name: e.plugin.name, summary: e.plugin.summary, origin: e.origin }));
       process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return EXIT.ok;
     }

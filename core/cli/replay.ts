@@ -12,22 +12,33 @@ export function parsePosition(from: string): SeekTarget {
   if (/^\d+-\d+-\d+$/.test(from)) return { to: 'offset', id: from };
   const time = /^\d+$/.test(from) ? undefined : parseTimestamp(from);
   if (time !== undefined) return { to: 'time', time };
-  throw new ConfigError(`--from "${from}" is not a position: use an ISO time (2026-01-31T12:00:00Z), an event id (0-1700000000000-0), beginning or end`, { code: 'E_BAD_POSITION' });
+  throw new ConfigError(
+    `--from "${from}" is not a position: use an ISO time (2026-01-31T12:00:00Z), an event id (0-1700000000000-0), beginning or end`,
+    { code: 'E_BAD_POSITION' },
+  );
 }
 
-export async function replayCommand(topic: string, o: { subscription: string; from: string; redis?: string; prefix: string }): Promise<number> {
+export async function replayCommand(
+  topic: string,
+  o: { subscription: string; from: string; redis?: string; prefix: string },
+): Promise<number> {
   try {
     const target = parsePosition(o.from);
     const storage = await openAdminStorage(o.redis, o.prefix);
     try {
       const subs = await storage.listSubscriptions(topic);
       if (!subs.includes(o.subscription)) {
-        throw new ConfigError(`topic "${topic}" has no subscription "${o.subscription}"; it has: ${subs.join(', ') || 'none'}`, { code: 'E_NO_SUBSCRIPTION' });
+        throw new ConfigError(
+          `topic "${topic}" has no subscription "${o.subscription}"; it has: ${subs.join(', ') || 'none'}`,
+          { code: 'E_NO_SUBSCRIPTION' },
+        );
       }
       await storage.seek(topic, o.subscription, target);
       const positions = await storage.positions(topic, o.subscription);
       const lag = positions.reduce((n, p) => n + p.lag, 0);
-      process.stdout.write(`subscription ${o.subscription} on ${topic} moved to ${o.from}: ${lag} event(s) to deliver\n`);
+      process.stdout.write(
+        `subscription ${o.subscription} on ${topic} moved to ${o.from}: ${lag} event(s) to deliver\n`,
+      );
     } finally {
       await storage.close();
     }

@@ -30,12 +30,23 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
     const config = await loadConfig(paths, { builtins, redisOverride: options.redis });
     redactor = config.redactor;
     if (options.isWorker && !config.redis) {
-      throw new ConfigError('a worker needs Redis: pass --redis redis://host:6379 or set `redis:` in the pipeline file', { code: 'E_WORKER_NEEDS_REDIS' });
+      throw new ConfigError(
+        'a worker needs Redis: pass --redis redis://host:6379 or set `redis:` in the pipeline file',
+        { code: 'E_WORKER_NEEDS_REDIS' },
+      );
     }
     const logger = createLogger({ level: options.logLevel, redactor });
     const workerId = `${hostname()}:${process.pid}`;
     const drivers = await openDrivers(config.redis, logger, workerId);
-    const engine = new Engine({ config, storage: drivers.storage, queue: drivers.queue, logger, concurrency: options.concurrency, workerId, roles: options.roles });
+    const engine = new Engine({
+      config,
+      storage: drivers.storage,
+      queue: drivers.queue,
+      logger,
+      concurrency: options.concurrency,
+      workerId,
+      roles: options.roles,
+    });
     return await supervise(engine, drivers.close, options, logger, redactor);
   } catch (err) {
     return reportError(err, redactor);
@@ -60,7 +71,10 @@ async function supervise(
       process.stderr.write(`\nsluice: second ${name}; exiting now without draining\n`);
       process.exit(EXIT.interrupted);
     }
-    logger.info({ signal: name, graceMs: options.grace }, 'stopping: draining in-flight batches (send the signal again to exit at once)');
+    logger.info(
+      { signal: name, graceMs: options.grace },
+      'stopping: draining in-flight batches (send the signal again to exit at once)',
+    );
     resolveExit(EXIT.ok);
   };
   const sigint = () => onSignal('SIGINT');
@@ -73,7 +87,10 @@ async function supervise(
   let watcher: NodeJS.Timeout | undefined;
   try {
     await engine.start();
-    logger.info({ mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId }, 'sluice started');
+    logger.info(
+      { mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId },
+      'sluice started',
+    );
     const tty = options.status ?? Boolean(process.stderr.isTTY);
     stopStatus = startLiveStatus({ engine, logger, tty });
     if (!options.isWorker) {

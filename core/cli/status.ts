@@ -17,7 +17,10 @@ function bytes(n: number | undefined): string {
 export async function statusCommand(o: { redis?: string; prefix: string; json?: boolean }): Promise<number> {
   try {
     if (!o.redis) {
-      throw new ConfigError('status reads a fleet\'s Redis: pass --redis redis://host:6379 (or set SLUICE_REDIS); an embedded `sluice run` shows its status on its own terminal', { code: 'E_NEEDS_REDIS' });
+      throw new ConfigError(
+        "status reads a fleet's Redis: pass --redis redis://host:6379 (or set SLUICE_REDIS); an embedded `sluice run` shows its status on its own terminal",
+        { code: 'E_NEEDS_REDIS' },
+      );
     }
     const { openRedisAdmin } = await import('./redis-drivers.js');
     const admin = await openRedisAdmin({ url: o.redis, prefix: o.prefix, cluster: false });
@@ -46,7 +49,9 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
       const w = (s: string) => process.stdout.write(`${s}\n`);
       w('TOPICS');
       for (const t of topics.filter((t) => !t.isDeadLetter)) {
-        w(`  ${t.name}: ${t.length} events in ${t.partitions} partition(s), ${bytes(t.memoryBytes)}, oldest ${time(t.oldestTime)}, newest ${time(t.newestTime)}${t.lost ? `, LOST ${t.lost}` : ''}`);
+        w(
+          `  ${t.name}: ${t.length} events in ${t.partitions} partition(s), ${bytes(t.memoryBytes)}, oldest ${time(t.oldestTime)}, newest ${time(t.newestTime)}${t.lost ? `, LOST ${t.lost}` : ''}`,
+        );
         for (const s of t.subscriptions) w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}`);
       }
       w('DEAD LETTERS');
@@ -56,8 +61,11 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
       w(`JOBS  waiting ${counts.waiting}, active ${counts.active}, delayed ${counts.delayed}, failed ${counts.failed}`);
       w(`WORKERS (${workers.length})`);
       for (const wk of workers) {
-        w(`  ${wk.id}  host ${wk.host} pid ${wk.pid} v${wk.version}, up since ${time(wk.startedAt)}, ${wk.jobs.length} job(s)`);
-        for (const j of wk.jobs) w(`    ${j.pipeline} sink ${j.sink}: ${j.id} attempt ${j.attempt} since ${time(j.since)}`);
+        w(
+          `  ${wk.id}  host ${wk.host} pid ${wk.pid} v${wk.version}, up since ${time(wk.startedAt)}, ${wk.jobs.length} job(s)`,
+        );
+        for (const j of wk.jobs)
+          w(`    ${j.pipeline} sink ${j.sink}: ${j.id} attempt ${j.attempt} since ${time(j.since)}`);
       }
       return EXIT.ok;
     } finally {

@@ -4,12 +4,18 @@ import type { Plugin } from '../plugin.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
-export async function validateCommand(paths: string[], options: { quiet?: boolean }, builtins: readonly Plugin[]): Promise<number> {
+export async function validateCommand(
+  paths: string[],
+  options: { quiet?: boolean },
+  builtins: readonly Plugin[],
+): Promise<number> {
   try {
     const config = await loadConfig(paths, { builtins });
     if (!options.quiet) {
       const mode = config.redis ? 'fleet (Redis)' : 'embedded';
-      process.stdout.write(`${config.files.length} file(s) valid: ${config.pipelines.length} pipeline(s), ${config.topics.size} topic(s), ${mode} mode\n`);
+      process.stdout.write(
+        `${config.files.length} file(s) valid: ${config.pipelines.length} pipeline(s), ${config.topics.size} topic(s), ${mode} mode\n`,
+      );
       for (const p of config.pipelines) {
         const from = p.source ? `${p.source.plugin.name} → ` : '';
         const to = p.sinks.map((s) => s.plugin.name).join(', ');

@@ -82,7 +82,11 @@ function resolveReference(
       return readFileSync(full, 'utf8').replace(/\r?\n$/, '');
     } catch (err) {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-      out.problems.push({ path, message: `\${file:${file}} ${reason} (${full})`, hint: 'check the path; relative paths are read from the folder of the pipeline file' });
+      out.problems.push({
+        path,
+        message: `\${file:${file}} ${reason} (${full})`,
+        hint: 'check the path; relative paths are read from the folder of the pipeline file',
+      });
       return undefined;
     }
   }
@@ -90,13 +94,21 @@ function resolveReference(
   const name = (sep === -1 ? body : body.slice(0, sep)).trim();
   const fallback = sep === -1 ? undefined : body.slice(sep + 2);
   if (!VAR_NAME.test(name)) {
-    out.problems.push({ path, message: `"\${${body}}" is not a valid reference`, hint: 'use ${NAME}, ${NAME:-default} or ${file:path}; write $${ for a literal ${' });
+    out.problems.push({
+      path,
+      message: `"\${${body}}" is not a valid reference`,
+      hint: 'use ${NAME}, ${NAME:-default} or ${file:path}; write $${ for a literal ${',
+    });
     return undefined;
   }
   const value = options.env[name];
   if (value !== undefined && value !== '') return value;
   if (fallback !== undefined) return fallback;
   if (value === '') return '';
-  out.problems.push({ path, message: `environment variable ${name} is not set`, hint: `set ${name}, or give a default with \${${name}:-value}` });
+  out.problems.push({
+    path,
+    message: `environment variable ${name} is not set`,
+    hint: `set ${name}, or give a default with \${${name}:-value}`,
+  });
   return undefined;
 }

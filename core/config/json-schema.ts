@@ -60,15 +60,27 @@ export function pipelineFileJsonSchema(registry: PluginRegistry): JsonSchema {
     processor: variants(registry, 'processor'),
   };
   const sinkCommon = toJson(sinkCommonSchema).properties as JsonSchema;
-  sinkCommon.processors = { type: 'array', items: { $ref: '#/$defs/processor' }, description: (sinkCommon.processors as JsonSchema).description };
+  sinkCommon.processors = {
+    type: 'array',
+    items: { $ref: '#/$defs/processor' },
+    description: (sinkCommon.processors as JsonSchema).description,
+  };
   defs.sink = variants(registry, 'sink', sinkCommon);
 
   const pipelines = (root.properties as JsonSchema).pipelines as JsonSchema;
   const pipeline = pipelines.additionalProperties as JsonSchema;
   const props = pipeline.properties as JsonSchema;
   props.source = { $ref: '#/$defs/source', description: (props.source as JsonSchema).description };
-  props.processors = { type: 'array', items: { $ref: '#/$defs/processor' }, description: (props.processors as JsonSchema).description };
-  props.sinks = { type: 'array', items: { $ref: '#/$defs/sink' }, description: (props.sinks as JsonSchema).description };
+  props.processors = {
+    type: 'array',
+    items: { $ref: '#/$defs/processor' },
+    description: (props.processors as JsonSchema).description,
+  };
+  props.sinks = {
+    type: 'array',
+    items: { $ref: '#/$defs/sink' },
+    description: (props.sinks as JsonSchema).description,
+  };
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'Sluice pipeline file',

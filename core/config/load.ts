@@ -57,7 +57,8 @@ export function expandPaths(paths: readonly string[]): { files: string[]; issues
       .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
       .sort()
       .map((f) => join(full, f));
-    if (found.length === 0) issues.push({ file: p, line: 0, col: 0, path: [], message: `folder ${p} has no .yaml or .yml files` });
+    if (found.length === 0)
+      issues.push({ file: p, line: 0, col: 0, path: [], message: `folder ${p} has no .yaml or .yml files` });
     files.push(...found);
   }
   return { files, issues };
@@ -85,7 +86,15 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     const interpolated = interpolate(yaml.value ?? {}, { env, baseDir: dirname(path) });
     for (const p of interpolated.problems) issues.push(yaml.issueAt(p.path, p.message, p.hint));
     for (const v of interpolated.resolved) if (isLikelyFileSecret(v)) redactor.add(v);
-    const config = validateAgainst(fileSchema, interpolated.value, [], yaml, 'pipeline file', interpolated.coerced, issues);
+    const config = validateAgainst(
+      fileSchema,
+      interpolated.value,
+      [],
+      yaml,
+      'pipeline file',
+      interpolated.coerced,
+      issues,
+    );
     if (config) parsed.push({ yaml, config: config as FileConfig, coerced: interpolated.coerced });
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
@@ -107,7 +116,13 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   for (const { yaml, config } of parsed) {
     for (const [name, t] of Object.entries(config.topics)) {
       if (topics.has(name)) {
-        issues.push(yaml.issueAt(['topics', name], `topic "${name}" is also declared in ${topicOrigin.get(name)}`, 'declare each topic once'));
+        issues.push(
+          yaml.issueAt(
+            ['topics', name],
+            `topic "${name}" is also declared in ${topicOrigin.get(name)}`,
+            'declare each topic once',
+          ),
+        );
         continue;
       }
       topics.set(name, toTopicSpec(name, t));
@@ -120,7 +135,13 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   for (const file of parsed) {
     for (const [name, p] of Object.entries(file.config.pipelines)) {
       if (pipelineOrigin.has(name)) {
-        issues.push(file.yaml.issueAt(['pipelines', name], `pipeline "${name}" is also declared in ${pipelineOrigin.get(name)}`, 'pipeline names must be unique across files'));
+        issues.push(
+          file.yaml.issueAt(
+            ['pipelines', name],
+            `pipeline "${name}" is also declared in ${pipelineOrigin.get(name)}`,
+            'pipeline names must be unique across files',
+          ),
+        );
         continue;
       }
       pipelineOrigin.set(name, file.yaml.display);
@@ -130,10 +151,18 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   }
   if (pipelines.length === 0 && issues.length === 0) {
     const first = parsed[0]?.yaml;
-    issues.push({ file: first?.display ?? paths.join(', '), line: 1, col: 1, path: ['pipelines'], message: 'no pipelines are declared', hint: 'add a `pipelines:` section; see templates/pipelines/quickstart.yaml' });
+    issues.push({
+      file: first?.display ?? paths.join(', '),
+      line: 1,
+      col: 1,
+      path: ['pipelines'],
+      message: 'no pipelines are declared',
+      hint: 'add a `pipelines:` section; see templates/pipelines/quickstart.yaml',
+    });
   }
   for (const p of pipelines) {
-    for (const t of [p.topic, p.deadLetterTopic]) if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
+    for (const t of [p.topic, p.deadLetterTopic])
+      if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
   return { files: expanded.files, redis, topics, pipelines, registry, redactor };
@@ -153,18 +182,36 @@ function isLikelyFileSecret(value: string): boolean {
   return value.length >= 8 && !/\s/.test(value.trim()) && !value.includes('\n');
 }
 
-function mergeRedis(parsed: ParsedFile[], override: string | undefined, redactor: Redactor, issues: ConfigIssue[]): RedisSettings | undefined {
+function mergeRedis(
+  parsed: ParsedFile[],
+  override: string | undefined,
+  redactor: Redactor,
+  issues: ConfigIssue[],
+): RedisSettings | undefined {
   let settings: RedisSettings | undefined;
   let origin: YamlFile | undefined;
-  const candidates: Array<{ value: FileConfig['redis']; yaml?: YamlFile }> = parsed.map((p) => ({ value: p.config.redis, yaml: p.yaml }));
+  const candidates: Array<{ value: FileConfig['redis']; yaml?: YamlFile }> = parsed.map((p) => ({
+    value: p.config.redis,
+    yaml: p.yaml,
+  }));
   if (override !== undefined) candidates.unshift({ value: override });
   for (const { value, yaml } of candidates) {
     if (value === undefined) continue;
     const s: RedisSettings | undefined =
-      typeof value === 'string' ? (value.trim() === '' ? undefined : { url: value.trim(), prefix: 'sluice', cluster: false }) : value;
+      typeof value === 'string'
+        ? value.trim() === ''
+          ? undefined
+          : { url: value.trim(), prefix: 'sluice', cluster: false }
+        : value;
     if (!s) continue;
     if (settings && yaml && origin && (s.url !== settings.url || s.prefix !== settings.prefix)) {
-      issues.push(yaml.issueAt(['redis'], `redis differs from the one in ${origin.display}`, 'use one Redis for all files of a run'));
+      issues.push(
+        yaml.issueAt(
+          ['redis'],
+          `redis differs from the one in ${origin.display}`,
+          'use one Redis for all files of a run',
+        ),
+      );
       continue;
     }
     if (!settings) {
@@ -177,7 +224,14 @@ function mergeRedis(parsed: ParsedFile[], override: string | undefined, redactor
       const password = new URL(settings.url).password;
       if (password) redactor.add(decodeURIComponent(password));
     } catch {
-      issues.push({ file: origin?.display ?? '--redis', line: 0, col: 0, path: ['redis'], message: `redis "${settings.url}" is not a URL`, hint: 'write it as redis://[user:password@]host:port[/db]' });
+      issues.push({
+        file: origin?.display ?? '--redis',
+        line: 0,
+        col: 0,
+        path: ['redis'],
+        message: `redis "${settings.url}" is not a URL`,
+        hint: 'write it as redis://[user:password@]host:port[/db]',
+      });
     }
   }
   return settings;
@@ -196,7 +250,14 @@ function validateAgainst(
   const before = issues.length;
   for (const u of findUnknownKeys(schema, value)) {
     const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
-    issues.push(yaml.issueAt([...base, ...u.path], `unknown key "${u.key}" in ${where}`, didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`, u.key));
+    issues.push(
+      yaml.issueAt(
+        [...base, ...u.path],
+        `unknown key "${u.key}" in ${where}`,
+        didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`,
+        u.key,
+      ),
+    );
   }
   let result = schema.safeParse(value);
   if (!result.success) {
@@ -244,12 +305,24 @@ function buildComponent<P extends Plugin>(
   const plugin = registry.get(kind, raw.type as string) as P | undefined;
   if (!plugin) {
     const names = registry.names(kind);
-    issues.push(yaml.issueAt([...path, 'type'], `unknown ${kind} type "${String(raw.type)}" in ${formatPath(path)}`, didYouMean(String(raw.type), names) ?? `available: ${names.join(', ')}`));
+    issues.push(
+      yaml.issueAt(
+        [...path, 'type'],
+        `unknown ${kind} type "${String(raw.type)}" in ${formatPath(path)}`,
+        didYouMean(String(raw.type), names) ?? `available: ${names.join(', ')}`,
+      ),
+    );
     return undefined;
   }
   const clash = declaredKeys(plugin.config).filter((k) => commonKeys.includes(k));
   if (clash.length > 0) {
-    issues.push(yaml.issueAt(path, `${kind} plugin "${plugin.name}" declares ${clash.map((k) => `"${k}"`).join(', ')}, which every ${kind} already has`, 'rename the key in the plugin'));
+    issues.push(
+      yaml.issueAt(
+        path,
+        `${kind} plugin "${plugin.name}" declares ${clash.map((k) => `"${k}"`).join(', ')}, which every ${kind} already has`,
+        'rename the key in the plugin',
+      ),
+    );
     return undefined;
   }
   const own: Record<string, unknown> = {};
@@ -259,7 +332,14 @@ function buildComponent<P extends Plugin>(
   for (const u of findUnknownKeys(plugin.config, own)) {
     if (u.path.length === 0 && known.length > 0) u.known = [...u.known, ...known];
     const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
-    issues.push(yaml.issueAt([...path, ...u.path], `unknown key "${u.key}" in ${where}`, didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`, u.key));
+    issues.push(
+      yaml.issueAt(
+        [...path, ...u.path],
+        `unknown key "${u.key}" in ${where}`,
+        didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`,
+        u.key,
+      ),
+    );
   }
   const config = validateAgainst(plugin.config, own, path, yaml, label, file.coerced, issues);
   if (issues.length > before) return undefined;
@@ -279,19 +359,35 @@ function buildPipeline(
   const base: ConfigPath = ['pipelines', name];
   const before = issues.length;
   if (!p.source && !p.topic) {
-    issues.push(yaml.issueAt(base, `pipeline "${name}" has neither a source nor a topic`, 'add a `source:` to bring events in, or a `topic:` to subscribe to'));
+    issues.push(
+      yaml.issueAt(
+        base,
+        `pipeline "${name}" has neither a source nor a topic`,
+        'add a `source:` to bring events in, or a `topic:` to subscribe to',
+      ),
+    );
   }
   if (p.source && !p.topic && p.sinks.length === 0) {
-    issues.push(yaml.issueAt(base, `pipeline "${name}" has a source but nowhere to put its events`, 'add a `topic:` to store them, or `sinks:` to deliver them'));
+    issues.push(
+      yaml.issueAt(
+        base,
+        `pipeline "${name}" has a source but nowhere to put its events`,
+        'add a `topic:` to store them, or `sinks:` to deliver them',
+      ),
+    );
   }
   if (!p.source && p.topic && p.sinks.length === 0) {
-    issues.push(yaml.issueAt(base, `pipeline "${name}" subscribes to topic "${p.topic}" but has no sinks`, 'add `sinks:`'));
+    issues.push(
+      yaml.issueAt(base, `pipeline "${name}" subscribes to topic "${p.topic}" but has no sinks`, 'add `sinks:`'),
+    );
   }
   const source = p.source
     ? buildComponent<SourcePlugin>('source', p.source, [...base, 'source'], file, registry, redactor, issues)
     : undefined;
   const processors = p.processors
-    .map((raw, i) => buildComponent<ProcessorPlugin>('processor', raw, [...base, 'processors', i], file, registry, redactor, issues))
+    .map((raw, i) =>
+      buildComponent<ProcessorPlugin>('processor', raw, [...base, 'processors', i], file, registry, redactor, issues),
+    )
     .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
   const sinks: SinkSpec[] = [];
   const subscriptionNames = new Set<string>();
@@ -299,16 +395,32 @@ function buildPipeline(
     const path: ConfigPath = [...base, 'sinks', index];
     const component = buildComponent<SinkPlugin>('sink', raw, path, file, registry, redactor, issues, SINK_COMMON_KEYS);
     const commonRaw = Object.fromEntries(Object.entries(raw).filter(([k]) => SINK_COMMON_KEYS.includes(k)));
-    const common = validateAgainst(sinkCommonSchema, commonRaw, path, yaml, `${formatPath(path)} (${raw.type})`, file.coerced, issues) as SinkSpec['common'] | undefined;
+    const common = validateAgainst(
+      sinkCommonSchema,
+      commonRaw,
+      path,
+      yaml,
+      `${formatPath(path)} (${raw.type})`,
+      file.coerced,
+      issues,
+    ) as SinkSpec['common'] | undefined;
     if (!component || !common) return;
     const sinkName = common.name ?? `${raw.type}-${index}`;
     if (subscriptionNames.has(sinkName)) {
-      issues.push(yaml.issueAt([...path, 'name'], `two sinks of pipeline "${name}" are named "${sinkName}"`, 'give each sink a unique `name:`'));
+      issues.push(
+        yaml.issueAt(
+          [...path, 'name'],
+          `two sinks of pipeline "${name}" are named "${sinkName}"`,
+          'give each sink a unique `name:`',
+        ),
+      );
       return;
     }
     subscriptionNames.add(sinkName);
     const own = common.processors
-      .map((r, i) => buildComponent<ProcessorPlugin>('processor', r, [...path, 'processors', i], file, registry, redactor, issues))
+      .map((r, i) =>
+        buildComponent<ProcessorPlugin>('processor', r, [...path, 'processors', i], file, registry, redactor, issues),
+      )
       .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
     sinks.push({
       ...component,

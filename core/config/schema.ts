@@ -17,13 +17,7 @@ export const componentSchema = z.looseObject({
 
 export const batchSchema = z
   .object({
-    maxEvents: z
-      .number()
-      .int()
-      .min(1)
-      .max(100_000)
-      .default(500)
-      .describe('Most events in one batch handed to a sink.'),
+    maxEvents: z.number().int().min(1).max(100_000).default(500).describe('Most events in one batch handed to a sink.'),
     maxWait: duration()
       .default(0)
       .describe('How long to wait for a batch to fill before sending a partial one (0: send what is there at once).'),
@@ -36,11 +30,11 @@ export const sinkCommonSchema = z.object({
     .describe(
       'Subscription name of this sink, unique in the pipeline. Default: "<type>-<index>". Set it to keep the position when sinks are reordered.',
     ),
-  processors: z.array(componentSchema).default([]).describe('Processors applied to events on the way to this sink only.'),
-  route: z
-    .string()
-    .optional()
-    .describe('Receive only events that a `route` processor sent to this route name.'),
+  processors: z
+    .array(componentSchema)
+    .default([])
+    .describe('Processors applied to events on the way to this sink only.'),
+  route: z.string().optional().describe('Receive only events that a `route` processor sent to this route name.'),
   batch: batchSchema.optional().describe('Batching for this sink (default: the pipeline batch).'),
   retry: retrySchema.optional().describe('Retries for this sink (default: the pipeline retry policy).'),
   ordered: z
@@ -92,7 +86,10 @@ export const pipelineSchema = z.object({
   topic: name('topic')
     .optional()
     .describe('The stored topic this pipeline writes (with a source) or subscribes to (without one).'),
-  sinks: z.array(componentSchema).default([]).describe('Destinations; each is an independent subscription to the topic.'),
+  sinks: z
+    .array(componentSchema)
+    .default([])
+    .describe('Destinations; each is an independent subscription to the topic.'),
   batch: batchSchema.default({ maxEvents: 500, maxWait: 0 }).describe('Default batching for the sinks.'),
   retry: retrySchema.default(retrySchema.parse({})).describe('Default retry policy for the sinks.'),
   deadLetterTopic: name('topic')
@@ -110,7 +107,9 @@ export const redisSchema = z.union([
 ]);
 
 export const fileSchema = z.object({
-  redis: redisSchema.optional().describe('Redis for durable storage and worker fleets. Absent or empty: embedded mode.'),
+  redis: redisSchema
+    .optional()
+    .describe('Redis for durable storage and worker fleets. Absent or empty: embedded mode.'),
   plugins: z
     .array(z.string())
     .default([])

@@ -11,13 +11,22 @@ export class YamlFile {
   private readonly lines = new LineCounter();
   private readonly doc;
 
-  constructor(readonly path: string, text: string = readFileSync(path, 'utf8')) {
+  constructor(
+    readonly path: string,
+    text: string = readFileSync(path, 'utf8'),
+  ) {
     const rel = relative(process.cwd(), path);
     this.display = rel && !rel.startsWith('..') ? rel : path;
     this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
     for (const err of this.doc.errors) {
       const { line, col } = this.lines.linePos(err.pos[0]);
-      this.parseIssues.push({ file: this.display, line, col, path: [], message: `YAML: ${err.message.split('\n')[0]}` });
+      this.parseIssues.push({
+        file: this.display,
+        line,
+        col,
+        path: [],
+        message: `YAML: ${err.message.split('\n')[0]}`,
+      });
     }
     this.value = this.parseIssues.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
   }
@@ -36,7 +45,8 @@ export class YamlFile {
     const map = path.length === 0 ? this.doc.contents : this.doc.getIn(path, true);
     if (isMap(map)) {
       for (const pair of map.items) {
-        if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range) return this.position(pair.key.range[0]);
+        if (isScalar(pair.key) && String(pair.key.value) === key && pair.key.range)
+          return this.position(pair.key.range[0]);
       }
     }
     return this.locate(path);

@@ -95,7 +95,10 @@ export function findUnknownKeys(schema: AnySchema, value: unknown, path: ConfigP
     for (const key of Object.keys(value)) if (!known.includes(key)) out.push({ path, key, known });
   }
   for (const [key, v] of Object.entries(value)) {
-    const c = defOf(s).type === 'object' || defOf(s).type === 'record' || defOf(s).type === 'union' ? childSchema(schema, key) : undefined;
+    const c =
+      defOf(s).type === 'object' || defOf(s).type === 'record' || defOf(s).type === 'union'
+        ? childSchema(schema, key)
+        : undefined;
     if (c) out.push(...findUnknownKeys(c, v, [...path, key]));
   }
   return out;

@@ -25,7 +25,11 @@ export async function deliver(
   const { storage, metrics } = pipeline.services;
   const sink = pipeline.sinks.find((s) => s.spec.index === job.sink);
   if (!sink || pipeline.isStopped) {
-    throw toSluiceError({ kind: 'retryable', code: 'E_SINK_UNAVAILABLE', message: `sink ${job.sink} of pipeline "${job.pipeline}" is not running here` });
+    throw toSluiceError({
+      kind: 'retryable',
+      code: 'E_SINK_UNAVAILABLE',
+      message: `sink ${job.sink} of pipeline "${job.pipeline}" is not running here`,
+    });
   }
   const stored = await storage.read(job.topic, { partition: job.partition, fromId: job.firstId, toId: job.lastId });
   const ids = stored.map((e) => e.id);
@@ -39,7 +43,12 @@ export async function deliver(
       ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
     ].filter((r) => r.event !== undefined);
     for (const group of groupBy(letters, (l) => l.component)) {
-      await pipeline.deadLetter(group, { pipeline: pipeline.name, component: group[0].component, topic: job.topic, attempts: info.attempt });
+      await pipeline.deadLetter(group, {
+        pipeline: pipeline.name,
+        component: group[0].component,
+        topic: job.topic,
+        attempts: info.attempt,
+      });
     }
     metrics.for(pipeline.name).out += routed.length - writeRejects.length;
   } catch (err) {
@@ -55,13 +64,19 @@ export async function deliver(
     }
     const reason =
       kind === 'retryable'
-        ? toSluiceError({ ...toSluiceError(err).toJSON(), message: `gave up after ${info.attempt} attempts: ${toSluiceError(err).message}` })
+        ? toSluiceError({
+            ...toSluiceError(err).toJSON(),
+            message: `gave up after ${info.attempt} attempts: ${toSluiceError(err).message}`,
+          })
         : err;
     await pipeline.deadLetter(
       stored.map((event) => ({ event, error: reason })),
       { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },
     );
-    logger.error({ pipeline: pipeline.name, sink: label, count: stored.length, err: toSluiceError(reason) }, 'batch dead-lettered');
+    logger.error(
+      { pipeline: pipeline.name, sink: label, count: stored.length, err: toSluiceError(reason) },
+      'batch dead-lettered',
+    );
   }
   if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);
   hooks.onAck(job.subscription, job.partition);

@@ -81,7 +81,10 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
       if (signal.aborted) break;
       failures++;
       const delay = Math.min(100 * 2 ** failures, 5000);
-      logger.warn({ subscription: sink.subscription, partition, err: toSluiceError(err) }, `dispatch failed; retrying in ${delay} ms`);
+      logger.warn(
+        { subscription: sink.subscription, partition, err: toSluiceError(err) },
+        `dispatch failed; retrying in ${delay} ms`,
+      );
       await new Promise((r) => setTimeout(r, delay));
     }
   }

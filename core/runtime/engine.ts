@@ -89,7 +89,13 @@ export class Engine {
     if (roles.deliver) this.startDelivery();
     if (roles.ingest) {
       for (const p of this.pipelines) {
-        startIngest(p, queue, logger, { onDone: (name) => this.doneSources.add(name), onFatal: (n, e) => this.stopPipeline(n, e) }, this.ingestController.signal);
+        startIngest(
+          p,
+          queue,
+          logger,
+          { onDone: (name) => this.doneSources.add(name), onFatal: (n, e) => this.stopPipeline(n, e) },
+          this.ingestController.signal,
+        );
       }
     }
   }
@@ -97,11 +103,16 @@ export class Engine {
   private startDelivery(): void {
     const { config, storage, queue, logger } = this.options;
     const byName = new Map(this.pipelines.map((p) => [p.name, p]));
-    const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [`${p.name}/${s.index}`, s.retry] as const)));
+    const retryOf = new Map(
+      config.pipelines.flatMap((p) => p.sinks.map((s) => [`${p.name}/${s.index}`, s.retry] as const)),
+    );
     queue.consume(
       async (job, info) => {
         const pipeline = byName.get(job.pipeline);
-        if (!pipeline) throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, { code: 'E_UNKNOWN_PIPELINE' });
+        if (!pipeline)
+          throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, {
+            code: 'E_UNKNOWN_PIPELINE',
+          });
         await deliver(pipeline, job, info, logger, {
           onAck: (sub, partition) => this.acks.emit(`${sub}/${partition}`),
           onFatal: (name, err) => this.stopPipeline(name, err),
@@ -121,7 +132,17 @@ export class Engine {
         for (let partition = 0; partition < partitions; partition++) {
           const target = { pipeline: p.name, topic: p.spec.topic, sink, partition };
           queue.exclusive(`dispatch:${sink.subscription}:${partition}`, (signal) =>
-            dispatchLoop(target, { storage, queue, logger, consumer: this.workerId, waitForAck: (s, part, ms) => this.waitForAck(s, part, ms) }, anySignal(signal, this.signal)),
+            dispatchLoop(
+              target,
+              {
+                storage,
+                queue,
+                logger,
+                consumer: this.workerId,
+                waitForAck: (s, part, ms) => this.waitForAck(s, part, ms),
+              },
+              anySignal(signal, this.signal),
+            ),
           );
         }
       }
@@ -146,7 +167,10 @@ export class Engine {
     if (!pipeline || pipeline.isStopped) return;
     pipeline.stop();
     const e = toSluiceError(error);
-    const fatal = new FatalError(`pipeline "${name}" stopped: ${this.options.config.redactor.text(e.message)}`, { code: e.code, cause: e });
+    const fatal = new FatalError(`pipeline "${name}" stopped: ${this.options.config.redactor.text(e.message)}`, {
+      code: e.code,
+      cause: e,
+    });
     this.fatal ??= { pipeline: name, error: fatal };
     this.options.logger.error({ pipeline: name, code: e.code }, fatal.message);
     for (const l of this.fatalListeners) l(name, fatal);
@@ -175,7 +199,8 @@ export class Engine {
     this.ingestController.abort();
     await Promise.allSettled(this.pipelines.map((p) => p.source?.close?.()));
     if (drain) {
-      while (Date.now() < deadline && !this.fatal && !(await this.isDelivered())) await new Promise((r) => setTimeout(r, 20));
+      while (Date.now() < deadline && !this.fatal && !(await this.isDelivered()))
+        await new Promise((r) => setTimeout(r, 20));
     }
     this.controller.abort();
     await this.options.queue.close(Math.max(0, deadline - Date.now()));

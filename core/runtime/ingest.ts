@@ -11,7 +11,13 @@ export interface IngestHooks {
   onFatal(pipeline: string, error: unknown): void;
 }
 
-export function startIngest(pipeline: PipelineRuntime, queue: WorkQueue, logger: Logger, hooks: IngestHooks, signal: AbortSignal): void {
+export function startIngest(
+  pipeline: PipelineRuntime,
+  queue: WorkQueue,
+  logger: Logger,
+  hooks: IngestHooks,
+  signal: AbortSignal,
+): void {
   const source = pipeline.source;
   if (!source) return;
   if (isPollSource(source)) {
@@ -50,7 +56,8 @@ async function pollOnce(
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
     const result = await source.poll(checkpoint);
     const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
-    if (result.events.length > 0 || moved) await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
+    if (result.events.length > 0 || moved)
+      await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {
       finished.add(pipeline);
       hooks.onDone(pipeline.name);

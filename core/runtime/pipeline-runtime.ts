@@ -59,7 +59,8 @@ export class PipelineRuntime {
   context(component: ComponentSpec<unknown>, signal: AbortSignal = this.services.signal): PluginContext {
     const { logger, storage, mode } = this.services;
     const label = component.label;
-    const child = (logger as { child?: (b: object) => Logger }).child?.({ pipeline: this.spec.name, component: label }) ?? logger;
+    const child =
+      (logger as { child?: (b: object) => Logger }).child?.({ pipeline: this.spec.name, component: label }) ?? logger;
     return {
       pipeline: this.spec.name,
       component: label,
@@ -76,7 +77,10 @@ export class PipelineRuntime {
     const { spec } = this;
     if (roles.ingest && spec.source) {
       this.inbound = await this.chainOf(spec.inbound);
-      this.source = await spec.source.plugin.create(spec.source.config, this.context(spec.source, this.services.ingestSignal));
+      this.source = await spec.source.plugin.create(
+        spec.source.config,
+        this.context(spec.source, this.services.ingestSignal),
+      );
     }
     if (roles.deliver) {
       for (const s of spec.sinks) {
@@ -89,7 +93,8 @@ export class PipelineRuntime {
 
   private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
     const steps = [];
-    for (const c of components) steps.push({ label: c.label, instance: await c.plugin.create(c.config, this.context(c)) });
+    for (const c of components)
+      steps.push({ label: c.label, instance: await c.plugin.create(c.config, this.context(c)) });
     return new ProcessorChain(steps);
   }
 
@@ -97,7 +102,10 @@ export class PipelineRuntime {
    * The ingest path: runs the inbound chain, sends rejects to the dead-letter topic, stores the rest with the
    * optional checkpoint in one atomic append. Resolves once stored.
    */
-  async ingest(events: readonly SluiceEvent[], options: EmitOptions & { checkpoint?: unknown } = {}): Promise<EmitResult> {
+  async ingest(
+    events: readonly SluiceEvent[],
+    options: EmitOptions & { checkpoint?: unknown } = {},
+  ): Promise<EmitResult> {
     const { storage, metrics } = this.services;
     await this.waitForRoom();
     const { events: out, rejected } = await this.inbound.run(events);
@@ -133,7 +141,10 @@ export class PipelineRuntime {
     let worst = 0;
     for (const s of this.spec.sinks) {
       const positions = await this.services.storage.positions(this.spec.topic, s.subscription);
-      worst = Math.max(worst, positions.reduce((n, p) => n + p.lag + p.pending, 0));
+      worst = Math.max(
+        worst,
+        positions.reduce((n, p) => n + p.lag + p.pending, 0),
+      );
     }
     return worst;
   }
@@ -141,11 +152,18 @@ export class PipelineRuntime {
   async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {
     if (records.length === 0) return;
     const { storage, metrics, logger, redactor } = this.services;
-    const letters = records.map((r) => deadLetter(r.event, redactError(r.error, redactor), { topic: undefined, ...origin }));
+    const letters = records.map((r) =>
+      deadLetter(r.event, redactError(r.error, redactor), { topic: undefined, ...origin }),
+    );
     await storage.append(this.spec.deadLetterTopic, letters);
     metrics.for(this.spec.name).deadLettered += records.length;
     logger.warn(
-      { pipeline: this.spec.name, component: origin.component, count: records.length, reason: redactor.text(toSluiceError(records[0].error).message) },
+      {
+        pipeline: this.spec.name,
+        component: origin.component,
+        count: records.length,
+        reason: redactor.text(toSluiceError(records[0].error).message),
+      },
       'events sent to the dead-letter topic',
     );
   }

@@ -32,10 +32,13 @@ export default defineSink({
         throw new RetryableError(`POST ${config.url} failed: ${(err as Error).message}`, { cause: err });
       }
       if (res.ok) return;
-      if (res.status === 401 || res.status === 403) throw new FatalError(`POST ${config.url} answered ${res.status}: check the token`);
+      if (res.status === 401 || res.status === 403)
+        throw new FatalError(`POST ${config.url} answered ${res.status}: check the token`);
       if (res.status === 429 || res.status >= 500) {
         const after = Number(res.headers.get('retry-after'));
-        throw new RetryableError(`POST ${config.url} answered ${res.status}`, { retryAfterMs: Number.isFinite(after) ? after * 1000 : undefined });
+        throw new RetryableError(`POST ${config.url} answered ${res.status}`, {
+          retryAfterMs: Number.isFinite(after) ? after * 1000 : undefined,
+        });
       }
       throw new RecordError(`POST ${config.url} answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
     },

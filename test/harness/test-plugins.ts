@@ -40,7 +40,10 @@ const listSource = defineSource({
 const recordingSink = defineSink({
   name: 'test-record',
   summary: 'Records what it receives; fails as told by the test.',
-  config: z.object({ id: z.string().describe('Name to record under.'), delayMs: z.number().default(0).describe('Delay per write.') }),
+  config: z.object({
+    id: z.string().describe('Name to record under.'),
+    delayMs: z.number().default(0).describe('Delay per write.'),
+  }),
   create: (config) => ({
     async write(batch) {
       writes.set(config.id, (writes.get(config.id) ?? 0) + 1);
@@ -53,7 +56,9 @@ const recordingSink = defineSink({
       received.set(config.id, list);
       if (failure && typeof failure === 'object') {
         list.push(...batch.filter((_, i) => i !== failure.rejectIndex));
-        return { rejected: [{ index: failure.rejectIndex, error: new RecordError('receiver answered 400 for this record') }] };
+        return {
+          rejected: [{ index: failure.rejectIndex, error: new RecordError('receiver answered 400 for this record') }],
+        };
       }
       list.push(...batch);
       return undefined;

@@ -14,7 +14,12 @@ function file(text: string): string {
   return path;
 }
 
-const lines = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const lines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the sluice command', () => {
   it('runs the quickstart with nothing installed: prints its events and exits 0 after its count', async () => {
@@ -27,7 +32,13 @@ describe('the sluice command', () => {
   });
 
   it('turns the three shapes users send into events with the right key, value and ts (stdio template)', async () => {
-    const input = ['"hello"', '42', '{"key":"car_id_1","value":[43.82,-79.48]}', '{"key":"patient_id","value":[125,85],"timestamp":"2021-07-01T12:00:00Z"}', ''].join('\n');
+    const input = [
+      '"hello"',
+      '42',
+      '{"key":"car_id_1","value":[43.82,-79.48]}',
+      '{"key":"patient_id","value":[125,85],"timestamp":"2021-07-01T12:00:00Z"}',
+      '',
+    ].join('\n');
     const before = Date.now();
     const r = await runCli(['run', 'templates/pipelines/stdio.yaml'], { input });
     expect(r.code).toBe(0);
@@ -41,10 +52,14 @@ describe('the sluice command', () => {
   });
 
   it('exits 2 with file:line:col and a suggestion for a misspelled key, and starts nothing', async () => {
-    const path = file('pipelines:\n  demo:\n    source: { type: generate, count: 3 }\n    topic: demo\n    sinks:\n      - type: stdout\n        formt: ndjson\n');
+    const path = file(
+      'pipelines:\n  demo:\n    source: { type: generate, count: 3 }\n    topic: demo\n    sinks:\n      - type: stdout\n        formt: ndjson\n',
+    );
     const r = await runCli(['run', path]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/unknown key "formt" in pipelines\.demo\.sinks\[0\] \(stdout\) at .*pipes\.yaml:7:9 — did you mean "format"\?/);
+    expect(r.stderr).toMatch(
+      /unknown key "formt" in pipelines\.demo\.sinks\[0\] \(stdout\) at .*pipes\.yaml:7:9 — did you mean "format"\?/,
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -55,7 +70,15 @@ describe('the sluice command', () => {
   });
 
   it('exits 2 for a missing ${VAR}', async () => {
-    const r = await runCli(['run', file('pipelines:\n  demo:\n    source: { type: generate, count: "${HOW_MANY}" }\n    topic: demo\n    sinks: [ { type: stdout } ]\n')], { env: { HOW_MANY: undefined } });
+    const r = await runCli(
+      [
+        'run',
+        file(
+          'pipelines:\n  demo:\n    source: { type: generate, count: "${HOW_MANY}" }\n    topic: demo\n    sinks: [ { type: stdout } ]\n',
+        ),
+      ],
+      { env: { HOW_MANY: undefined } },
+    );
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/environment variable HOW_MANY is not set at .*pipes\.yaml:3:\d+/);
     expect(r.stdout).toBe('');
@@ -83,7 +106,8 @@ describe('the sluice command', () => {
   it('lists every plugin with its summary', async () => {
     const r = await runCli(['plugins']);
     expect(r.code).toBe(0);
-    for (const name of ['generate', 'stdin', 'stdout', 'file', 'json']) expect(r.stdout).toMatch(new RegExp(`\\n  ${name}\\s+\\S`));
+    for (const name of ['generate', 'stdin', 'stdout', 'file', 'json'])
+      expect(r.stdout).toMatch(new RegExp(`\\n  ${name}\\s+\\S`));
   });
 
   it('has --help on every command and --version', async () => {
@@ -97,7 +121,9 @@ describe('the sluice command', () => {
   });
 
   it('drains on SIGINT and exits 0; a second signal exits at once', async () => {
-    const path = file('pipelines:\n  demo:\n    source: { type: generate, count: 0, rate: 200 }\n    topic: demo\n    sinks: [ { type: stdout } ]\n');
+    const path = file(
+      'pipelines:\n  demo:\n    source: { type: generate, count: 0, rate: 200 }\n    topic: demo\n    sinks: [ { type: stdout } ]\n',
+    );
     const first = await runCli(['run', path], {
       onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 2500),
     });

@@ -3,7 +3,11 @@ import { errorKind, FatalError, RecordError, RetryableError, toSluiceError } fro
 
 describe('errors', () => {
   it('keeps kind, code and retry-after through JSON, as across a queue or a process', () => {
-    const original = new RetryableError('HTTP 429 from api.example', { code: 'E_HTTP_STATUS', retryAfterMs: 1500, details: { status: 429 } });
+    const original = new RetryableError('HTTP 429 from api.example', {
+      code: 'E_HTTP_STATUS',
+      retryAfterMs: 1500,
+      details: { status: 429 },
+    });
     const back = toSluiceError(JSON.parse(JSON.stringify(original)));
     expect(back.kind).toBe('retryable');
     expect(back.code).toBe('E_HTTP_STATUS');

@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { normalizeEvent, parseEvent, parseTimestamp, serializeEvent } from '../../../core/event.js';
 
 const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
-const value = fc.oneof(jsonValue, fc.uint8Array({ maxLength: 64 }), fc.dictionary(fc.string(), fc.uint8Array({ maxLength: 8 })));
+const value = fc.oneof(
+  jsonValue,
+  fc.uint8Array({ maxLength: 64 }),
+  fc.dictionary(fc.string(), fc.uint8Array({ maxLength: 8 })),
+);
 
 describe('events', () => {
   it('accepts a bare primitive as the value, with no key and the ingest time', () => {

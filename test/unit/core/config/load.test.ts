@@ -26,7 +26,11 @@ async function problems(text: string, env: Record<string, string> = {}): Promise
 describe('loading pipeline files', () => {
   it('loads a valid file into pipelines with defaults applied', async () => {
     const config = await loadConfig(
-      [write('pipelines:\n  demo:\n    source: { type: generate, count: 5 }\n    topic: demo\n    sinks:\n      - type: stdout\n')],
+      [
+        write(
+          'pipelines:\n  demo:\n    source: { type: generate, count: 5 }\n    topic: demo\n    sinks:\n      - type: stdout\n',
+        ),
+      ],
       { builtins, env: {} },
     );
     expect(config.pipelines).toHaveLength(1);
@@ -40,9 +44,19 @@ describe('loading pipeline files', () => {
   });
 
   it('names file, line and column and suggests the key for a misspelling', async () => {
-    const text = ['pipelines:', '  demo:', '    source:', '      type: generate', '      cuont: 5', '    topic: demo', ''].join('\n');
+    const text = [
+      'pipelines:',
+      '  demo:',
+      '    source:',
+      '      type: generate',
+      '      cuont: 5',
+      '    topic: demo',
+      '',
+    ].join('\n');
     const [message] = await problems(text);
-    expect(message).toMatch(/unknown key "cuont" in pipelines\.demo\.source \(generate\) at .*pipes\.yaml:5:7 — did you mean "count"\?/);
+    expect(message).toMatch(
+      /unknown key "cuont" in pipelines\.demo\.source \(generate\) at .*pipes\.yaml:5:7 — did you mean "count"\?/,
+    );
   });
 
   it('suggests the closest type for an unknown type', async () => {
@@ -58,15 +72,22 @@ describe('loading pipeline files', () => {
   });
 
   it('reports a missing ${VAR} with where it is used and how to give a default', async () => {
-    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generate, count: "${COUNT}" }\n    topic: demo\n');
-    expect(message).toMatch(/environment variable COUNT is not set at .*pipes\.yaml:3:\d+ — set COUNT, or give a default with \$\{COUNT:-value\}/);
+    const [message] = await problems(
+      'pipelines:\n  demo:\n    source: { type: generate, count: "${COUNT}" }\n    topic: demo\n',
+    );
+    expect(message).toMatch(
+      /environment variable COUNT is not set at .*pipes\.yaml:3:\d+ — set COUNT, or give a default with \$\{COUNT:-value\}/,
+    );
   });
 
   it('interpolates ${VAR}, ${VAR:-default} and ${file:path}, typing a whole-value number', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
     writeFileSync(join(dir, 'topic.txt'), 'from-file\n');
     const file = join(dir, 'p.yaml');
-    writeFileSync(file, 'pipelines:\n  demo:\n    source: { type: generate, count: "${N}", rate: "${RATE:-7}" }\n    topic: "${file:topic.txt}"\n    sinks: [ { type: stdout } ]\n');
+    writeFileSync(
+      file,
+      'pipelines:\n  demo:\n    source: { type: generate, count: "${N}", rate: "${RATE:-7}" }\n    topic: "${file:topic.txt}"\n    sinks: [ { type: stdout } ]\n',
+    );
     const config = await loadConfig([file], { builtins, env: { N: '3' } });
     const p = config.pipelines[0];
     expect(p.topic).toBe('from-file');
@@ -74,8 +95,12 @@ describe('loading pipeline files', () => {
   });
 
   it('rejects values of the wrong type with the field and the expected type', async () => {
-    const [message] = await problems('pipelines:\n  demo:\n    source: { type: generate, count: lots }\n    topic: demo\n');
-    expect(message).toMatch(/invalid "count" in pipelines\.demo\.source \(generate\): expected number, received string at .*:3:\d+/);
+    const [message] = await problems(
+      'pipelines:\n  demo:\n    source: { type: generate, count: lots }\n    topic: demo\n',
+    );
+    expect(message).toMatch(
+      /invalid "count" in pipelines\.demo\.source \(generate\): expected number, received string at .*:3:\d+/,
+    );
   });
 
   it('says which pipelines have nowhere to send events', async () => {
@@ -89,7 +114,9 @@ describe('loading pipeline files', () => {
   });
 
   it('collects every problem of a file, not only the first', async () => {
-    const list = await problems('pipelines:\n  a:\n    source: { type: nope }\n    topic: a\n  b:\n    topic: b\n    sinks: [ { type: stdout, formt: x } ]\n');
+    const list = await problems(
+      'pipelines:\n  a:\n    source: { type: nope }\n    topic: a\n  b:\n    topic: b\n    sinks: [ { type: stdout, formt: x } ]\n',
+    );
     expect(list.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -97,7 +124,10 @@ describe('loading pipeline files', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-config-'));
     writeFileSync(join(dir, 'pw'), 'hunter2-very-secret');
     const file = join(dir, 'p.yaml');
-    writeFileSync(file, 'redis: redis://:${file:pw}@127.0.0.1:6379\npipelines:\n  demo:\n    source: { type: generate }\n    topic: demo\n    sinks: [ { type: stdout } ]\n');
+    writeFileSync(
+      file,
+      'redis: redis://:${file:pw}@127.0.0.1:6379\npipelines:\n  demo:\n    source: { type: generate }\n    topic: demo\n    sinks: [ { type: stdout } ]\n',
+    );
     const config = await loadConfig([file], { builtins, env: {} });
     expect(config.redactor.text(`cannot connect to ${config.redis?.url}`)).not.toContain('hunter2-very-secret');
   });

@@ -17,21 +17,31 @@ describe('plugins named in a pipeline file', () => {
   it('loads a TypeScript plugin from a relative path and validates its config like a built-in', async () => {
     const dir = project({
       'echo.ts': `import { defineSink, z } from ${JSON.stringify(sdk)};\nexport default defineSink({ name: 'echo', summary: 'x', config: z.object({ prefix: z.string().describe('p') }), create: () => ({ async write() {} }) });\n`,
-      'p.yaml': 'plugins: [./echo.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: echo, prefx: a } ]\n',
+      'p.yaml':
+        'plugins: [./echo.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: echo, prefx: a } ]\n',
     });
-    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(/unknown key "prefx" in pipelines\.p\.sinks\[0\] \(echo\).*did you mean "prefix"\?/);
+    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
+      /unknown key "prefx" in pipelines\.p\.sinks\[0\] \(echo\).*did you mean "prefix"\?/,
+    );
   });
 
   it('refuses a plugin built for another SDK version, saying what to do', async () => {
     const dir = project({
       'old.ts': `import { defineSink, z } from ${JSON.stringify(sdk)};\nconst p = defineSink({ name: 'old', summary: 'x', config: z.object({}), create: () => ({ async write() {} }) });\nexport default { ...p, sdkVersion: 99 };\n`,
-      'p.yaml': 'plugins: [./old.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: old } ]\n',
+      'p.yaml':
+        'plugins: [./old.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: old } ]\n',
     });
-    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(/built for Sluice SDK v99, but this Sluice speaks v1; rebuild the plugin/);
+    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
+      /built for Sluice SDK v99, but this Sluice speaks v1; rebuild the plugin/,
+    );
   });
 
   it('says where a plugin module that does not exist was named', async () => {
-    const dir = project({ 'p.yaml': 'plugins: [./missing.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n' });
-    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(/plugin module "\.\/missing\.ts" could not be loaded: .*does not exist at .*p\.yaml:1:11/);
+    const dir = project({
+      'p.yaml': 'plugins: [./missing.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n',
+    });
+    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
+      /plugin module "\.\/missing\.ts" could not be loaded: .*does not exist at .*p\.yaml:1:11/,
+    );
   });
 });

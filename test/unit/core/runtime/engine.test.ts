@@ -18,7 +18,13 @@ async function start(yaml: string, opts: { maxLag?: number } = {}) {
   writeFileSync(file, yaml);
   const config = await loadConfig([file], { builtins: [...builtins, ...testPlugins], env: {} });
   const storage = new MemoryStorage();
-  const engine = new Engine({ config, storage, queue: new MemoryQueue({ logger: silentLogger }), logger: silentLogger, maxLag: opts.maxLag });
+  const engine = new Engine({
+    config,
+    storage,
+    queue: new MemoryQueue({ logger: silentLogger }),
+    logger: silentLogger,
+    maxLag: opts.maxLag,
+  });
   engines.push(engine);
   await engine.start();
   return { engine, storage };
@@ -63,7 +69,8 @@ describe('the embedded runtime', () => {
 `);
     await until(() => engine.isDrained());
     const byKey = new Map<string, number[]>();
-    for (const e of received.get('a') ?? []) byKey.set(e.key as string, [...(byKey.get(e.key as string) ?? []), (e.value as { n: number }).n]);
+    for (const e of received.get('a') ?? [])
+      byKey.set(e.key as string, [...(byKey.get(e.key as string) ?? []), (e.value as { n: number }).n]);
     for (const list of byKey.values()) expect(list).toEqual([...list].sort((a, b) => a - b));
     expect(ns('a')).toEqual(range(600));
   });
@@ -138,7 +145,9 @@ describe('the embedded runtime', () => {
     sinks: [ { type: test-record, id: a } ]
 `);
     await until(() => engine.fatalError !== undefined);
-    expect(engine.fatalError?.error.message).toMatch(/pipeline "p" stopped: receiver says the credentials are wrong: fix the token/);
+    expect(engine.fatalError?.error.message).toMatch(
+      /pipeline "p" stopped: receiver says the credentials are wrong: fix the token/,
+    );
     expect(received.get('a') ?? []).toHaveLength(0);
   });
 
