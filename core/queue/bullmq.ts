@@ -1,0 +1,294 @@
+// The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, run by a BullMQ worker in every process.
+// A job names a range of stored events (never one event). Retries use BullMQ's delayed jobs with our backoff.
+// Schedules and exclusive loops are leases in Redis (see scheduled-task.ts and exclusive-loop.ts), not BullMQ
+// job schedulers: a job scheduler enqueues the next run when the current one *starts*, so a poll that outlasts
+// its period runs twice at once on two workers, and a poll whose job lock lapses (a long GC pause) is re-run
+// while the first run goes on. A lease is held for the whole run, renewed, and its loss aborts the run.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { type Job, Queue, WaitingError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FatalError, toSluiceError } from '../errors.js';
+import type { Logger } from '../plugin.js';
+import { RedisKeys } from '../storage/keys.js';
+import { settlesWithin } from './bounded-wait.js';
+import { ExclusiveLoop } from './exclusive-loop.js';
+import { fallbackLogger } from './fallback-logger.js';
+import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
+import { bullmqConnection, createRedisClient, type RedisConnection, reconnectDelay } from './redis-connection.js';
+import { RedisLockTable } from './redis-lock-table.js';
+import { ScheduledTask } from './scheduled-task.js';
+import { type HeldJob, WorkerHeartbeat } from './worker-registry.js';
+
+export interface BullmqQueueOptions {
+  /** A `redis://` URL or ioredis options. */
+  connection: RedisConnection;
+  /** Key prefix of the deployment; BullMQ keys live under `<prefix>:bull`. Default `sluice`. */
+  prefix?: string;
+  /** BullMQ queue name. Default `delivery`. */
+  queueName?: string;
+  /** This process in the fleet. Default `<host>:<pid>:<random>`. */
+  workerId?: string;
+  /** Default: warnings and errors on stderr. */
+  logger?: Logger;
+  /** Reported in the worker heartbeat. Default `unknown`. */
+  version?: string;
+  /**
+   * BullMQ job lock, ms, renewed every half. A killed worker's jobs are moved back to wait once it lapses and a
+   * stalled check has seen it twice: within about lockDurationMs + 2 × stalledIntervalMs. An event loop blocked
+   * longer than this makes a job run twice (at-least-once). Default 5000 (BullMQ's own: 30000).
+   */
+  lockDurationMs?: number;
+  /** Period of the stalled-job check, ms (one check per period across the fleet). Default 2000. */
+  stalledIntervalMs?: number;
+  /** Times a job may stall (its worker died) before it is failed as a poison job. Default 10. */
+  maxStalledCount?: number;
+  /** Lease of a schedule or exclusive loop, ms, renewed every third. Default 5000. */
+  leaseMs?: number;
+  /** Pause between attempts to take an exclusive loop's lead, ms. Default 1000. */
+  exclusiveRetryMs?: number;
+  /** Heartbeat period, ms; a heartbeat lives three periods. Default 3000. */
+  heartbeatMs?: number;
+  /** Longest pause between reconnection attempts to Redis, ms. Default 2000. */
+  reconnectCapMs?: number;
+}
+
+/** Failed jobs kept for inspection (`sluice status`), by age (s) and count. */
+const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
+/** How long a BullMQ command that failed on a lost connection waits before it is retried (BullMQ: 15 s). */
+const RUN_RETRY_DELAY_MS = 1000;
+/** Commands of the lock client fail after this, so a lease is never renewed on a connection that hangs. */
+const LOCK_COMMAND_TIMEOUT_MS = 2000;
+/** After the grace period and the hand-back of unfinished jobs, how long the worker still gets to close. */
+const RELEASED_CLOSE_WAIT_MS = 5000;
+
+interface Held extends HeldJob {
+  /** Hands the job back to the queue and makes BullMQ stop waiting for its handler. */
+  release(): Promise<void>;
+}
+
+export class BullmqQueue implements WorkQueue {
+  readonly kind = 'bullmq' as const;
+  readonly workerId: string;
+  private readonly keys: RedisKeys;
+  private readonly queueName: string;
+  private readonly logger: Logger;
+  private readonly connection: ReturnType<typeof bullmqConnection>;
+  private readonly queue: Queue;
+  private readonly client: Redis;
+  private readonly locks: RedisLockTable;
+  private readonly heartbeat: WorkerHeartbeat;
+  private readonly held = new Map<string, Held>();
+  private readonly loops = new Map<string, ScheduledTask | ExclusiveLoop>();
+  private readonly startedAt = Date.now();
+  private worker?: Worker;
+  private closing?: Promise<void>;
+  private readonly lastWarned = new Map<string, number>();
+
+  constructor(private readonly options: BullmqQueueOptions) {
+    this.keys = new RedisKeys(options.prefix ?? 'sluice');
+    this.queueName = this.keys.bullQueueName(options.queueName ?? 'delivery');
+    this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.logger = options.logger ?? fallbackLogger;
+    const retryStrategy = reconnectDelay(options.reconnectCapMs ?? 2000);
+    // Commands wait for a reconnect rather than fail: a submit during a Redis restart completes after it.
+    this.connection = bullmqConnection(options.connection, { maxRetriesPerRequest: null, retryStrategy });
+    this.queue = new Queue(this.queueName, { connection: this.connection, prefix: this.keys.bullPrefix() });
+    this.queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
+    this.client = createRedisClient(options.connection, {
+      retryStrategy,
+      commandTimeout: LOCK_COMMAND_TIMEOUT_MS,
+      maxRetriesPerRequest: 1,
+    });
+    this.client.on('error', (err) => this.warnThrottled('client', 'Redis connection error (locks, heartbeat)', err));
+    this.locks = new RedisLockTable(this.client, this.keys);
+    this.heartbeat = new WorkerHeartbeat(
+      this.client,
+      this.keys,
+      {
+        id: this.workerId,
+        host: hostname(),
+        pid: process.pid,
+        startedAt: this.startedAt,
+        version: options.version ?? 'unknown',
+      },
+      () =>
+        [...this.held.values()].map(({ id, pipeline, sink, attempt, since }) => ({
+          id,
+          pipeline,
+          sink,
+          attempt,
+          since,
+        })),
+      { everyMs: options.heartbeatMs ?? 3000, logger: this.logger },
+    );
+  }
+
+  async submit(job: DeliveryJob, { attempts }: { attempts: number }): Promise<void> {
+    if (this.closing) {
+      throw new FatalError(`work queue is closed: delivery job ${job.id} was not queued; submit before close()`, {
+        code: 'E_QUEUE_CLOSED',
+      });
+    }
+    // Dedupe by BullMQ deduplication rather than a custom job id: it holds exactly while the job is queued,
+    // delayed or running, so a failed job kept for inspection never blocks a later submit of its range (a
+    // custom id would), and the id may contain ':' (a custom job id may not).
+    await this.queue.add(job.id, job, {
+      deduplication: { id: job.id },
+      attempts: Math.max(1, attempts),
+      backoff: { type: 'sluice' },
+      removeOnComplete: true,
+      removeOnFail: KEEP_FAILED,
+    });
+  }
+
+  consume(handler: JobHandler, options: ConsumeOptions): void {
+    if (this.worker) throw new Error('this work queue already has a consumer');
+    if (this.closing) throw new Error('work queue is closed: consume() was called after close()');
+    const worker = new Worker(this.queueName, (job, token) => this.process(job, token, handler), {
+      connection: this.connection,
+      prefix: this.keys.bullPrefix(),
+      name: this.workerId,
+      concurrency: Math.max(1, options.concurrency),
+      lockDuration: this.options.lockDurationMs ?? 5000,
+      stalledInterval: this.options.stalledIntervalMs ?? 2000,
+      maxStalledCount: this.options.maxStalledCount ?? 10,
+      runRetryDelay: RUN_RETRY_DELAY_MS,
+      settings: {
+        // BullMQ passes the attempt that just failed (1-based) and the error the handler threw, so a sink's
+        // retryAfterMs reaches the policy.
+        backoffStrategy: (attempt, _type, err, job) => options.backoff(attempt, err, job?.data as DeliveryJob),
+      },
+    });
+    worker.on('error', (err) => this.warnThrottled('worker', 'BullMQ worker error', err));
+    worker.on('failed', (job, err) => {
+      if (job && job.attemptsMade >= (job.opts.attempts ?? 1)) {
+        this.logger.error(
+          { job: job.name, pipeline: (job.data as DeliveryJob).pipeline, attempts: job.attemptsMade, err: err.message },
+          `delivery job ${job.name} failed after ${job.attemptsMade} attempts`,
+        );
+      }
+    });
+    this.worker = worker;
+    this.heartbeat.start();
+  }
+
+  schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
+    this.addLoop(
+      name,
+      () =>
+        new ScheduledTask({
+          locks: this.locks,
+          name: `schedule:${name}`,
+          everyMs,
+          task,
+          token: `${this.workerId}:${randomUUID()}`,
+          leaseMs: this.options.leaseMs ?? 5000,
+          logger: this.logger,
+        }),
+    );
+  }
+
+  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
+    this.addLoop(
+      name,
+      () =>
+        new ExclusiveLoop({
+          locks: this.locks,
+          name: `exclusive:${name}`,
+          loop,
+          token: `${this.workerId}:${randomUUID()}`,
+          leaseMs: this.options.leaseMs ?? 5000,
+          retryMs: this.options.exclusiveRetryMs ?? 1000,
+          logger: this.logger,
+        }),
+    );
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+    return {
+      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
+      active: c.active ?? 0,
+      delayed: c.delayed ?? 0,
+      failed: c.failed ?? 0,
+    };
+  }
+
+  close(graceMs: number): Promise<void> {
+    this.closing ??= this.shutdown(graceMs);
+    return this.closing;
+  }
+
+  private async process(job: Job, token: string | undefined, handler: JobHandler): Promise<void> {
+    const data = job.data as DeliveryJob;
+    const info = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
+    let handBack!: (err: Error) => void;
+    const handedBack = new Promise<never>((_, reject) => {
+      handBack = reject;
+    });
+    const key = job.id ?? data.id;
+    this.held.set(key, {
+      id: data.id,
+      pipeline: data.pipeline,
+      sink: data.sink,
+      attempt: info.attempt,
+      since: Date.now(),
+      // BullMQ's manual-move pattern: move the job ourselves (back to wait, keeping its attempts), then throw
+      // WaitingError so the worker neither completes nor fails it.
+      release: async () => {
+        await job.moveToWait(token);
+        handBack(new WaitingError());
+      },
+    });
+    try {
+      await Promise.race([handler(data, info), handedBack]);
+    } finally {
+      this.held.delete(key);
+    }
+  }
+
+  private async shutdown(graceMs: number): Promise<void> {
+    const loopsStopped = Promise.all([...this.loops.values()].map((loop) => loop.stop(graceMs)));
+    const worker = this.worker;
+    if (worker) {
+      // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.
+      const closed = worker.close();
+      if (!(await settlesWithin(closed, graceMs))) {
+        const unfinished = [...this.held.values()];
+        this.logger.warn(
+          { jobs: unfinished.map((h) => h.id) },
+          `handing ${unfinished.length} unfinished delivery jobs back to the queue after ${graceMs} ms of grace`,
+        );
+        await Promise.all(
+          unfinished.map((h) =>
+            h.release().catch((err) => {
+              // Not handed back: its lock lapses and another worker takes it as a stalled job.
+              this.logger.warn({ job: h.id, err: toSluiceError(err).message }, 'could not hand a job back');
+            }),
+          ),
+        );
+        if (!(await settlesWithin(closed, RELEASED_CLOSE_WAIT_MS))) await worker.disconnect();
+      }
+    }
+    await loopsStopped;
+    await this.heartbeat.stop();
+    await this.queue.close();
+    await this.client.quit().catch(() => this.client.disconnect());
+  }
+
+  private addLoop(name: string, start: () => ScheduledTask | ExclusiveLoop): void {
+    if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
+    if (this.loops.has(name)) throw new Error(`"${name}" is already scheduled on this work queue`);
+    this.loops.set(name, start());
+    this.heartbeat.start();
+  }
+
+  /** Connection errors repeat on every reconnect attempt; one line per source every 10 s is enough. */
+  private warnThrottled(source: string, msg: string, err: unknown): void {
+    const now = Date.now();
+    if (now - (this.lastWarned.get(source) ?? 0) < 10_000) return;
+    this.lastWarned.set(source, now);
+    this.logger.warn({ worker: this.workerId, err: toSluiceError(err).message }, msg);
+  }
+}

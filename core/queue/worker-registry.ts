@@ -1,0 +1,105 @@
+// Who is in the fleet: each worker process writes a heartbeat (host, pid, start time, version, the jobs it holds)
+// that expires unless renewed, and indexes it in a sorted set scored by that expiry. `sluice status` lists the
+// live ones; a worker killed with SIGKILL drops out of the list within one heartbeat TTL.
+import type { Redis } from 'ioredis';
+import type { Logger } from '../plugin.js';
+import type { RedisKeys } from '../storage/keys.js';
+
+/** A delivery job a worker is running now. */
+export interface HeldJob {
+  id: string;
+  pipeline: string;
+  sink: number;
+  attempt: number;
+  /** When this attempt started, ms since the epoch. */
+  since: number;
+}
+
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  /** When the process joined the fleet, ms since the epoch. */
+  startedAt: number;
+  version: string;
+  jobs: HeldJob[];
+  /** When this heartbeat was written, ms since the epoch. */
+  seenAt: number;
+}
+
+export interface WorkerHeartbeatOptions {
+  /** How often the heartbeat is written, ms. Default 3000. */
+  everyMs?: number;
+  /** How long a heartbeat lives without renewal, ms. Default three periods. */
+  ttlMs?: number;
+  logger: Logger;
+}
+
+export class WorkerHeartbeat {
+  private readonly everyMs: number;
+  private readonly ttlMs: number;
+  private timer?: NodeJS.Timeout;
+  private isFailing = false;
+
+  constructor(
+    private readonly client: Redis,
+    private readonly keys: RedisKeys,
+    private readonly self: Omit<WorkerInfo, 'jobs' | 'seenAt'>,
+    private readonly heldJobs: () => HeldJob[],
+    private readonly options: WorkerHeartbeatOptions,
+  ) {
+    this.everyMs = options.everyMs ?? 3000;
+    this.ttlMs = options.ttlMs ?? this.everyMs * 3;
+  }
+
+  /** Writes the heartbeat now and then every period. */
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.beat(), this.everyMs);
+    void this.beat();
+  }
+
+  /** Stops and removes this worker from the list. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    try {
+      await this.client.multi().del(this.keys.worker(this.self.id)).zrem(this.keys.workerIndex(), this.self.id).exec();
+    } catch (err) {
+      this.options.logger.warn({ worker: this.self.id, err: String(err) }, 'could not remove the worker heartbeat');
+    }
+  }
+
+  private async beat(): Promise<void> {
+    const now = Date.now();
+    const info: WorkerInfo = { ...this.self, jobs: this.heldJobs(), seenAt: now };
+    try {
+      await this.client
+        .multi()
+        .set(this.keys.worker(this.self.id), JSON.stringify(info), 'PX', this.ttlMs)
+        .zadd(this.keys.workerIndex(), now + this.ttlMs, this.self.id)
+        .zremrangebyscore(this.keys.workerIndex(), '-inf', now)
+        .exec();
+      if (this.isFailing) this.options.logger.info({ worker: this.self.id }, 'worker heartbeat written again');
+      this.isFailing = false;
+    } catch (err) {
+      // Redis being away is reported once per outage; the next beat after it returns restores the entry.
+      if (!this.isFailing) {
+        this.options.logger.warn({ worker: this.self.id, err: String(err) }, 'could not write the worker heartbeat');
+      }
+      this.isFailing = true;
+    }
+  }
+}
+
+/** The workers whose heartbeat has not expired, oldest first. */
+export async function listWorkers(client: Redis, keys: RedisKeys): Promise<WorkerInfo[]> {
+  const ids = await client.zrangebyscore(keys.workerIndex(), Date.now(), '+inf');
+  if (ids.length === 0) return [];
+  const values = await client.mget(ids.map((id) => keys.worker(id)));
+  const workers: WorkerInfo[] = [];
+  for (const value of values) {
+    if (value !== null) workers.push(JSON.parse(value) as WorkerInfo);
+  }
+  return workers.sort((a, b) => a.startedAt - b.startedAt);
+}

@@ -1,0 +1,98 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BullmqQueue } from '../../core/queue/bullmq.js';
+import { listWorkers } from '../../core/queue/worker-registry.js';
+import { RedisKeys } from '../../core/storage/keys.js';
+import { deliveryJob, describeQueueConformance, recordingLogger, waitFor } from '../conformance/queue.js';
+import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
+
+let admin: Redis;
+beforeAll(async () => {
+  admin = await connectTestRedis();
+});
+afterAll(async () => {
+  await admin?.quit();
+});
+
+function fleet(prefix = uniquePrefix('queue')) {
+  const members: BullmqQueue[] = [];
+  return {
+    prefix,
+    member: (logger = recordingLogger().logger) => {
+      const q = new BullmqQueue({
+        connection: TEST_REDIS_URL,
+        prefix,
+        logger,
+        leaseMs: 1000,
+        exclusiveRetryMs: 200,
+        heartbeatMs: 200,
+        version: '0.0.0-test',
+      });
+      members.push(q);
+      return q;
+    },
+    cleanup: async () => {
+      await Promise.all(members.map((q) => q.close(0)));
+      await deleteKeysWithPrefix(admin, prefix);
+    },
+  };
+}
+
+describeQueueConformance('bullmq', () => fleet(), { sharesJobs: true, takeoverMs: 2000 });
+
+describe('BullmqQueue', () => {
+  it('keeps every key it writes under its prefix', async () => {
+    const f = fleet();
+    const q = f.member();
+    q.consume(async () => {}, { concurrency: 1, backoff: () => 10 });
+    q.schedule('poll', 50, async () => false);
+    await q.submit(deliveryJob(1), { attempts: 1 });
+    await waitFor('the job', async () => (await q.counts()).waiting === 0 && (await q.counts()).active === 0);
+    const keys = await admin.keys(`${f.prefix}:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await f.cleanup();
+    expect(await admin.keys(`${f.prefix}:*`)).toEqual([]);
+  });
+
+  it('lists live workers with their host, pid and the jobs they hold, and drops them on close', async () => {
+    const f = fleet();
+    const keys = new RedisKeys(f.prefix);
+    const q = f.member();
+    let release!: () => void;
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    q.consume(() => held, { concurrency: 1, backoff: () => 10 });
+    await q.submit(deliveryJob(7), { attempts: 4 });
+    await waitFor('the held job in the heartbeat', async () => {
+      const workers = await listWorkers(admin, keys);
+      return workers.length === 1 && workers[0].jobs.length === 1;
+    });
+    const [worker] = await listWorkers(admin, keys);
+    expect(worker).toMatchObject({ id: q.workerId, pid: process.pid, version: '0.0.0-test' });
+    expect(worker.jobs[0]).toMatchObject({ id: deliveryJob(7).id, pipeline: 'orders-to-db', sink: 0, attempt: 1 });
+    release();
+    await q.close(1000);
+    expect(await listWorkers(admin, keys)).toEqual([]);
+    await f.cleanup();
+  });
+
+  it('keeps a failed job for inspection without blocking its range from being submitted again', async () => {
+    const f = fleet();
+    const q = f.member();
+    let runs = 0;
+    q.consume(
+      async () => {
+        runs += 1;
+        if (runs === 1) throw new Error('table "positions" does not exist');
+      },
+      { concurrency: 1, backoff: () => 10 },
+    );
+    await q.submit(deliveryJob(1), { attempts: 1 });
+    await waitFor('the failure', async () => (await q.counts()).failed === 1);
+    await q.submit(deliveryJob(1), { attempts: 1 });
+    await waitFor('the second run', () => runs === 2);
+    expect((await q.counts()).failed).toBe(1);
+    await f.cleanup();
+  });
+});
