@@ -1,5 +1,5 @@
-import { MemoryLockTable } from '../../core/queue/memory-lock-table.js';
 import { MemoryQueue } from '../../core/queue/memory.js';
+import { MemoryLockTable } from '../../core/queue/memory-lock-table.js';
 import { describeQueueConformance, recordingLogger } from './queue.js';
 
 describeQueueConformance(
