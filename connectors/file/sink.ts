@@ -22,20 +22,20 @@ export const fileSinkConfig = z
         'Folder to write one file per batch into (created if missing); relative to the pipeline file. ' +
           'Set this or `file`.',
       ),
-    name: z
+    fileName: z
       .string()
       .default('events_{first}_{last}.{ext}')
       .superRefine((n, ctx) => {
         if (n.includes('/') || n.includes('\\') || n.startsWith('.')) {
           ctx.addIssue({
             code: 'custom',
-            message: `name "${n}" must be a plain file name, not a path or a hidden file`,
+            message: `fileName "${n}" must be a plain file name, not a path or a hidden file`,
           });
         }
         if (!PLACEHOLDERS.some((p) => n.includes(p))) {
           ctx.addIssue({
             code: 'custom',
-            message: `name "${n}" has none of {first}, {last}, {hash}: every batch would overwrite the same file`,
+            message: `fileName "${n}" has none of {first}, {last}, {hash}: every batch would overwrite the same file`,
           });
         }
       })
@@ -79,15 +79,20 @@ export async function createFileSink(config: FileSinkConfig, ctx: PluginContext)
     throw fileSystemError(err, `${where}: cannot create the folder "${folder}"`);
   }
 
+  // Appends go one at a time, so that batches in flight together never interleave their lines.
+  let appending: Promise<void> = Promise.resolve();
+
   return {
     async write(batch) {
       const { text, rejected } = writeBatch(config, batch);
       const result = rejected.length > 0 ? { rejected } : undefined;
       if (text === '') return result;
       if (config.directory === undefined) {
-        await appendDurably(target, text, where);
+        const append = appending.then(() => appendDurably(target, text, where));
+        appending = append.catch(() => undefined);
+        await append;
       } else {
-        const name = fileName(config.name, EXTENSIONS[config.format], batch, text);
+        const name = batchFileName(config.fileName, EXTENSIONS[config.format], batch, text);
         await replaceDurably(join(folder, name), text, where);
       }
       return result;
@@ -96,7 +101,7 @@ export async function createFileSink(config: FileSinkConfig, ctx: PluginContext)
 }
 
 /** The batch's file name: ids made safe for file names; a batch without ids is named by its content. */
-export function fileName(template: string, ext: string, batch: readonly SluiceEvent[], text: string): string {
+export function batchFileName(template: string, ext: string, batch: readonly SluiceEvent[], text: string): string {
   const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
   const first = batch[0]?.id;
   const last = batch[batch.length - 1]?.id;

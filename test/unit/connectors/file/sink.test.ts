@@ -49,7 +49,7 @@ describe('file sink', () => {
   });
 
   it('names a batch without ids by a hash of its content, which is just as repeatable', async () => {
-    const instance = await sink({ directory: 'out', name: 'part-{first}.{ext}', format: 'lines' });
+    const instance = await sink({ directory: 'out', fileName: 'part-{first}.{ext}', format: 'lines' });
     await instance.write([event('a'), event('b')]);
     await instance.write([event('a'), event('b')]);
     const names = await readdir(join(dir, 'out'));
@@ -58,7 +58,7 @@ describe('file sink', () => {
   });
 
   it('makes ids safe for file names', async () => {
-    const instance = await sink({ directory: 'out', name: '{first}.{ext}' });
+    const instance = await sink({ directory: 'out', fileName: '{first}.{ext}' });
     await instance.write([event(1, 'orders:3/1-0')]);
     expect(await readdir(join(dir, 'out'))).toEqual(['orders_3_1-0.ndjson']);
   });
@@ -71,6 +71,18 @@ describe('file sink', () => {
     await instance.write([event('a', '1'), event({ b: 1 }, '2')]);
     await instance.write([event(3, '3')]);
     expect(await readFile(join(dir, 'logs/all.txt'), 'utf8')).toBe('"a"\n{"b":1}\n3\n');
+  });
+
+  it('never interleaves the lines of batches appended at the same time', async () => {
+    const instance = await sink({ file: 'all.ndjson', format: 'value' });
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      Array.from({ length: 2000 }, (_, i) => event({ b, i, pad: 'x'.repeat(50) }, `${b}-${i}`)),
+    );
+    await Promise.all(batches.map((batch) => instance.write(batch)));
+    const lines = (await readFile(join(dir, 'all.ndjson'), 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(16_000);
+    const runs = lines.map((l) => JSON.parse(l).b).filter((b, i, all) => i === 0 || b !== all[i - 1]);
+    expect(runs).toHaveLength(8);
   });
 
   it('rejects a record the format cannot write and writes the others', async () => {
@@ -94,9 +106,9 @@ describe('file sink', () => {
       fileSinkConfig.safeParse(c).error?.issues.map((i) => i.message) ?? [];
     expect(issues({})).toEqual([expect.stringContaining('either directory')]);
     expect(issues({ directory: 'a', file: 'b' })).toEqual([expect.stringContaining('either directory')]);
-    expect(issues({ directory: 'a', name: 'out.ndjson' })).toEqual([
+    expect(issues({ directory: 'a', fileName: 'out.ndjson' })).toEqual([
       expect.stringContaining('overwrite the same file'),
     ]);
-    expect(issues({ directory: 'a', name: 'sub/{first}' })).toEqual([expect.stringContaining('plain file name')]);
+    expect(issues({ directory: 'a', fileName: 'sub/{first}' })).toEqual([expect.stringContaining('plain file name')]);
   });
 });
