@@ -21,7 +21,9 @@ export default defineProcessor({
           }),
         )
         .min(1)
-        .describe('Routes tried in order; an event takes the first one whose condition is true.'),
+        .describe(
+          'Routes tried in order, each { name, when }: an event gets the name of the first route whose JSONata condition `when` is true.',
+        ),
       default: z
         .string()
         .min(1)

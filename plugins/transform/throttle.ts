@@ -12,7 +12,7 @@ export default defineProcessor({
     limit: z.number().int().min(1).describe('Events allowed per `per` period on each worker (also the largest burst).'),
     per: duration()
       .refine((ms) => ms >= 1, { error: 'per must be at least 1ms' })
-      .default(1000)
+      .prefault('1s')
       .describe('The period of the limit: 500ms, 1s, 1m, ... or a number of ms.'),
     mode: z
       .enum(['delay', 'drop'])

@@ -20,13 +20,13 @@ describe('throttle', () => {
   });
 
   it('in delay mode (the default) holds a batch until it fits the rate and loses nothing', async () => {
-    const instance = await createProcessor(throttle, { limit: 10, per: '100ms' });
+    const instance = await createProcessor(throttle, { limit: 10, per: '400ms' });
     let started = performance.now();
     expect((await processFrozen(instance, many(10))).events).toHaveLength(10);
-    expect(performance.now() - started).toBeLessThan(30);
+    expect(performance.now() - started).toBeLessThan(200);
     started = performance.now();
     expect((await processFrozen(instance, many(10))).events).toHaveLength(10);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(90);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
   });
 
   it('in delay mode holds a batch larger than the limit for as many periods as it needs', async () => {
