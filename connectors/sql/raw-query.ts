@@ -1,0 +1,61 @@
+// Runs one SELECT on a pooled driver connection and returns the rows with the driver's field metadata (which
+// the type mapping needs and knex does not pass on). Statements use the driver's own placeholders.
+import type { Database } from './connection.js';
+import type { DriverField } from './type-mapping.js';
+
+export interface QueryResult {
+  rows: Record<string, unknown>[];
+  fields: DriverField[];
+}
+
+interface PoolClient {
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<void>;
+}
+
+type Callback<T> = (err: Error | null, result: T, fields?: DriverField[]) => void;
+
+interface PgConnection {
+  query(
+    text: string,
+    values: unknown[],
+    cb: Callback<{ rows: Record<string, unknown>[]; fields: DriverField[] }>,
+  ): void;
+}
+interface MysqlConnection {
+  query(sql: string, values: unknown[], cb: Callback<Record<string, unknown>[]>): void;
+}
+interface SqliteConnection {
+  prepare(sql: string): { all(...values: unknown[]): Record<string, unknown>[] };
+}
+
+/** `?` placeholders as the driver wants them (`$1…` for PostgreSQL); the SQL must hold no other `?`. */
+export function nativePlaceholders(dialect: Database['dialect'], sql: string): string {
+  if (dialect !== 'pg') return sql;
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export async function runQuery(db: Database, sql: string, values: readonly unknown[]): Promise<QueryResult> {
+  const client = db.knex.client as unknown as PoolClient;
+  const connection = await client.acquireConnection();
+  try {
+    if (db.dialect === 'pg') {
+      return await new Promise((resolve, reject) =>
+        (connection as PgConnection).query(sql, [...values], (err, result) =>
+          err ? reject(err) : resolve({ rows: result.rows, fields: result.fields }),
+        ),
+      );
+    }
+    if (db.dialect === 'mysql2') {
+      return await new Promise((resolve, reject) =>
+        (connection as MysqlConnection).query(sql, [...values], (err, rows, fields) =>
+          err ? reject(err) : resolve({ rows, fields: fields ?? [] }),
+        ),
+      );
+    }
+    return { rows: (connection as SqliteConnection).prepare(sql).all(...values), fields: [] };
+  } finally {
+    await client.releaseConnection(connection);
+  }
+}

@@ -1,0 +1,186 @@
+// Writes a batch's row operations inside the caller's transaction, as few statements as possible: consecutive
+// operations of the same shape (same columns, or deletes) share one multi-row statement, so the order of
+// writes and deletes to one key is kept. In careful mode each group runs under a savepoint and a group that
+// hits a row error (constraint, bad value) is split in halves until the bad rows stand alone: good rows are
+// written and each bad row is returned with the database's message.
+import type { Knex } from 'knex';
+import { isRowError } from './classify-error.js';
+import type { Database } from './connection.js';
+import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
+import { type ColumnKind, toBindValue } from './type-mapping.js';
+
+export type RowOp =
+  | { index: number; kind: 'write'; row: Record<string, unknown> }
+  | { index: number; kind: 'delete'; key: readonly unknown[] };
+
+export interface RowFailure {
+  index: number;
+  error: unknown;
+}
+
+export interface WriterOptions {
+  table: QualifiedName;
+  mode: 'insert' | 'upsert';
+  keyColumns: readonly string[];
+}
+
+// Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766.
+const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 65_535, mysql2: 65_535, 'better-sqlite3': 32_766 };
+// mysql2 sends values inline in the statement text, which must stay under max_allowed_packet (16 MB default).
+const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
+
+interface Statement {
+  sql: string;
+  bindings: unknown[];
+}
+
+function approximateBytes(value: unknown): number {
+  if (typeof value === 'string') return value.length * 2 + 4;
+  if (value instanceof Uint8Array) return value.byteLength * 2 + 4;
+  return 16;
+}
+
+export class RowWriter {
+  private readonly table: string;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: WriterOptions,
+  ) {
+    this.table = quoteQualified(db.dialect, options.table);
+  }
+
+  private q(name: string): string {
+    return quoteIdentifier(this.db.dialect, name);
+  }
+
+  /** Runs the operations; in careful mode returns the rows that failed instead of throwing. */
+  async write(
+    trx: Knex.Transaction,
+    ops: readonly RowOp[],
+    kinds: ReadonlyMap<string, ColumnKind>,
+    isCareful: boolean,
+  ): Promise<RowFailure[]> {
+    const failures: RowFailure[] = [];
+    for (const group of this.groups(ops)) {
+      if (isCareful) await this.writeSplitting(trx, group, kinds, failures);
+      else await this.execute(trx, group, kinds);
+    }
+    return failures;
+  }
+
+  private async writeSplitting(
+    trx: Knex.Transaction,
+    ops: readonly RowOp[],
+    kinds: ReadonlyMap<string, ColumnKind>,
+    failures: RowFailure[],
+  ): Promise<void> {
+    try {
+      await trx.transaction((savepoint) => this.execute(savepoint, ops, kinds));
+    } catch (err) {
+      if (!isRowError(err)) throw err;
+      if (ops.length === 1) {
+        failures.push({ index: ops[0].index, error: err });
+        return;
+      }
+      const middle = ops.length >> 1;
+      await this.writeSplitting(trx, ops.slice(0, middle), kinds, failures);
+      await this.writeSplitting(trx, ops.slice(middle), kinds, failures);
+    }
+  }
+
+  /** Consecutive operations of one shape; an upsert group keeps only the last write per key. */
+  groups(ops: readonly RowOp[]): RowOp[][] {
+    const groups: RowOp[][] = [];
+    let shape = '';
+    for (const op of ops) {
+      const opShape = op.kind === 'delete' ? '\u0000delete' : Object.keys(op.row).sort().join('\u0000');
+      if (groups.length === 0 || opShape !== shape) groups.push([]);
+      groups[groups.length - 1].push(op);
+      shape = opShape;
+    }
+    if (this.options.mode !== 'upsert') return groups;
+    return groups.map((group) => {
+      if (group[0].kind === 'delete') return group;
+      const last = new Map<string, RowOp>();
+      for (const op of group) {
+        const row = (op as Extract<RowOp, { kind: 'write' }>).row;
+        const key = JSON.stringify(this.options.keyColumns.map((k) => row[k]));
+        last.delete(key);
+        last.set(key, op);
+      }
+      return [...last.values()];
+    });
+  }
+
+  private async execute(k: Knex.Transaction, ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>) {
+    const statements = ops[0].kind === 'delete' ? this.deletes(ops, kinds) : this.inserts(ops, kinds);
+    for (const s of statements) await k.raw(s.sql, s.bindings as Knex.RawBinding[]);
+  }
+
+  private *chunks(ops: readonly RowOp[], paramsPerOp: number, rowOf: (op: RowOp) => unknown[]) {
+    const maxRows = Math.max(1, Math.floor(MAX_PARAMS[this.db.dialect] / Math.max(1, paramsPerOp)));
+    let rows: unknown[][] = [];
+    let bytes = 0;
+    for (const op of ops) {
+      const values = rowOf(op);
+      const size = values.reduce<number>((n, v) => n + approximateBytes(v), 0);
+      if (rows.length > 0 && (rows.length >= maxRows || bytes + size > MAX_STATEMENT_BYTES)) {
+        yield rows;
+        rows = [];
+        bytes = 0;
+      }
+      rows.push(values);
+      bytes += size;
+    }
+    if (rows.length > 0) yield rows;
+  }
+
+  private inserts(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
+    const first = ops[0] as Extract<RowOp, { kind: 'write' }>;
+    const columns = Object.keys(first.row).sort();
+    const dialect = this.db.dialect;
+    const rowOf = (op: RowOp) => {
+      const row = (op as Extract<RowOp, { kind: 'write' }>).row;
+      return columns.map((c) => toBindValue(dialect, kinds.get(c) ?? 'other', row[c]));
+    };
+    const head = `INSERT INTO ${this.table} (${columns.map((c) => this.q(c)).join(', ')}) VALUES `;
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const tail = this.options.mode === 'upsert' ? this.upsertClause(columns) : '';
+    const statements: Statement[] = [];
+    for (const rows of this.chunks(ops, columns.length, rowOf)) {
+      statements.push({ sql: head + rows.map(() => tuple).join(', ') + tail, bindings: rows.flat() });
+    }
+    return statements;
+  }
+
+  private upsertClause(columns: readonly string[]): string {
+    const keys = this.options.keyColumns;
+    const others = columns.filter((c) => !keys.includes(c));
+    if (this.db.dialect === 'mysql2') {
+      const set = others.length > 0 ? others : [keys[0]];
+      return ` ON DUPLICATE KEY UPDATE ${set.map((c) => `${this.q(c)} = VALUES(${this.q(c)})`).join(', ')}`;
+    }
+    const target = `(${keys.map((c) => this.q(c)).join(', ')})`;
+    if (others.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
+    return ` ON CONFLICT ${target} DO UPDATE SET ${others.map((c) => `${this.q(c)} = excluded.${this.q(c)}`).join(', ')}`;
+  }
+
+  private deletes(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
+    const keys = this.options.keyColumns;
+    const dialect = this.db.dialect;
+    const rowOf = (op: RowOp) =>
+      (op as Extract<RowOp, { kind: 'delete' }>).key.map((v, i) =>
+        toBindValue(dialect, kinds.get(keys[i]) ?? 'other', v),
+      );
+    const statements: Statement[] = [];
+    for (const rows of this.chunks(ops, keys.length, rowOf)) {
+      const condition =
+        keys.length === 1
+          ? `${this.q(keys[0])} IN (${rows.map(() => '?').join(', ')})`
+          : rows.map(() => `(${keys.map((k) => `${this.q(k)} = ?`).join(' AND ')})`).join(' OR ');
+      statements.push({ sql: `DELETE FROM ${this.table} WHERE ${condition}`, bindings: rows.flat() });
+    }
+    return statements;
+  }
+}
