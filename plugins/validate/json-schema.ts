@@ -98,10 +98,10 @@ async function loadSchema(file: string, baseDir: string): Promise<Schema> {
 }
 
 function compile(schema: Schema, source: string, allErrors: boolean, ctx: PluginContext): ValidateFunction {
-  // Unknown keywords and formats are logged rather than refused: real schemas carry annotations of their own.
+  // Unknown keywords are logged rather than refused: real schemas carry annotations of their own.
   const options: Options = {
     allErrors,
-    strict: 'log',
+    strictSchema: 'log',
     logger: {
       log: (...args: unknown[]) => ctx.logger.debug(args.join(' ')),
       warn: (...args: unknown[]) => ctx.logger.warn(`json-schema: ${args.join(' ')}`),
