@@ -3,7 +3,7 @@
 
 import { ConfigError, FatalError, RecordError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import { parseEventId, type ReadOptions } from './storage.js';
+import { parseEventId, type ReadOptions, type RetentionSpec } from './storage.js';
 
 // Braces would break the Redis Cluster hash tag built from the name; whitespace and control characters make
 // names that cannot be typed back on a command line.
@@ -22,6 +22,31 @@ export function checkPartitionCount(topic: string, partitions: number): void {
   if (!Number.isInteger(partitions) || partitions < 1 || partitions > 1024) {
     throw new ConfigError(`topic "${topic}": partitions must be a whole number from 1 to 1024, not ${partitions}`, {
       code: 'E_TOPIC_PARTITIONS',
+    });
+  }
+}
+
+export function checkRetention(topic: string, retention: RetentionSpec | undefined): void {
+  const { maxEvents, maxAgeMs } = retention ?? {};
+  if (maxEvents !== undefined && (!Number.isInteger(maxEvents) || maxEvents < 0)) {
+    throw new ConfigError(
+      `topic "${topic}": retention maxEvents must be a whole number of 0 or more, not ${maxEvents}`,
+      {
+        code: 'E_TOPIC_RETENTION',
+      },
+    );
+  }
+  if (maxAgeMs !== undefined && (!Number.isFinite(maxAgeMs) || maxAgeMs <= 0)) {
+    throw new ConfigError(`topic "${topic}": retention maxAgeMs must be a positive number of ms, not ${maxAgeMs}`, {
+      code: 'E_TOPIC_RETENTION',
+    });
+  }
+}
+
+export function checkClaimCount(topic: string, count: number): void {
+  if (!Number.isInteger(count) || count < 1) {
+    throw new ConfigError(`claim from topic "${topic}": count must be a whole number of 1 or more, not ${count}`, {
+      code: 'E_CLAIM_COUNT',
     });
   }
 }

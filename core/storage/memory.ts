@@ -5,9 +5,11 @@
 import type { SluiceEvent } from '../event.js';
 import type { StateStore } from '../plugin.js';
 import {
+  checkClaimCount,
   checkEvents,
   checkPartition,
   checkPartitionCount,
+  checkRetention,
   checkTopicName,
   partitionsMismatch,
   readPartitions,
@@ -33,6 +35,7 @@ import {
   type TopicInfo,
   type TopicSpec,
 } from './storage.js';
+import { mergeInStoredOrder } from './stored-order.js';
 
 /** A subscription's place in one partition: like a Redis consumer group's last id and pending entries list. */
 interface Cursor {
@@ -89,7 +92,6 @@ class ExpiringMap<V> {
 
 const idOf = (partition: number, [ms, seq]: StreamPosition) => `${partition}-${ms}-${seq}`;
 const isOrigin = ([ms, seq]: StreamPosition) => ms === 0 && seq === 0;
-const before = (a: StreamPosition, b: StreamPosition) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
 
 /** In-process storage for embedded mode (`sluice run` without `redis:`). Events live as long as the process. */
 export class MemoryStorage implements Storage {
@@ -102,6 +104,7 @@ export class MemoryStorage implements Storage {
     this.checkOpen();
     checkTopicName(spec.name);
     checkPartitionCount(spec.name, spec.partitions);
+    checkRetention(spec.name, spec.retention);
     const existing = this.topics.get(spec.name);
     if (existing) {
       if (existing.partitions.length !== spec.partitions) {
@@ -153,12 +156,12 @@ export class MemoryStorage implements Storage {
 
   async append(topic: string, events: readonly SluiceEvent[], options: AppendOptions = {}): Promise<AppendResult> {
     const t = this.topic(topic);
+    checkEvents(topic, events);
     const now = Date.now();
     if (options.idempotencyKey !== undefined) {
       const first = t.idempotency.get(options.idempotencyKey, now);
       if (first !== undefined) return { ids: [...first], duplicate: true };
     }
-    checkEvents(topic, events);
     const count = t.partitions.length;
     const ids = new Array<string>(events.length);
     const touched = new Set<MemoryPartition>();
@@ -179,7 +182,7 @@ export class MemoryStorage implements Storage {
       ids[i] = id;
       touched.add(partition);
     }
-    if (options.checkpoint) t.checkpoints.set(options.checkpoint.source, JSON.stringify(options.checkpoint.value));
+    if (options.checkpoint) this.writeCheckpoint(t, options.checkpoint.source, options.checkpoint.value);
     if (options.idempotencyKey !== undefined) {
       t.idempotency.set(options.idempotencyKey, ids, options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS, now);
     }
@@ -191,7 +194,7 @@ export class MemoryStorage implements Storage {
     const t = this.topic(topic);
     const chosen = readPartitions(topic, t.partitions.length, options);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const ranges: Array<{ p: MemoryPartition; from: number; to: number }> = [];
+    const lists: StoredEvent[][] = [];
     for (const index of chosen) {
       const p = t.partitions[index];
       let from = p.start;
@@ -204,22 +207,9 @@ export class MemoryStorage implements Storage {
       if (options.fromTime !== undefined) from = Math.max(from, p.lowerBound([options.fromTime, 0]));
       if (options.toId !== undefined) to = Math.min(to, p.upperBound(this.position(topic, index, options.toId)));
       if (options.toTime !== undefined) to = Math.min(to, p.upperBound([options.toTime, Number.MAX_VALUE]));
-      if (from < to) ranges.push({ p, from, to: Math.min(to, from + limit) });
+      if (from < to) lists.push(p.slice(from, Math.min(to, from + limit)));
     }
-    if (ranges.length === 1) return ranges[0].p.slice(ranges[0].from, ranges[0].to);
-    // Merge the partitions in stored order (time, then sequence, then partition).
-    const out: StoredEvent[] = [];
-    while (out.length < limit) {
-      let next: (typeof ranges)[number] | undefined;
-      for (const r of ranges) {
-        if (r.from < r.to && (next === undefined || before(r.p.positionAt(r.from), next.p.positionAt(next.from)))) {
-          next = r;
-        }
-      }
-      if (next === undefined) break;
-      out.push(next.p.at(next.from++));
-    }
-    return out;
+    return mergeInStoredOrder(lists, limit);
   }
 
   async trim(topic: string): Promise<{ trimmed: number; lost: number }> {
@@ -281,7 +271,10 @@ export class MemoryStorage implements Storage {
   }
 
   async setCheckpoint(topic: string, source: string, value: unknown): Promise<void> {
-    const t = this.topic(topic);
+    this.writeCheckpoint(this.topic(topic), source, value);
+  }
+
+  private writeCheckpoint(t: MemoryTopic, source: string, value: unknown): void {
     if (value === undefined) t.checkpoints.delete(source);
     else t.checkpoints.set(source, JSON.stringify(value));
   }
@@ -307,6 +300,7 @@ export class MemoryStorage implements Storage {
   }
 
   async claim(topic: string, subscription: string, partition: number, options: ClaimOptions): Promise<StoredEvent[]> {
+    checkClaimCount(topic, options.count);
     const deadline = Date.now() + (options.blockMs ?? 0);
     for (;;) {
       const claimed = this.take(topic, subscription, partition, options.count);
