@@ -56,11 +56,12 @@ function keyOf(input: unknown): string | null {
 
 function headersOf(input: unknown): Record<string, string> {
   if (input === null || typeof input !== 'object') return {};
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-    if (v !== undefined && v !== null) out[k] = typeof v === 'string' ? v : JSON.stringify(v);
-  }
-  return out;
+  // fromEntries defines own properties, so even a header named "__proto__" is kept as a header.
+  return Object.fromEntries(
+    Object.entries(input as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined && v !== null)
+      .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+  );
 }
 
 export class EventShapeError extends Error {}
