@@ -158,7 +158,7 @@ export const TYPES: Record<
     ts: 'TEXT',
     tsDefault: "strftime('%Y-%m-%d %H:%M:%f', 'now')",
     text: 'TEXT',
-    json: 'TEXT',
+    json: 'JSON',
     bytes: 'BLOB',
     bigint: 'INTEGER',
     decimal: 'TEXT',
