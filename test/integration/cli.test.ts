@@ -105,6 +105,15 @@ describe('the sluice command', () => {
     expect(validate({ pipelines: { p: { source: { type: 'generate', cuont: 1 }, topic: 't' } } })).toBe(false);
   });
 
+  it('accepts the first pipeline of the README as written', async () => {
+    const readme = readFileSync('README.md', 'utf8');
+    const yaml = /Save this as `rooms.yaml`:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(yaml).toBeDefined();
+    const r = await runCli(['validate', file(yaml as string)]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('lists every plugin with its summary', async () => {
     const r = await runCli(['plugins']);
     expect(r.code).toBe(0);
