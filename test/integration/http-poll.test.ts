@@ -151,7 +151,8 @@ describe('http-poll: pagination and resuming', () => {
   it('follows Link rel="next" and resumes from the stored checkpoint after a restart', async () => {
     const a = await api((_req, res, url) => {
       const page = url.searchParams.get('page') ?? '1';
-      const next: Record<string, string> = Number(page) < 3 ? { link: `</items?page=${Number(page) + 1}>; rel="next"` } : {};
+      const next: Record<string, string> =
+        Number(page) < 3 ? { link: `</items?page=${Number(page) + 1}>; rel="next"` } : {};
       json(res, pages[page], next);
     });
     const config = { url: `${a.base}/items`, pagination: { type: 'link-header' } };
