@@ -33,6 +33,7 @@ export function eventToFields(e: SluiceEvent): Array<string | Buffer> {
   return fields;
 }
 
+const BYTES_TAG = '"$bytes"';
 const K = 0x6b;
 const K_JSON = 0x4b;
 const S = 0x73;
@@ -63,7 +64,9 @@ export function entryToEvent(partition: number, streamId: string, fields: readon
         value = data;
         break;
       case J:
-        value = valueFromJson(JSON.parse(data.toString('utf8')));
+        // Only JSON that mentions "$bytes" can hold tagged bytes; other values need no walk after parsing.
+        value = JSON.parse(data.toString('utf8'));
+        if (data.includes(BYTES_TAG)) value = valueFromJson(value);
         break;
       case T:
         ts = Number(data.toString('latin1'));

@@ -79,7 +79,7 @@ local keyless = tonumber(ARGV[7])
 -- Events without a key take the next partitions round-robin; one INCRBY reserves them all.
 local spread = 0
 if keyless > 0 then spread = redis.call('INCRBY', KEYS[2], keyless) - keyless end
-local partitions, segments, open = {}, {}, {}
+local partitions, ids, first, last, counts, order = {}, {}, {}, {}, {}, {}
 local at = 8
 for i = 1, count do
   local p = tonumber(ARGV[at])
@@ -91,17 +91,39 @@ for i = 1, count do
   local id = redis.call('XADD', KEYS[4 + p], '*', unpack(ARGV, at + 2, at + 1 + n))
   at = at + 2 + n
   partitions[i] = p
-  -- Ids in one partition of one append are consecutive (the script sees one frozen clock): one segment
-  -- (partition, ms, first seq, count) stands for all of them.
-  local ms, seq = string.match(id, '^(%d+)-(%d+)$')
-  seq = tonumber(seq)
-  local s = open[p]
-  if s and s[2] == ms and s[3] + s[4] == seq then
-    s[4] = s[4] + 1
+  ids[i] = id
+  if not first[p] then
+    first[p] = id
+    counts[p] = 0
+    order[#order + 1] = p
+  end
+  counts[p] = counts[p] + 1
+  last[p] = id
+end
+-- The ids one partition gets in one append are consecutive (Redis 7 freezes the clock during a script, and
+-- XADD then counts up the sequence), so a segment (partition, ms, first seq, count) stands for all of them.
+-- Parsing two ids per partition instead of every id keeps the script cheap; should the ids ever not be
+-- consecutive, segments are cut wherever they break.
+local segments = {}
+for _, p in ipairs(order) do
+  local ms, seq = string.match(first[p], '^(%d+)-(%d+)$')
+  local lastMs, lastSeq = string.match(last[p], '^(%d+)-(%d+)$')
+  if lastMs == ms and tonumber(lastSeq) - tonumber(seq) + 1 == counts[p] then
+    segments[#segments + 1] = {p, ms, tonumber(seq), counts[p]}
   else
-    s = {p, ms, seq, 1}
-    segments[#segments + 1] = s
-    open[p] = s
+    local open = nil
+    for i = 1, count do
+      if partitions[i] == p then
+        local m, q = string.match(ids[i], '^(%d+)-(%d+)$')
+        q = tonumber(q)
+        if open and open[2] == m and open[3] + open[4] == q then
+          open[4] = open[4] + 1
+        else
+          open = {p, m, q, 1}
+          segments[#segments + 1] = open
+        end
+      end
+    end
   end
 end
 local parts = {table.concat(partitions, ',')}
