@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { RecordError, type SluiceError, toSluiceError } from './errors.js';
 import type { SluiceEvent } from './event.js';
 
+/** Header a `route` processor sets; a sink with `route: <name>` receives only events routed to that name. */
+export const ROUTE_HEADER = 'sluice-route';
+
 /** Major version of this SDK. A plugin built for another major is refused at load time. */
 export const SDK_VERSION = 1;
 
@@ -223,5 +226,5 @@ export function recordError(message: string, cause?: unknown, code = 'E_RECORD')
   return new RecordError(message, { cause, code });
 }
 
-export { z };
 export { duration, parseDuration } from './duration.js';
+export { z };

@@ -1,30 +1,17 @@
 // The `sluice` command: one file per subcommand, wired here.
-import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
 import { offsetsCommand } from './offsets.js';
+import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
 import { validateCommand } from './validate.js';
-
-// From source the package root is two folders up, from dist/ three: look upwards for our package.json.
-function version(): string {
-  for (const up of ['../../package.json', '../../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version: string };
-      if (pkg.name === 'sluice') return pkg.version;
-    } catch {
-      // not this level
-    }
-  }
-  return 'unknown';
-}
 
 function durationArg(value: string): number {
   const ms = parseDuration(value);
@@ -47,7 +34,7 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
   const program = new Command()
     .name('sluice')
     .description('Event streaming platform: sources → processors → durable topics → sinks.')
-    .version(version(), '-v, --version')
+    .version(packageVersion(), '-v, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 

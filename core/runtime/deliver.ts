@@ -4,11 +4,9 @@
 // the pipeline and leaves the range unacknowledged for after the fix.
 import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import type { Logger } from '../plugin.js';
+import { type Logger, ROUTE_HEADER } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
-
-export const ROUTE_HEADER = 'sluice-route';
 
 export interface DeliverHooks {
   onAck(subscription: string, partition: number): void;

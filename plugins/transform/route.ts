@@ -1,9 +1,6 @@
 import { withHeaders } from '../../core/event.js';
-import { defineProcessor, eachRecord, z } from '../../core/plugin.js';
+import { defineProcessor, eachRecord, ROUTE_HEADER, z } from '../../core/plugin.js';
 import { compileExpression, isTruthy } from './expression.js';
-
-/** The header that names an event's route; the runtime gives the event to the sinks whose `route:` equals it. */
-export const ROUTE_HEADER = 'sluice-route';
 
 export default defineProcessor({
   name: 'route',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import route, { ROUTE_HEADER } from '../../../../plugins/transform/route.js';
+import { ROUTE_HEADER } from '../../../../core/plugin.js';
+import route from '../../../../plugins/transform/route.js';
 import { createProcessor, event, runProcessor } from '../run-processor.js';
 
 const routes = [
