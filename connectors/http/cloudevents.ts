@@ -39,17 +39,20 @@ function binaryData(body: Buffer, type: string | undefined): unknown {
   return isTextType(type) ? body.toString('utf8') : bytes(body);
 }
 
-function toEvent(ce: CloudEventV1<unknown>, data: unknown, defaults: EventDefaults): SluiceEvent {
+// The package stamps a missing `time` with the current time; `hasOwnTime` says whether the sender gave one,
+// so that the request's default time (header or query parameter) applies otherwise.
+function toEvent(ce: CloudEventV1<unknown>, data: unknown, hasOwnTime: boolean, defaults: EventDefaults): SluiceEvent {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(ce)) {
     if (name === 'data' || name === 'data_base64' || value === undefined || value === null) continue;
+    if (name === 'time' && !hasOwnTime) continue;
     headers[`ce-${name}`] = typeof value === 'string' ? value : JSON.stringify(value);
   }
   const partitionKey = (ce as { partitionkey?: unknown }).partitionkey;
   return {
     key: partitionKey === undefined || partitionKey === null ? defaults.key : String(partitionKey),
     value: data === undefined ? null : data,
-    ts: parseTimestamp(ce.time) ?? defaults.ts,
+    ts: (hasOwnTime ? parseTimestamp(ce.time) : undefined) ?? defaults.ts,
     headers,
   };
 }
@@ -75,13 +78,18 @@ export function parseCloudEvents(
       // Attributes come from the ce-* headers; the package is given no body so that it does not guess at it.
       const ce = HTTP.toEvent({ headers, body: undefined }) as CloudEventV1<unknown> & { validate(): boolean };
       ce.validate();
-      return [toEvent(ce, binaryData(body, ce.datacontenttype), defaults)];
+      const hasOwnTime = headers['ce-time'] !== undefined;
+      return [toEvent(ce, binaryData(body, ce.datacontenttype), hasOwnTime, defaults)];
     }
-    const parsed = HTTP.toEvent({ headers, body: body.toString('utf8') });
+    const text = body.toString('utf8');
+    const raw: unknown = JSON.parse(text);
+    const rawList = Array.isArray(raw) ? raw : [raw];
+    const parsed = HTTP.toEvent({ headers, body: text });
     const list = (Array.isArray(parsed) ? parsed : [parsed]) as Array<CloudEventV1<unknown> & { validate(): boolean }>;
-    return list.map((ce) => {
+    return list.map((ce, i) => {
       ce.validate();
-      return toEvent(ce, structuredData(ce), defaults);
+      const hasOwnTime = (rawList[i] as { time?: unknown } | null)?.time !== undefined;
+      return toEvent(ce, structuredData(ce), hasOwnTime, defaults);
     });
   } catch (err) {
     if (err instanceof RequestRefused) throw err;

@@ -69,12 +69,14 @@ const config = z
       .default('Idempotency-Key')
       .describe('Header carrying a key derived from the event ids (`<pipeline>/<id>`); empty to send none.'),
     maxConnections: z.number().int().positive().default(8).describe('Keep-alive connections per origin.'),
-    concurrency: z
+    parallelRequests: z
       .number()
       .int()
       .positive()
       .default(4)
-      .describe('Requests in flight at once for one batch. 1 keeps the order of events within a batch.'),
+      .describe(
+        'Requests sent at once for one batch (`concurrency` is batches in flight). 1 keeps the order of events in a batch.',
+      ),
     auth: clientAuthSchema,
     tls: clientTlsSchema,
     timeouts: timeoutsSchema,
@@ -336,7 +338,7 @@ class HttpSink {
     let stopped = false;
     const outcomes = await runBounded(
       requests,
-      this.cfg.concurrency,
+      this.cfg.parallelRequests,
       async (req) => {
         const outcome = await this.send(req);
         // A retryable or fatal answer ends the write: the whole batch comes back, so sending more is waste.

@@ -1,33 +1,7 @@
-// A PluginContext for calling the http connectors directly in tests: in-process state with expiry, a logger
-// that keeps what it was told, and an abort controller standing in for shutdown.
-import type { Logger, PluginContext, StateStore } from '../../core/plugin.js';
-
-export class MemoryStateStore implements StateStore {
-  private readonly entries = new Map<string, { value: string; expiresAt: number }>();
-
-  private live(key: string) {
-    const e = this.entries.get(key);
-    if (e && e.expiresAt <= Date.now()) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return e;
-  }
-  async get(key: string) {
-    return this.live(key)?.value;
-  }
-  async set(key: string, value: string, ttlMs?: number) {
-    this.entries.set(key, { value, expiresAt: ttlMs ? Date.now() + ttlMs : Number.POSITIVE_INFINITY });
-  }
-  async setIfAbsent(key: string, value: string, ttlMs?: number) {
-    if (this.live(key)) return false;
-    await this.set(key, value, ttlMs);
-    return true;
-  }
-  async delete(key: string) {
-    this.entries.delete(key);
-  }
-}
+// A PluginContext for calling the http connectors directly: the shared test context, plus an abort
+// controller standing in for shutdown and a logger that keeps what it was told.
+import type { Logger, PluginContext } from '../../core/plugin.js';
+import { testPluginContext } from '../conformance/plugin-context.js';
 
 export interface TestContext extends PluginContext {
   readonly controller: AbortController;
@@ -44,15 +18,8 @@ export function createTestContext(overrides: Partial<PluginContext> = {}): TestC
     };
   const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
   return {
-    pipeline: 'test',
-    component: 'http',
-    logger,
-    signal: controller.signal,
-    state: new MemoryStateStore(),
-    mode: 'embedded',
-    baseDir: process.cwd(),
+    ...testPluginContext({ component: 'http', logger, signal: controller.signal, ...overrides }),
     controller,
     logs,
-    ...overrides,
   };
 }

@@ -145,7 +145,7 @@ describe('http sink: bodies, headers and templates', () => {
 
   it('splits a large batch into requests of maxEventsPerRequest', async () => {
     const r = await startReceiver(ok);
-    const sink = await makeSink({ url: `${r.url}/in`, maxEventsPerRequest: 4, concurrency: 1 });
+    const sink = await makeSink({ url: `${r.url}/in`, maxEventsPerRequest: 4, parallelRequests: 1 });
     await sink.write(events(10));
     expect(r.received.map((q) => JSON.parse(q.body.toString()).length)).toEqual([4, 4, 2]);
   });
@@ -290,7 +290,7 @@ describe('http sink: connections and timeouts', () => {
       if (requests % 3 === 0) raw.socket.destroy();
       else res.writeHead(200, { connection: requests % 5 === 0 ? 'close' : 'keep-alive' }).end();
     });
-    const sink = await makeSink({ url: `${r.url}/in`, mode: 'event', concurrency: 4, maxConnections: 2 });
+    const sink = await makeSink({ url: `${r.url}/in`, mode: 'event', parallelRequests: 4, maxConnections: 2 });
     for (let i = 0; i < 10; i++) await deliverWithRetries(sink, events(10, i * 10));
     expect(stored.size).toBe(100);
     // Repeats only ever carry the same key, so the receiver can drop them.
