@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { RedisKeys } from '../storage/keys.js';
-import { settlesWithin } from './bounded-wait.js';
+import { settlesWithin, sleep } from './bounded-wait.js';
 import { ExclusiveLoop } from './exclusive-loop.js';
 import { fallbackLogger } from './fallback-logger.js';
 import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
@@ -59,8 +59,8 @@ const KEEP_FAILED = { age: 7 * 24 * 3600, count: 1000 };
 const RUN_RETRY_DELAY_MS = 1000;
 /** Commands of the lock client fail after this, so a lease is never renewed on a connection that hangs. */
 const LOCK_COMMAND_TIMEOUT_MS = 2000;
-/** After the grace period and the hand-back of unfinished jobs, how long the worker still gets to close. */
-const RELEASED_CLOSE_WAIT_MS = 5000;
+/** After the grace period, how long handing jobs back and closing connections may take before they are cut. */
+const AFTER_GRACE_MS = 3000;
 
 interface Held extends HeldJob {
   /** Hands the job back to the queue and makes BullMQ stop waiting for its handler. */
@@ -83,6 +83,7 @@ export class BullmqQueue implements WorkQueue {
   private readonly startedAt = Date.now();
   private worker?: Worker;
   private closing?: Promise<void>;
+  private readonly reconnectCapMs: number;
   private readonly lastWarned = new Map<string, number>();
 
   constructor(private readonly options: BullmqQueueOptions) {
@@ -90,7 +91,8 @@ export class BullmqQueue implements WorkQueue {
     this.queueName = this.keys.bullQueueName(options.queueName ?? 'delivery');
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.logger = options.logger ?? fallbackLogger;
-    const retryStrategy = reconnectDelay(options.reconnectCapMs ?? 2000);
+    this.reconnectCapMs = options.reconnectCapMs ?? 2000;
+    const retryStrategy = reconnectDelay(this.reconnectCapMs, () => this.closing !== undefined);
     // Commands wait for a reconnect rather than fail: a submit during a Redis restart completes after it.
     this.connection = bullmqConnection(options.connection, { maxRetriesPerRequest: null, retryStrategy });
     this.queue = new Queue(this.queueName, { connection: this.connection, prefix: this.keys.bullPrefix() });
@@ -249,32 +251,49 @@ export class BullmqQueue implements WorkQueue {
   }
 
   private async shutdown(graceMs: number): Promise<void> {
+    if (this.client.status !== 'ready') {
+      // Redis looks unreachable. BullMQ's close waits for an 'end' event that a reconnecting ioredis client
+      // never emits once disconnected (so the process would never exit); instead every client gives up at its
+      // next reconnect attempt (the retry strategy says so once closing), which ends it and fails its commands.
+      await sleep(this.reconnectCapMs + 500);
+    }
+    // Every step after the grace period is bounded, so close() returns even if Redis goes away meanwhile.
+    const deadline = Date.now() + graceMs + AFTER_GRACE_MS;
+    const left = () => Math.max(0, deadline - Date.now());
     const loopsStopped = Promise.all([...this.loops.values()].map((loop) => loop.stop(graceMs)));
     const worker = this.worker;
     if (worker) {
       // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.
       const closed = worker.close();
       if (!(await settlesWithin(closed, graceMs))) {
-        const unfinished = [...this.held.values()];
-        this.logger.warn(
-          { jobs: unfinished.map((h) => h.id) },
-          `handing ${unfinished.length} unfinished delivery jobs back to the queue after ${graceMs} ms of grace`,
-        );
-        await Promise.all(
-          unfinished.map((h) =>
-            h.release().catch((err) => {
-              // Not handed back: its lock lapses and another worker takes it as a stalled job.
-              this.logger.warn({ job: h.id, err: toSluiceError(err).message }, 'could not hand a job back');
-            }),
-          ),
-        );
-        if (!(await settlesWithin(closed, RELEASED_CLOSE_WAIT_MS))) await worker.disconnect();
+        await settlesWithin(this.handBackUnfinished(graceMs), left());
+        if (!(await settlesWithin(closed, left()))) {
+          this.logger.warn({ worker: this.workerId }, 'the BullMQ worker did not close in time; disconnecting it');
+          await settlesWithin(worker.disconnect(), 1000);
+        }
       }
     }
-    await loopsStopped;
-    await this.heartbeat.stop();
-    await this.queue.close();
-    await this.client.quit().catch(() => this.client.disconnect());
+    await settlesWithin(loopsStopped, left());
+    await settlesWithin(this.heartbeat.stop(), left());
+    if (!(await settlesWithin(this.queue.close(), left()))) await settlesWithin(this.queue.disconnect(), 1000);
+    if (!(await settlesWithin(this.client.quit(), left()))) this.client.disconnect();
+  }
+
+  private async handBackUnfinished(graceMs: number): Promise<void> {
+    const unfinished = [...this.held.values()];
+    if (unfinished.length === 0) return;
+    this.logger.warn(
+      { jobs: unfinished.map((h) => h.id) },
+      `handing ${unfinished.length} unfinished delivery jobs back to the queue after ${graceMs} ms of grace`,
+    );
+    await Promise.all(
+      unfinished.map((h) =>
+        h.release().catch((err) => {
+          // Not handed back: its lock lapses and another worker takes it as a stalled job.
+          this.logger.warn({ job: h.id, err: toSluiceError(err).message }, 'could not hand a job back');
+        }),
+      ),
+    );
   }
 
   private addLoop(name: string, start: () => ScheduledTask | ExclusiveLoop): void {

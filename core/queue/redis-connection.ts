@@ -5,9 +5,12 @@ import { Redis, type RedisOptions } from 'ioredis';
 
 export type RedisConnection = string | RedisOptions;
 
-/** Reconnect delays 100, 200, 400 … ms, capped at `capMs`; never gives up. */
-export function reconnectDelay(capMs: number): (times: number) => number {
-  return (times) => Math.min(50 * 2 ** Math.min(times, 16), capMs);
+/**
+ * Reconnect delays 100, 200, 400 … ms, capped at `capMs`. Never gives up while the owner runs; once
+ * `isClosing()` the next failed attempt ends the client (ioredis then rejects its queued commands).
+ */
+export function reconnectDelay(capMs: number, isClosing: () => boolean): (times: number) => number | null {
+  return (times) => (isClosing() ? null : Math.min(50 * 2 ** Math.min(times, 16), capMs));
 }
 
 /** A client of our own (locks, heartbeats); whoever creates it closes it. */
@@ -21,7 +24,7 @@ export function createRedisClient(connection: RedisConnection, overrides: RedisO
  */
 export function bullmqConnection(
   connection: RedisConnection,
-  overrides: { maxRetriesPerRequest: null; retryStrategy: (times: number) => number },
+  overrides: { maxRetriesPerRequest: null; retryStrategy: (times: number) => number | null },
 ): BullmqRedisOptions {
   return typeof connection === 'string' ? { url: connection, ...overrides } : { ...connection, ...overrides };
 }
