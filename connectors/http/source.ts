@@ -218,6 +218,7 @@ class HttpSource implements HttpSourceInstance {
   private rejectListening!: (err: unknown) => void;
   private fail?: (err: SluiceError) => void;
   private readonly idle = new Set<() => void>();
+  private drained?: Promise<void>;
 
   constructor(
     private readonly cfg: HttpSourceConfig,
@@ -281,6 +282,11 @@ class HttpSource implements HttpSourceInstance {
       throw err;
     }
     this.resolveListening(this.attached);
+    if (this.drained) {
+      // Closed while the server was starting.
+      await this.attached.detach();
+      return;
+    }
     ctx.logger.info({ url: this.attached.url }, `${this.what} listening on ${this.attached.url}`);
     try {
       await new Promise<void>((resolve, reject) => {
@@ -293,24 +299,26 @@ class HttpSource implements HttpSourceInstance {
     }
   }
 
-  /** Stops taking requests, lets those in flight finish (they are answered), then leaves the server. */
-  private async drain(): Promise<void> {
-    this.isDraining = true;
-    if (this.inFlight > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, this.cfg.bodyTimeoutMs + 5_000);
-        this.idle.add(() => {
-          clearTimeout(timer);
-          resolve();
+  /** Stops taking requests, lets those in flight finish (they are answered), then leaves the server. Once. */
+  private drain(): Promise<void> {
+    this.drained ??= (async () => {
+      this.isDraining = true;
+      if (this.inFlight > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, this.cfg.bodyTimeoutMs + 5_000);
+          this.idle.add(() => {
+            clearTimeout(timer);
+            resolve();
+          });
         });
-      });
-    }
-    await this.attached?.detach();
+      }
+      await this.attached?.detach();
+    })();
+    return this.drained;
   }
 
   async close(): Promise<void> {
-    this.isDraining = true;
-    await this.attached?.detach();
+    await this.drain();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, emit: Emit) {
