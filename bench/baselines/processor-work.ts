@@ -1,0 +1,37 @@
+// The processor work of the scenarios written plainly with Node's own zlib and crypto, as a hand-written
+// program would do it: the measure of what the processors themselves cost. Used by the bare loop, the raw and
+// the naive baselines, and the per-processor comparison.
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+
+/** The AES-256 key every scenario and baseline uses (the same bytes as the pipelines' `key`). */
+export const AES_KEY = Buffer.alloc(32, 7);
+export const AES_KEY_HEX = AES_KEY.toString('hex');
+
+export const jsonEncode = (value: unknown): Buffer => Buffer.from(JSON.stringify(value), 'utf8');
+export const jsonDecode = (bytes: Buffer | string): unknown => JSON.parse(bytes.toString());
+export const gzip1 = (bytes: Buffer): Buffer => gzipSync(bytes, { level: 1 });
+export const gunzip = (bytes: Buffer): Buffer => gunzipSync(bytes);
+
+/** AES-256-GCM with a fresh 96-bit nonce: nonce ‖ ciphertext ‖ 16-byte tag. */
+export function encrypt(bytes: Buffer): Buffer {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', AES_KEY, iv);
+  const body = cipher.update(bytes);
+  const final = cipher.final();
+  return Buffer.concat([iv, body, final, cipher.getAuthTag()]);
+}
+
+export function decrypt(bytes: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', AES_KEY, bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+  return Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]);
+}
+
+/** Scenario 1's chain on one value: JSON encode, gzip level 1, AES-256-GCM. */
+export const encodeCompressEncrypt = (value: unknown): Buffer => encrypt(gzip1(jsonEncode(value)));
+
+/** One delivered event as the receiver gets it (the shape of the http sink's `body: event`). */
+export function deliveredLine(key: string | null, sealed: Buffer, ts: number): string {
+  return `{"key":${JSON.stringify(key)},"value":{"$bytes":"${sealed.toString('base64')}"},"ts":${ts}}`;
+}

@@ -1,0 +1,56 @@
+// The sink receiver, a process of its own: a plain node:http server that answers 200 at once and counts the
+// events and bytes it receives. Every event's JSON carries `"ts":<send time, ms>`; arrival minus that is the
+// ingest-to-delivery latency of the event. GET /stats reports the tally, POST /reset starts a new one.
+import { createServer } from 'node:http';
+import { LatencySamples } from './stats.js';
+
+const TS = '"ts":';
+let count = 0;
+let bytes = 0;
+let requests = 0;
+let firstAt = 0;
+let lastAt = 0;
+const latency = new LatencySamples();
+
+function tally(text: string, now: number): void {
+  for (let at = text.indexOf(TS); at >= 0; at = text.indexOf(TS, at + 5)) {
+    let end = at + 5;
+    while (end < text.length && text.charCodeAt(end) >= 48 && text.charCodeAt(end) <= 57) end++;
+    latency.add(now - Number(text.slice(at + 5, end)));
+    count++;
+  }
+}
+
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/stats') {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ count, bytes, requests, firstAt, lastAt, ...latency.quantiles() }));
+    return;
+  }
+  if (req.url === '/reset') {
+    count = bytes = requests = firstAt = lastAt = 0;
+    latency.clear();
+    req.resume();
+    res.end();
+    return;
+  }
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const now = Date.now();
+    const body = Buffer.concat(chunks);
+    requests++;
+    bytes += body.length;
+    if (firstAt === 0) firstAt = now;
+    lastAt = now;
+    tally(body.toString('latin1'), now);
+    res.end();
+  });
+});
+server.keepAliveTimeout = 60_000;
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  process.stdout.write(`@ready ${JSON.stringify({ port })}\n`);
+});
+process.on('SIGTERM', () => process.exit(0));

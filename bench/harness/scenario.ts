@@ -1,0 +1,139 @@
+// What a scenario is and how it is repeated. A scenario measures Sluice and its baselines as variants; each
+// repetition runs every variant once, interleaved, so that a drift of the machine touches them alike, and
+// every figure is summarised as a median with its spread. Ratios compare medians of the same run.
+import type { Redis } from 'ioredis';
+import { type Summary, summarize } from './stats.js';
+
+export interface RunContext {
+  /** Tiny sizes and one repetition: proves the bench still runs (CI). */
+  smoke: boolean;
+  reps: number;
+  /** Unmeasured runs of each variant before the measured ones. */
+  warmups: number;
+  redis: Redis;
+  /** This run's Redis key prefix; each variant and repetition writes under a longer one. */
+  prefix: string;
+  /** Scratch folder of this run (pipeline files). */
+  tmp: string;
+  /** When set, Sluice processes write CPU profiles here. */
+  profileDir?: string;
+  log(line: string): void;
+}
+
+/** One measurement of one variant. Absent figures do not apply to the variant. */
+export interface Measurement {
+  eventsPerSec: number;
+  /** Payload megabytes (10^6) per second. */
+  mbPerSec?: number;
+  p50Ms?: number;
+  p99Ms?: number;
+  /** Peak resident memory of the process(es) doing the work, bytes (the largest one). */
+  peakRssBytes?: number;
+  redisBytesPerEvent?: number;
+  /** Events that should have arrived and did not (must be 0). */
+  missing?: number;
+}
+
+export type MetricName = Exclude<keyof Measurement, 'missing'>;
+
+export interface VariantResult {
+  /** What this variant is and how it ran (processes, in-process). */
+  description: string;
+  metrics: Partial<Record<MetricName, Summary>>;
+  missing: number;
+}
+
+export interface Ratio {
+  name: string;
+  value: number;
+  /** The target, as a factor the value must reach (`atLeast`) or stay under (`atMost`). */
+  target?: { atLeast?: number; atMost?: number };
+  met?: boolean;
+}
+
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  /** Why nothing was measured (a component missing): never a made-up figure. */
+  skipped?: string;
+  /** What went wrong when the scenario crashed. */
+  error?: string;
+  variants: Record<string, VariantResult>;
+  ratios: Ratio[];
+  notes: string[];
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  run(ctx: RunContext): Promise<ScenarioResult>;
+}
+
+export interface Variant {
+  name: string;
+  description: string;
+  measure(rep: number): Promise<Measurement>;
+}
+
+/** Runs the variants `warmups` times unmeasured, then `reps` times measured, interleaved. */
+export async function repeat(ctx: RunContext, variants: readonly Variant[]): Promise<Record<string, VariantResult>> {
+  const samples = new Map<string, Measurement[]>(variants.map((v) => [v.name, []]));
+  for (let w = 0; w < ctx.warmups; w++) {
+    for (const v of variants) {
+      ctx.log(`  warm-up ${v.name}`);
+      await v.measure(-1 - w);
+    }
+  }
+  for (let rep = 0; rep < ctx.reps; rep++) {
+    for (const v of variants) {
+      const m = await v.measure(rep);
+      ctx.log(`  rep ${rep + 1}/${ctx.reps} ${v.name}: ${describe(m)}`);
+      samples.get(v.name)?.push(m);
+    }
+  }
+  const out: Record<string, VariantResult> = {};
+  for (const v of variants) {
+    const ms = samples.get(v.name) ?? [];
+    const metrics: VariantResult['metrics'] = {};
+    for (const key of ['eventsPerSec', 'mbPerSec', 'p50Ms', 'p99Ms', 'peakRssBytes', 'redisBytesPerEvent'] as const) {
+      const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined);
+      if (values.length > 0) metrics[key] = summarize(values);
+    }
+    out[v.name] = { description: v.description, metrics, missing: ms.reduce((n, m) => n + (m.missing ?? 0), 0) };
+  }
+  return out;
+}
+
+function describe(m: Measurement): string {
+  const parts = [`${Math.round(m.eventsPerSec)} ev/s`];
+  if (m.mbPerSec !== undefined) parts.push(`${m.mbPerSec.toFixed(1)} MB/s`);
+  if (m.p50Ms !== undefined) parts.push(`p50 ${m.p50Ms.toFixed(1)} ms`);
+  if (m.p99Ms !== undefined) parts.push(`p99 ${m.p99Ms.toFixed(1)} ms`);
+  if (m.peakRssBytes !== undefined) parts.push(`rss ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
+  if (m.redisBytesPerEvent !== undefined) parts.push(`redis ${m.redisBytesPerEvent.toFixed(0)} B/ev`);
+  if (m.missing) parts.push(`MISSING ${m.missing}`);
+  return parts.join(', ');
+}
+
+/** Ratio of two variants' medians of one metric, checked against a target. */
+export function ratioOf(
+  name: string,
+  variants: Record<string, VariantResult>,
+  a: string,
+  b: string,
+  metric: MetricName = 'eventsPerSec',
+  target?: Ratio['target'],
+): Ratio {
+  const value =
+    (variants[a]?.metrics[metric]?.median ?? Number.NaN) / (variants[b]?.metrics[metric]?.median ?? Number.NaN);
+  return withTarget(name, value, target);
+}
+
+export function withTarget(name: string, value: number, target?: Ratio['target']): Ratio {
+  if (!target) return { name, value };
+  const met =
+    Number.isFinite(value) &&
+    (target.atLeast === undefined || value >= target.atLeast) &&
+    (target.atMost === undefined || value <= target.atMost);
+  return { name, value, target, met };
+}
