@@ -463,7 +463,11 @@ export class RedisStorage implements Storage {
     this.blockers.clear();
     this.idleBlockers.length = 0;
     if (!this.ownsClient) return;
-    // QUIT lets replies in flight arrive; a Redis that is down would never answer it.
+    if (this.client.status !== 'ready') {
+      this.client.disconnect();
+      return;
+    }
+    // QUIT lets replies in flight arrive; a Redis that went down meanwhile would never answer it.
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       this.client.quit().catch(() => undefined),
