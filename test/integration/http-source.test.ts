@@ -11,8 +11,11 @@ import httpSource, { type HttpSourceInstance } from '../../connectors/http/sourc
 import { RetryableError } from '../../core/errors.js';
 import type { Emit } from '../../core/plugin.js';
 import { MemoryStorage } from '../../core/storage/memory.js';
+import { RedisStorage } from '../../core/storage/redis.js';
+import type { Storage } from '../../core/storage/storage.js';
 import { curl, curlStreamingZeros } from '../harness/curl.js';
 import { createTestContext, type TestContext } from '../harness/http-context.js';
+import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
 import { createTestCerts, type TestCerts } from '../harness/tls-certs.js';
 
 const TOPIC = 'ingest';
@@ -21,7 +24,7 @@ interface Running {
   source: HttpSourceInstance;
   ctx: TestContext;
   url: string;
-  storage: MemoryStorage;
+  storage: Storage;
   stored(): Promise<Array<{ key: string | null; value: unknown; ts: number; headers: Record<string, string> }>>;
   listening: Promise<void>;
 }
@@ -45,7 +48,7 @@ afterEach(async () => {
 async function start(
   config: Record<string, unknown>,
   wrapEmit: (emit: Emit) => Emit = (e) => e,
-  storage = new MemoryStorage(),
+  storage: Storage = new MemoryStorage(),
 ): Promise<Running> {
   await storage.ensureTopic({ name: TOPIC, partitions: 2 });
   const ctx = createTestContext({ pipeline: 'ingest', state: storage.state('http-source-test') });
@@ -457,6 +460,44 @@ describe('http source: authentication', () => {
       expect((await curl(args)).status).toBe(200);
       expect(await r.stored()).toHaveLength(1);
     });
+  });
+});
+
+describe('http source: a fleet of ingest servers on Redis', () => {
+  const prefix = uniquePrefix('http-source');
+  const opened: RedisStorage[] = [];
+  afterAll(async () => {
+    await Promise.all(opened.map((s) => s.close()));
+    const admin = await connectTestRedis();
+    await deleteKeysWithPrefix(admin, prefix);
+    admin.disconnect();
+  });
+  const worker = async (config: Record<string, unknown>) => {
+    const storage = await RedisStorage.connect({ url: TEST_REDIS_URL, prefix, connectTimeoutMs: 5000 });
+    opened.push(storage);
+    return start(config, undefined, storage);
+  };
+
+  it('answers 200 once the Redis append returned, and stores a retry to another worker once', async () => {
+    const a = await worker({});
+    const b = await worker({});
+    const args = (url: string) => [...JSON_TYPE, '-H', 'Idempotency-Key: fleet-1', '-d', '[1,2]', url];
+    const first = await curl(args(a.url));
+    const retried = await curl(args(b.url));
+    expect(first.status).toBe(200);
+    expect(retried.json).toMatchObject({ duplicate: true, ids: (first.json as { ids: string[] }).ids });
+    expect((await a.stored()).map((e) => e.value).sort()).toEqual([1, 2]);
+  });
+
+  it('refuses a signature replayed to another worker', async () => {
+    const hmac = { secret: 'a-shared-secret-of-some-length', toleranceSeconds: 60 };
+    const a = await worker({ auth: { hmac } });
+    const b = await worker({ auth: { hmac } });
+    const ts = String(Math.floor(Date.now() / 1000));
+    const signed = ['-H', `x-signature-timestamp: ${ts}`, '-H', `x-signature: ${signPayload(hmac.secret, ts, '3')}`];
+    expect((await curl([...JSON_TYPE, ...signed, '-d', '3', a.url])).status).toBe(200);
+    expect((await curl([...JSON_TYPE, ...signed, '-d', '3', b.url])).status).toBe(409);
+    expect((await b.stored()).filter((e) => e.value === 3)).toHaveLength(1);
   });
 });
 
