@@ -61,7 +61,8 @@ export function entryToEvent(partition: number, streamId: string, fields: readon
         value = data.toString('utf8');
         break;
       case B:
-        value = data;
+        // A plain Uint8Array view (no copy), the bytes type the rest of the SDK returns.
+        value = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
         break;
       case J:
         // Only JSON that mentions "$bytes" can hold tagged bytes; other values need no walk after parsing.
