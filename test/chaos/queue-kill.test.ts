@@ -9,7 +9,7 @@ import { BullmqQueue } from '../../core/queue/bullmq.js';
 import type { JobInfo } from '../../core/queue/queue.js';
 import { deliveryJob, recordingLogger, waitFor } from '../conformance/queue.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
-import { ThrowawayRedis } from '../harness/throwaway-redis.js';
+import { RedisServer } from '../harness/redis-server.js';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures/queue-worker.ts', import.meta.url));
 
@@ -165,16 +165,23 @@ describe('a worker stopped with SIGTERM', () => {
   }, 60_000);
 });
 
+/** A Redis of the test's own that keeps every write across a restart, configured as a fleet's Redis must be. */
+function startPersistentRedis(): Promise<RedisServer> {
+  return RedisServer.start({
+    args: ['--appendonly', 'yes', '--appendfsync', 'always', '--maxmemory-policy', 'noeviction'],
+  });
+}
+
 describe('Redis stopped and started again', () => {
-  let redis: ThrowawayRedis | undefined;
+  let redis: RedisServer | undefined;
   afterEach(async () => {
     await Promise.all(queues.splice(0).map((q) => q.close(0)));
-    await redis?.destroy();
+    await redis?.stop();
     redis = undefined;
   });
 
   it('resumes jobs, submits and schedules by itself once Redis is back, losing nothing', async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await startPersistentRedis();
     const p = prefix();
     const q = queue(redis.url, p);
     const done = new Set<string>();
@@ -202,7 +209,7 @@ describe('Redis stopped and started again', () => {
     })();
 
     await waitFor('work before the outage', () => done.size >= 20 && polls >= 3, 10_000);
-    await redis.stop();
+    await redis.halt();
     await new Promise((r) => setTimeout(r, 3000));
     const pollsDuringOutage = polls;
     await redis.resume();
@@ -218,11 +225,11 @@ describe('Redis stopped and started again', () => {
   }, 90_000);
 
   it('lets a worker stopped with SIGTERM during the outage close and exit by itself', async () => {
-    redis = await ThrowawayRedis.start();
+    redis = await startPersistentRedis();
     const p = prefix();
     const worker = await spawnWorker({ REDIS_URL: redis.url, PREFIX: p, EXCLUSIVE: 'dispatcher', GRACE_MS: '1000' });
     await waitFor('the process to lead', () => worker.has('leader'), 10_000);
-    await redis.stop();
+    await redis.halt();
     await new Promise((r) => setTimeout(r, 1000));
     const stoppedAt = Date.now();
     worker.child.kill('SIGTERM');
