@@ -45,7 +45,6 @@ interface Cursor {
 }
 
 interface MemoryTopic {
-  name: string;
   partitions: MemoryPartition[];
   retention: RetentionSpec;
   /** Round-robin counter for events without a key. */
@@ -97,7 +96,7 @@ const isOrigin = ([ms, seq]: StreamPosition) => ms === 0 && seq === 0;
 export class MemoryStorage implements Storage {
   readonly kind = 'memory' as const;
   private topics = new Map<string, MemoryTopic>();
-  private state_ = new ExpiringMap<string>();
+  private readonly stateValues = new ExpiringMap<string>();
   private closed = false;
 
   async ensureTopic(spec: TopicSpec): Promise<void> {
@@ -114,7 +113,6 @@ export class MemoryStorage implements Storage {
       return;
     }
     this.topics.set(spec.name, {
-      name: spec.name,
       partitions: Array.from({ length: spec.partitions }, (_, p) => new MemoryPartition(p)),
       retention: { ...spec.retention },
       spread: 0,
@@ -387,7 +385,7 @@ export class MemoryStorage implements Storage {
 
   state(scope: string): StateStore {
     const key = (k: string) => `${scope}\u0000${k}`;
-    const values = this.state_;
+    const values = this.stateValues;
     return {
       get: async (k) => {
         this.checkOpen();

@@ -4,6 +4,7 @@
 // wait on connections of their own, so that a waiting claim never holds up the commands of anyone else.
 
 import type { Cluster, Redis } from 'ioredis';
+import { ConfigError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import type { StateStore } from '../plugin.js';
 import {
@@ -107,7 +108,9 @@ export class RedisStorage implements Storage {
   constructor(options: RedisStorageOptions = {}) {
     const prefix = options.prefix ?? 'sluice';
     if (prefix === '' || /[{}\s]/.test(prefix)) {
-      throw new TypeError(`Redis key prefix ${JSON.stringify(prefix)} must be non-empty, without braces or spaces`);
+      throw new ConfigError(`Redis key prefix ${JSON.stringify(prefix)} must be non-empty, without braces or spaces`, {
+        code: 'E_REDIS_PREFIX',
+      });
     }
     this.keys = new RedisKeys(prefix);
     this.client = options.client ?? openClient(options);
@@ -133,11 +136,6 @@ export class RedisStorage implements Storage {
       throw err;
     }
     return storage;
-  }
-
-  /** The connection commands go through (for health checks and tools). */
-  get connection(): Client {
-    return this.client;
   }
 
   async ensureTopic(spec: TopicSpec): Promise<void> {
