@@ -171,4 +171,7 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     else code = e.exitCode === undefined ? EXIT.failure : EXIT.config;
   }
   process.exitCode = code;
+  // A library may keep a handle open after a clean close (BullMQ pauses up to 5 s when Redis is away): the work is
+  // done and flushed by now, so do not let that hold the exit for long.
+  setTimeout(() => process.exit(code), 2000).unref();
 }

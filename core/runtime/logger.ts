@@ -17,13 +17,15 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
     {
       level: options.level ?? process.env.SLUICE_LOG_LEVEL ?? 'info',
       base: { pid: process.pid },
-      hooks: redactor
+      ...(redactor
         ? {
-            logMethod(args, method) {
-              method.apply(this, args.map((a) => redactor.value(a)) as Parameters<typeof method>);
+            hooks: {
+              logMethod(args, method) {
+                method.apply(this, args.map((a) => redactor.value(a)) as Parameters<typeof method>);
+              },
             },
           }
-        : undefined,
+        : {}),
       serializers: { err: pino.stdSerializers.err },
     },
     options.destination ?? pino.destination({ fd: 2, sync: false }),
