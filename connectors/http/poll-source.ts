@@ -8,9 +8,9 @@ import { ConfigError, FatalError, RetryableError, type SluiceError } from '../..
 import { normalizeEvent, parseTimestamp, type SluiceEvent } from '../../core/event.js';
 import { defineSource, type PluginContext, type PollResult, secret, z } from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
-import { type Authorizer, createAuthorizer } from './client-auth.js';
-import { clientAuthSchema, clientTlsSchema, createAgent, describeUrl, timeoutsSchema } from './connection.js';
+import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
 import { nextLink } from './link-header.js';
+import { type Authorizer, openClient } from './outgoing-client.js';
 
 const MiB = 1024 * 1024;
 
@@ -141,13 +141,7 @@ class HttpPollSource {
     const p = cfg.pagination;
     if (p.type === 'next-url' || p.type === 'cursor') this.nextExpr = compile(p.expression, 'pagination.expression');
     if (p.type === 'cursor' && p.hasMore) this.hasMoreExpr = compile(p.hasMore, 'pagination.hasMore');
-    this.agent = createAgent({
-      tls: cfg.tls,
-      timeouts: cfg.timeouts,
-      maxConnections: cfg.maxConnections,
-      baseDir: ctx.baseDir,
-    });
-    this.auth = createAuthorizer(cfg.auth, this.agent, cfg.timeouts);
+    ({ agent: this.agent, auth: this.auth } = openClient(cfg, ctx.baseDir));
   }
 
   private requestUrl(cp: PollCheckpoint): string {

@@ -8,10 +8,10 @@ import { ConfigError, RecordError, RetryableError, type SluiceError } from '../.
 import type { SluiceEvent } from '../../core/event.js';
 import { defineSink, type PluginContext, type RecordRejection, secret, z } from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
-import { type Authorizer, createAuthorizer } from './client-auth.js';
-import { clientAuthSchema, clientTlsSchema, createAgent, describeUrl, timeoutsSchema } from './connection.js';
+import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
 import { createHostAllowlist, type HostAllowlist } from './host-allowlist.js';
 import { batchIdempotencyKey, eventIdempotencyKey } from './idempotency-key.js';
+import { type Authorizer, openClient } from './outgoing-client.js';
 import { batchBody, eventBody, type RequestBody } from './request-body.js';
 import { compileTemplate, type Template } from './template.js';
 
@@ -181,13 +181,7 @@ class HttpSink {
       compileOrConfigError(value, `headers.${name}`, false),
     ]);
     this.allowlist = buildAllowlist(cfg, this.url, this.what);
-    this.agent = createAgent({
-      tls: cfg.tls,
-      timeouts: cfg.timeouts,
-      maxConnections: cfg.maxConnections,
-      baseDir: ctx.baseDir,
-    });
-    this.auth = createAuthorizer(cfg.auth, this.agent, cfg.timeouts);
+    ({ agent: this.agent, auth: this.auth } = openClient(cfg, ctx.baseDir));
   }
 
   /** Renders the URL, method and headers of one event; a bad event is a record error. */

@@ -154,7 +154,7 @@ type HttpSourceConfig = z.output<typeof config>;
 
 interface Reply {
   status: number;
-  body: unknown;
+  body: { error: string } | { stored: number; ids: string[]; duplicate: boolean };
   headers?: Record<string, string>;
 }
 
@@ -415,12 +415,9 @@ class HttpSource implements HttpSourceInstance {
       // A request that did not store may be sent again with the same signature.
       if (replayMarker) await this.ctx.state.delete(replayMarker).catch(() => {});
       const reply = this.replyFor(err);
-      if (reply.status >= 500) this.ctx.logger.warn({ status: reply.status, path: cfg.path }, String(reply.body));
-      else
-        this.ctx.logger.debug(
-          { status: reply.status, path: cfg.path },
-          String((reply.body as { error: string }).error),
-        );
+      const message = `${this.what}: answered ${reply.status}: ${reply.body.error}`;
+      if (reply.status >= 500) this.ctx.logger.warn({ status: reply.status, path: cfg.path }, message);
+      else this.ctx.logger.debug({ status: reply.status, path: cfg.path }, message);
       // A body not yet touched and small is dropped by Node after the answer (the connection stays usable);
       // a body partly read, large or of unknown length is cut.
       const cut = hasReadBody || !isDrainable(req, cfg.maxBodyBytes, expectsContinue && !isContinueSent);
@@ -468,7 +465,7 @@ class HttpSource implements HttpSourceInstance {
     }
   }
 
-  private replyFor(err: unknown): Reply {
+  private replyFor(err: unknown): Reply & { body: { error: string } } {
     if (err instanceof RequestRefused) {
       return { status: err.status, body: { error: err.message }, headers: err.headers };
     }

@@ -3,7 +3,7 @@
 // its header documents it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { Engine } from '../../core/runtime/engine.js';
 import { silentLogger } from '../../core/runtime/logger.js';
 import { MemoryStorage } from '../../core/storage/memory.js';
 import { curl } from '../harness/curl.js';
+import { closeServer, freePort } from '../harness/loopback.js';
 
 const TEMPLATE = new URL('../../templates/pipelines/http-to-http.yaml', import.meta.url).pathname;
 
@@ -21,16 +22,6 @@ const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createNetServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 interface Delivery {
   key: string;
@@ -50,13 +41,7 @@ async function receiver(answer: (values: unknown[], req: IncomingMessage, res: S
     if (res.statusCode < 300) accepted.push({ key: String(req.headers['idempotency-key']), values });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
+  cleanups.push(() => closeServer(server));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`,
     accepted,

@@ -6,21 +6,14 @@ import pollSource, { type PollCheckpoint } from '../../connectors/http/poll-sour
 import type { SluiceError } from '../../core/errors.js';
 import type { PollResult, PollSource } from '../../core/plugin.js';
 import { createTestContext } from '../harness/http-context.js';
+import { closeServer } from '../harness/loopback.js';
 
 const servers: Server[] = [];
 const sources: PollSource[] = [];
 
 afterEach(async () => {
   await Promise.all(sources.splice(0).map((s) => s.close?.()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await Promise.all(servers.splice(0).map(closeServer));
 });
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;

@@ -9,6 +9,7 @@ import { errorKind, type SluiceError } from '../../core/errors.js';
 import { createEvent, type SluiceEvent } from '../../core/event.js';
 import type { SinkInstance, WriteResult } from '../../core/plugin.js';
 import { createTestContext } from '../harness/http-context.js';
+import { closeServer } from '../harness/loopback.js';
 import { createTestCerts, type TestCerts } from '../harness/tls-certs.js';
 
 interface Received {
@@ -96,15 +97,7 @@ async function thrown(p: Promise<unknown>): Promise<SluiceError> {
 
 afterEach(async () => {
   await Promise.all(sinks.splice(0).map((s) => s.close?.()));
-  await Promise.all(
-    servers.splice(0).map(
-      (s) =>
-        new Promise<void>((resolve) => {
-          s.closeAllConnections();
-          s.close(() => resolve());
-        }),
-    ),
-  );
+  await Promise.all(servers.splice(0).map(closeServer));
 });
 
 describe('http sink: bodies, headers and templates', () => {

@@ -15,6 +15,7 @@ import { RedisStorage } from '../../core/storage/redis.js';
 import type { Storage } from '../../core/storage/storage.js';
 import { curl, curlStreamingZeros } from '../harness/curl.js';
 import { createTestContext, type TestContext } from '../harness/http-context.js';
+import { freePort } from '../harness/loopback.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
 import { createTestCerts, type TestCerts } from '../harness/tls-certs.js';
 
@@ -640,13 +641,3 @@ describe('http source: TLS, CORS, shared ports, health and shutdown', () => {
     await expect(r.listening).rejects.toMatchObject({ kind: 'fatal' });
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}

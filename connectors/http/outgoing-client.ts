@@ -1,6 +1,7 @@
-// Turns the `auth` config into the Authorization header of each outgoing request.
-import type { Dispatcher } from 'undici';
-import type { ClientAuth, Timeouts } from './connection.js';
+// The outgoing client of the sink and the poll source: the keep-alive Agent built from the connection fields,
+// and the Authorization header of each request from the `auth` config.
+import type { Agent, Dispatcher } from 'undici';
+import { type ClientAuth, type ClientTls, createAgent, type Timeouts } from './connection.js';
 import { OAuth2TokenSource } from './oauth2.js';
 
 export interface Authorizer {
@@ -48,4 +49,17 @@ export function createAuthorizer(auth: ClientAuth, dispatcher: Dispatcher, timeo
       };
     }
   }
+}
+
+export interface ClientConfig {
+  tls: ClientTls;
+  timeouts: Timeouts;
+  auth: ClientAuth;
+  maxConnections: number;
+}
+
+/** The Agent and the credentials of an outgoing client, from its config fields. */
+export function openClient(cfg: ClientConfig, baseDir: string): { agent: Agent; auth: Authorizer } {
+  const agent = createAgent({ tls: cfg.tls, timeouts: cfg.timeouts, maxConnections: cfg.maxConnections, baseDir });
+  return { agent, auth: createAuthorizer(cfg.auth, agent, cfg.timeouts) };
 }
