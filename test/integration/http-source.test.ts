@@ -367,6 +367,10 @@ describe('http source: idempotency and overload', () => {
     const announced = await measure(['-H', 'Expect:', '--data-binary', '@-', r.url]);
     expect(announced.res.status).toBe(413);
     expect(announced.growth).toBeLessThanOrEqual(limit);
+    // curl's own Expect: 100-continue gets the 413 instead of the go-ahead, and never sends the body.
+    const expecting = await measure(['--data-binary', '@-', r.url]);
+    expect(expecting.res.status).toBe(413);
+    expect(expecting.growth).toBeLessThanOrEqual(limit);
     expect(await r.stored()).toHaveLength(1);
   }, 60_000);
 });
@@ -379,6 +383,9 @@ describe('http source: authentication', () => {
     const right = await curl([...JSON_TYPE, '-H', 'authorization: Bearer tok-b', '-d', '2', r.url]);
     expect([none.status, wrong.status, right.status]).toEqual([401, 401, 200]);
     expect(none.headers['www-authenticate']).toBe('Bearer');
+    // A large upload (curl waits for 100 Continue) is refused before its body is sent.
+    const big = await curl(['--data-binary', `@${file('2m.bin', Buffer.alloc(2 * 1024 * 1024, 7))}`, r.url]);
+    expect(big.status).toBe(401);
     expect((await r.stored()).map((e) => e.value)).toEqual([2]);
   });
 
