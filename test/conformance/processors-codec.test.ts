@@ -72,7 +72,7 @@ describeProcessorConformance({
   plugin: ndjson,
   config: { action: 'decode' },
   events: eventArbitrary({
-    value: fc.array(jsonValueArbitrary, { maxLength: 10 }).map((vs) => vs.map((v) => JSON.stringify(v)).join('\r\n')),
+    value: fc.array(jsonValueArbitrary, { maxLength: 4 }).map((vs) => vs.map((v) => JSON.stringify(v)).join('\r\n')),
   }),
   malformed: fc.oneof(
     fc.array(notJsonLine, { minLength: 1, maxLength: 5 }).map((ls) => ls.join('\n')),
@@ -120,7 +120,7 @@ describeProcessorConformance({
   config: { action: 'decode', types: { speed: 'number' } },
   events: eventArbitrary({
     value: fc
-      .array(fc.tuple(csvField, fc.double({ noNaN: true }).map(String)), { maxLength: 10 })
+      .array(fc.tuple(csvField, fc.double({ noNaN: true }).map(String)), { maxLength: 4 })
       .map((rows) => stringify([['name', 'speed'], ...rows])),
   }),
   malformed: fc.oneof(
@@ -349,7 +349,7 @@ describeProcessorConformance({
 describeProcessorConformance({
   plugin: lines,
   config: { action: 'decode' },
-  events: eventArbitrary({ value: fc.array(lineArbitrary, { maxLength: 10 }).map((ls) => utf8(ls.join('\n'))) }),
+  events: eventArbitrary({ value: fc.array(lineArbitrary, { maxLength: 4 }).map((ls) => utf8(ls.join('\n'))) }),
   malformed: fc.oneof(
     invalidUtf8,
     jsonValueArbitrary.filter((v) => typeof v !== 'string'),
