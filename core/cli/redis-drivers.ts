@@ -1,11 +1,12 @@
 // The fleet drivers: Redis Streams storage and the BullMQ work queue on one Redis (or Redis Cluster). Loaded
 // only when Redis is configured, so embedded runs never load ioredis or BullMQ.
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { RedisSettings } from '../config/pipeline-spec.js';
 import type { Logger } from '../plugin.js';
 import { BullmqQueue } from '../queue/bullmq.js';
 import type { QueueCounts } from '../queue/queue.js';
 import { listWorkers, type WorkerInfo } from '../queue/worker-registry.js';
+import { RedisKeys } from '../storage/keys.js';
 import { RedisStorage } from '../storage/redis.js';
 import type { Drivers } from './drivers.js';
 import { packageVersion } from './package-version.js';
@@ -41,11 +42,13 @@ export interface RedisAdmin {
 export async function openRedisAdmin(settings: RedisSettings): Promise<RedisAdmin> {
   const storage = await openRedisStorage(settings);
   const queue = new BullmqQueue({ connection: settings.url, prefix: settings.prefix, workerId: 'status' });
+  const client = new Redis(settings.url, { maxRetriesPerRequest: 2 });
   return {
     storage,
-    workers: () => listWorkers(storage.connection as Redis, storage.keys),
+    workers: () => listWorkers(client, new RedisKeys(settings.prefix)),
     jobCounts: () => queue.counts(),
     close: async () => {
+      client.disconnect();
       await queue.close(0);
       await storage.close();
     },

@@ -14,6 +14,8 @@ import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime } from './pipeline-runtime.js';
 
+const RETENTION_EVERY_MS = 10_000;
+
 export interface EngineOptions {
   config: LoadedConfig;
   storage: Storage;
@@ -25,6 +27,8 @@ export interface EngineOptions {
   concurrency?: number;
   /** Events stored but undelivered above which sources wait (default: 100 000 embedded, off in a fleet). */
   maxLag?: number;
+  /** How often retention is applied, ms (default 10 s). */
+  retentionEveryMs?: number;
   /** Name of this process in subscriptions and job locks. */
   workerId?: string;
 }
@@ -87,6 +91,7 @@ export class Engine {
       this.pipelines.push(runtime);
     }
     if (roles.deliver) this.startDelivery();
+    this.startRetention();
     if (roles.ingest) {
       for (const p of this.pipelines) {
         startIngest(
@@ -146,6 +151,25 @@ export class Engine {
           );
         }
       }
+    }
+  }
+
+  /** Applies each topic's retention now and then, once across the fleet. */
+  private startRetention(): void {
+    const { config, storage, queue, logger } = this.options;
+    for (const topic of config.topics.values()) {
+      const { maxEvents, maxAgeMs } = topic.retention ?? {};
+      if (maxEvents === undefined && maxAgeMs === undefined) continue;
+      queue.schedule(`trim:${topic.name}`, this.options.retentionEveryMs ?? RETENTION_EVERY_MS, async () => {
+        const { trimmed, lost } = await storage.trim(topic.name);
+        if (lost > 0)
+          logger.warn(
+            { topic: topic.name, lost },
+            'retention dropped events a subscription had not acknowledged (allowLoss)',
+          );
+        else if (trimmed > 0) logger.debug({ topic: topic.name, trimmed }, 'retention applied');
+        return false;
+      });
     }
   }
 

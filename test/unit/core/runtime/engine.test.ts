@@ -12,7 +12,7 @@ import { failures, received, resetTestPlugins, testPlugins, writes } from '../..
 
 let engines: Engine[] = [];
 
-async function start(yaml: string, opts: { maxLag?: number } = {}) {
+async function start(yaml: string, opts: { maxLag?: number; retentionEveryMs?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-engine-'));
   const file = join(dir, 'p.yaml');
   writeFileSync(file, yaml);
@@ -212,5 +212,22 @@ describe('the embedded runtime', () => {
     await until(() => (writes.get('a') ?? 0) > 0);
     await engine.stop(10_000);
     expect(ns('a')).toEqual(range(50));
+  });
+
+  it('applies topic retention once events are delivered', async () => {
+    const { engine, storage } = await start(
+      `topics:
+  t: { partitions: 1, retention: { maxEvents: 10 } }
+pipelines:
+  p:
+    source: { type: test-list, count: 100, batch: 50 }
+    topic: t
+    sinks: [ { type: test-record, id: a } ]
+`,
+      { retentionEveryMs: 20 },
+    );
+    await until(() => engine.isDrained());
+    await until(async () => (await storage.topicInfo('t')).length <= 10);
+    expect(ns('a')).toEqual(range(100));
   });
 });
