@@ -202,6 +202,8 @@ export interface HttpSourceInstance {
   listen(emit: Emit): Promise<void>;
   /** Where the source listens, once `listen` has started the server (for tests and startup logs). */
   address(): Promise<{ host: string; port: number; url: string }>;
+  /** Stops taking requests, answers those in progress, and leaves the server. */
+  close(): Promise<void>;
 }
 
 class HttpSource implements HttpSourceInstance {
@@ -219,12 +221,21 @@ class HttpSource implements HttpSourceInstance {
   private fail?: (err: SluiceError) => void;
   private readonly idle = new Set<() => void>();
   private drained?: Promise<void>;
+  private readonly tls?: { cert: string; key: string; passphrase?: string };
 
   constructor(
     private readonly cfg: HttpSourceConfig,
     private readonly ctx: PluginContext,
   ) {
     this.what = `http source "${ctx.pipeline}"`;
+    // Read the certificate now, so that a wrong path is a config error before anything starts.
+    if (cfg.tls) {
+      this.tls = {
+        cert: loadPem(cfg.tls.cert, 'tls.cert', ctx.baseDir),
+        key: loadPem(cfg.tls.key, 'tls.key', ctx.baseDir),
+        ...(cfg.tls.passphrase ? { passphrase: cfg.tls.passphrase } : {}),
+      };
+    }
     this.limits = {
       maxBytes: cfg.maxBodyBytes,
       maxDecompressedBytes: cfg.maxDecompressedBytes,
@@ -260,14 +271,7 @@ class HttpSource implements HttpSourceInstance {
   }
 
   async listen(emit: Emit): Promise<void> {
-    const { cfg, ctx } = this;
-    const tls = cfg.tls
-      ? {
-          cert: loadPem(cfg.tls.cert, 'tls.cert', ctx.baseDir),
-          key: loadPem(cfg.tls.key, 'tls.key', ctx.baseDir),
-          ...(cfg.tls.passphrase ? { passphrase: cfg.tls.passphrase } : {}),
-        }
-      : undefined;
+    const { cfg, ctx, tls } = this;
     try {
       this.attached = await attachRoute(
         { host: cfg.host, port: cfg.port, ...(tls ? { tls } : {}) },
