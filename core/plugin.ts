@@ -173,52 +173,62 @@ export function isPollSource(s: SourceInstance): s is PollSource {
   return typeof (s as PollSource).poll === 'function';
 }
 
+type RecordOutput = SluiceEvent | SluiceEvent[] | null;
+
+// What eachRecord and eachRecordSync share: collect outputs, turn record-kind errors into rejects, let any
+// other error through (a retryable or fatal error is about the batch, not the record).
+class RecordCollector {
+  readonly events: SluiceEvent[] = [];
+  private rejected?: NonNullable<ProcessResult['rejected']>;
+
+  add(out: RecordOutput): void {
+    if (out === null) return;
+    if (Array.isArray(out)) this.events.push(...out);
+    else this.events.push(out);
+  }
+
+  reject(event: SluiceEvent, err: unknown): void {
+    const e = toSluiceError(err);
+    if (e.kind !== 'record') throw err;
+    this.rejected ??= [];
+    this.rejected.push({ event, error: e });
+  }
+
+  result(): ProcessResult {
+    return this.rejected ? { events: this.events, rejected: this.rejected } : { events: this.events };
+  }
+}
+
 /**
  * Applies `fn` to each record; a record whose `fn` throws a record-kind error is rejected with its reason
  * and the others go on. `fn` may return one event, several, or null to drop the record.
  */
 export async function eachRecord(
   batch: readonly SluiceEvent[],
-  fn: (event: SluiceEvent) => SluiceEvent | SluiceEvent[] | null | Promise<SluiceEvent | SluiceEvent[] | null>,
+  fn: (event: SluiceEvent) => RecordOutput | Promise<RecordOutput>,
 ): Promise<ProcessResult> {
-  const events: SluiceEvent[] = [];
-  const rejected: ProcessResult['rejected'] = [];
+  const out = new RecordCollector();
   for (const event of batch) {
     try {
-      const out = await fn(event);
-      if (out === null) continue;
-      if (Array.isArray(out)) events.push(...out);
-      else events.push(out);
+      out.add(await fn(event));
     } catch (err) {
-      const e = toSluiceError(err);
-      if (e.kind !== 'record') throw err;
-      rejected.push({ event, error: e });
+      out.reject(event, err);
     }
   }
-  return { events, rejected };
+  return out.result();
 }
 
 /** Synchronous {@link eachRecord} for processors that do no I/O (the fast path). */
-export function eachRecordSync(
-  batch: readonly SluiceEvent[],
-  fn: (event: SluiceEvent) => SluiceEvent | SluiceEvent[] | null,
-): ProcessResult {
-  const events: SluiceEvent[] = [];
-  let rejected: ProcessResult['rejected'];
+export function eachRecordSync(batch: readonly SluiceEvent[], fn: (event: SluiceEvent) => RecordOutput): ProcessResult {
+  const out = new RecordCollector();
   for (const event of batch) {
     try {
-      const out = fn(event);
-      if (out === null) continue;
-      if (Array.isArray(out)) events.push(...out);
-      else events.push(out);
+      out.add(fn(event));
     } catch (err) {
-      const e = toSluiceError(err);
-      if (e.kind !== 'record') throw err;
-      rejected ??= [];
-      rejected.push({ event, error: e });
+      out.reject(event, err);
     }
   }
-  return rejected ? { events, rejected } : { events };
+  return out.result();
 }
 
 /** Wraps a library's parse failure (or any error) as a record error with a clear reason. */
