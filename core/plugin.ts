@@ -60,6 +60,12 @@ export interface PollResult {
 export interface EmitOptions {
   /** Stores the events once for this key (a retried HTTP request, say) within the idempotency window. */
   idempotencyKey?: string;
+  /**
+   * How long to wait for room when the topic is over its `maxLag` before failing with a retryable error coded
+   * `E_BACKPRESSURE` (with `retryAfterMs`). Default: wait as long as it takes. A server that should answer
+   * 429 at once passes 0.
+   */
+  maxWaitMs?: number;
 }
 
 export interface EmitResult {
@@ -83,7 +89,7 @@ export interface PollSource {
 export interface ListenSource {
   /** Runs until `ctx.signal` is aborted; a push source runs on every worker. */
   listen(emit: Emit): Promise<void>;
-  /** Ready for traffic (for `/readyz`-style checks). */
+  /** Stops taking new events (on shutdown, before delivery drains); `listen` should then resolve. */
   close?(): Promise<void>;
 }
 

@@ -447,7 +447,8 @@ class HttpSource implements HttpSourceInstance {
 
   private async store(emit: Emit, events: Parameters<Emit>[0], idempotencyKey: string | undefined) {
     try {
-      return await emit(events, idempotencyKey === undefined ? undefined : { idempotencyKey });
+      // A client waiting on a full topic would only time out: refuse at once with 429 and a Retry-After.
+      return await emit(events, { idempotencyKey, maxWaitMs: 0 });
     } catch (err) {
       const e = toSluiceError(err);
       if (e.kind === 'retryable') {

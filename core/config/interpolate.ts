@@ -16,8 +16,8 @@ export interface InterpolationProblem {
 export interface InterpolationResult {
   value: unknown;
   problems: InterpolationProblem[];
-  /** Values read through ${file:…} or from variables: candidates for redaction. */
-  resolved: string[];
+  /** Values read through ${file:…}: keys and passwords more often than not, so they are redacted. */
+  fromFiles: string[];
   /** Paths whose whole scalar was one reference and was turned into a number or boolean. */
   coerced: Map<string, string>;
 }
@@ -30,7 +30,7 @@ export interface InterpolationOptions {
 
 /** Returns a copy of `input` with every reference in its strings resolved. */
 export function interpolate(input: unknown, options: InterpolationOptions): InterpolationResult {
-  const result: InterpolationResult = { value: undefined, problems: [], resolved: [], coerced: new Map() };
+  const result: InterpolationResult = { value: undefined, problems: [], fromFiles: [], coerced: new Map() };
   result.value = walk(input, [], options, result);
   return result;
 }
@@ -51,7 +51,7 @@ function interpolateString(text: string, path: ConfigPath, options: Interpolatio
     if (match === '$${') return '${';
     wholeReference = offset === 0 && match.length === text.length;
     const value = resolveReference(body ?? '', path, options, out);
-    if (value !== undefined && value !== '') out.resolved.push(value);
+    if (value !== undefined && value !== '' && body?.startsWith('file:')) out.fromFiles.push(value);
     return value ?? '';
   });
   // A value that was only `${PORT}` takes the type its text spells, so `port: ${PORT:-8080}` is a number.

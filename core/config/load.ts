@@ -85,7 +85,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     if (yaml.parseIssues.length > 0) continue;
     const interpolated = interpolate(yaml.value ?? {}, { env, baseDir: dirname(path) });
     for (const p of interpolated.problems) issues.push(yaml.issueAt(p.path, p.message, p.hint));
-    for (const v of interpolated.resolved) if (isLikelyFileSecret(v)) redactor.add(v);
+    for (const v of interpolated.fromFiles) redactor.add(v);
     const config = validateAgainst(
       fileSchema,
       interpolated.value,
@@ -112,6 +112,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
 
   const redis = mergeRedis(parsed, options.redisOverride, redactor, issues);
   const topics = new Map<string, TopicSpec>();
+  const maxLag = new Map<string, number>();
   const topicOrigin = new Map<string, string>();
   for (const { yaml, config } of parsed) {
     for (const [name, t] of Object.entries(config.topics)) {
@@ -126,6 +127,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
         continue;
       }
       topics.set(name, toTopicSpec(name, t));
+      if (t.maxLag !== undefined) maxLag.set(name, t.maxLag);
       topicOrigin.set(name, yaml.display);
     }
   }
@@ -165,7 +167,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
-  return { files: expanded.files, redis, topics, pipelines, registry, redactor };
+  return { files: expanded.files, redis, topics, maxLag, pipelines, registry, redactor };
 }
 
 function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {
@@ -174,12 +176,6 @@ function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {
     partitions: t.partitions,
     retention: { maxEvents: t.retention.maxEvents, maxAgeMs: t.retention.maxAge, allowLoss: t.retention.allowLoss },
   };
-}
-
-// Values read with ${file:…} are secrets more often than not (keys, passwords); a plain variable's value is
-// redacted only when it lands in a secret field.
-function isLikelyFileSecret(value: string): boolean {
-  return value.length >= 8 && !/\s/.test(value.trim()) && !value.includes('\n');
 }
 
 function mergeRedis(

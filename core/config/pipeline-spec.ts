@@ -49,6 +49,8 @@ export interface LoadedConfig {
   files: string[];
   redis?: RedisSettings;
   topics: Map<string, TopicSpec>;
+  /** Backpressure limits of the topics that set `maxLag`. */
+  maxLag: Map<string, number>;
   pipelines: PipelineSpec[];
   registry: PluginRegistry;
   redactor: Redactor;

@@ -74,6 +74,14 @@ export const topicSchema = z.object({
     .default(4)
     .describe('Partitions of the topic; events with the same key stay in order in one partition.'),
   retention: retentionSchema.default({ allowLoss: false }).describe('How long stored events are kept.'),
+  maxLag: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe(
+      'Backpressure: when more events than this are stored but not yet delivered to the slowest sink, poll sources wait and push sources refuse (HTTP 429). 0: no limit. Default: 100000 embedded, no limit with Redis.',
+    ),
 });
 
 export const pipelineSchema = z.object({

@@ -77,7 +77,8 @@ export class Engine {
       mode: this.mode,
       signal: this.controller.signal,
       ingestSignal: this.ingestController.signal,
-      maxLag: this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
+      maxLag: (topic: string) =>
+        config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
     };
     for (const spec of config.pipelines) {
       for (const sink of spec.sinks) await storage.ensureSubscription(spec.topic, sink.subscription, sink.common.start);

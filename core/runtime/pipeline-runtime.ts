@@ -27,8 +27,8 @@ export interface RuntimeServices {
   signal: AbortSignal;
   /** Aborted when sources must stop (before delivery drains). */
   ingestSignal: AbortSignal;
-  /** Events stored but not delivered above which appends wait (0: no limit). */
-  maxLag: number;
+  /** Events stored but not delivered above which appends wait, by topic (0: no limit). */
+  maxLag(topic: string): number;
 }
 
 export interface LiveSink {
@@ -107,7 +107,7 @@ export class PipelineRuntime {
     options: EmitOptions & { checkpoint?: unknown } = {},
   ): Promise<EmitResult> {
     const { storage, metrics } = this.services;
-    await this.waitForRoom();
+    await this.waitForRoom(options.maxWaitMs);
     const { events: out, rejected } = await this.inbound.run(events);
     if (rejected.length > 0) {
       await this.deadLetter(
@@ -125,13 +125,27 @@ export class PipelineRuntime {
     return result;
   }
 
-  /** Embedded backpressure: with memory storage, a source waits while its topic's lag is over the limit. */
-  private async waitForRoom(): Promise<void> {
-    const { maxLag, ingestSignal: signal } = this.services;
-    if (maxLag <= 0 || this.spec.sinks.length === 0) return;
+  /**
+   * Backpressure: while the topic's lag is over its limit, a source waits (up to `maxWaitMs`, then a retryable
+   * E_BACKPRESSURE error tells a push source to refuse with a retry-after).
+   */
+  private async waitForRoom(maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
+    const { ingestSignal: signal } = this.services;
+    const limit = this.services.maxLag(this.spec.topic);
+    if (limit <= 0 || this.spec.sinks.length === 0) return;
+    const deadline = Date.now() + maxWaitMs;
     for (let delay = 1; !signal.aborted; delay = Math.min(delay * 2, 50)) {
-      if ((await this.lag()) < maxLag) return;
-      await new Promise((r) => setTimeout(r, delay));
+      if ((await this.lag()) < limit) return;
+      if (Date.now() >= deadline) {
+        throw new RetryableError(
+          `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag); try again shortly`,
+          {
+            code: 'E_BACKPRESSURE',
+            retryAfterMs: 1000,
+          },
+        );
+      }
+      await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
     }
     throw new RetryableError('shutting down: not accepting events', { code: 'E_SHUTDOWN', retryAfterMs: 1000 });
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { builtins } from '../../../../builtins.js';
 import { loadConfig } from '../../../../core/config/load.js';
+import { createEvent } from '../../../../core/event.js';
 import { MemoryQueue } from '../../../../core/queue/memory.js';
 import { Engine } from '../../../../core/runtime/engine.js';
 import { silentLogger } from '../../../../core/runtime/logger.js';
@@ -229,5 +230,22 @@ pipelines:
     await until(() => engine.isDrained());
     await until(async () => (await storage.topicInfo('t')).length <= 10);
     expect(ns('a')).toEqual(range(100));
+  });
+
+  it('refuses a push source at once with a retryable E_BACKPRESSURE when the topic is over maxLag', async () => {
+    const { engine } = await start(`topics:
+  t: { partitions: 1, maxLag: 100 }
+pipelines:
+  p:
+    topic: t
+    sinks: [ { type: test-record, id: a, delayMs: 5000, ordered: true, batch: { maxEvents: 1 } } ]
+`);
+    const events = range(200).map((n) => createEvent({ key: 'k', value: { n } }));
+    await engine.pipelines[0].ingest(events);
+    await expect(engine.pipelines[0].ingest(events, { maxWaitMs: 0 })).rejects.toMatchObject({
+      kind: 'retryable',
+      code: 'E_BACKPRESSURE',
+      retryAfterMs: 1000,
+    });
   });
 });
