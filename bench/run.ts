@@ -10,8 +10,13 @@ import { stopAll } from './harness/child.js';
 import { describeMachine, formatScenario } from './harness/report.js';
 import type { RunContext, Scenario, ScenarioResult } from './harness/scenario.js';
 import { embedded } from './scenarios/1-embedded.js';
+import { ingest } from './scenarios/2-ingest.js';
+import { endToEnd } from './scenarios/3-end-to-end.js';
+import { processors } from './scenarios/4-processors.js';
+import { latency } from './scenarios/5-latency.js';
+import { sql } from './scenarios/6-sql.js';
 
-const SCENARIOS: Scenario[] = [embedded];
+const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql];
 
 function parseArgs(argv: string[]) {
   const options = { smoke: false, reps: 3, warmups: 1, profile: false, names: [] as string[] };

@@ -3,6 +3,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { AES_KEY_ENV } from '../baselines/processor-work.js';
 import { REDIS_URL } from './bench-redis.js';
 
 export function writePipelineFile(dir: string, name: string, config: Record<string, unknown>): string {
@@ -15,8 +16,9 @@ export function writePipelineFile(dir: string, name: string, config: Record<stri
 export const redisEntry = (prefix: string) => ({ url: REDIS_URL, prefix });
 
 /** The processor chain of the scenarios: JSON (decode or encode), gzip level 1, AES-256-GCM. */
-export const sealingProcessors = (json: 'decode' | 'encode', keyHex: string) => [
+export const sealingProcessors = (json: 'decode' | 'encode') => [
   { type: 'json', action: json },
   { type: 'gzip', level: 1 },
-  { type: 'aes-gcm', key: keyHex },
+  // Key material only through the environment, as the aes-gcm processor asks.
+  { type: 'aes-gcm', keys: { bench: `\${${AES_KEY_ENV}}` } },
 ];

@@ -1,6 +1,6 @@
 // The sink receiver, a process of its own: a plain node:http server that answers 200 at once and counts the
 // events and bytes it receives. Every event's JSON carries `"ts":<send time, ms>`; arrival minus that is the
-// ingest-to-delivery latency of the event. GET /stats reports the tally, POST /reset starts a new one.
+// ingest-to-delivery latency of the event. GET /stats reports the tally, POST /reset reports it and starts a new one.
 import { createServer } from 'node:http';
 import { LatencySamples } from './stats.js';
 
@@ -22,16 +22,15 @@ function tally(text: string, now: number): void {
 }
 
 const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/stats') {
+  if (req.url === '/stats' || req.url === '/reset') {
+    // /reset answers the tally it ends, so that nothing arriving in between is counted nowhere.
     res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ count, bytes, requests, firstAt, lastAt, ...latency.quantiles() }));
-    return;
-  }
-  if (req.url === '/reset') {
-    count = bytes = requests = firstAt = lastAt = 0;
-    latency.clear();
+    if (req.url === '/reset') {
+      count = bytes = requests = firstAt = lastAt = 0;
+      latency.clear();
+    }
     req.resume();
-    res.end();
     return;
   }
   const chunks: Buffer[] = [];

@@ -1,7 +1,6 @@
 // Scenario 1, embedded: generate → json encode → gzip level 1 → AES-256-GCM → null sink, in one process with
 // the in-memory drivers, against a bare loop doing the same work on the same events. Both run in a process of
 // their own, timed from inside (the engine's start, the loop's first event), so start-up is not measured.
-import { AES_KEY_HEX } from '../baselines/processor-work.js';
 import { skipReason } from '../harness/availability.js';
 import { spawnScript } from '../harness/child.js';
 import { sealingProcessors, writePipelineFile } from '../harness/pipeline-file.js';
@@ -39,7 +38,7 @@ export const embedded: Scenario = {
       pipelines: {
         embedded: {
           source: { type: 'generate', preset: 'gps', count: events, rate: 0, batchSize: BATCH, payloadBytes: PAYLOAD },
-          processors: sealingProcessors('encode', AES_KEY_HEX),
+          processors: sealingProcessors('encode'),
           topic: 'sealed',
           sinks: [{ type: 'null' }],
         },
