@@ -58,7 +58,7 @@ function loadType(c: z.output<typeof config>, baseDir: string): protobuf.Type {
   }
   const found = root.lookup(c.messageType);
   if (!(found instanceof protobuf.Type)) {
-    const known = messageTypes(root);
+    const known = messageTypes(root).sort();
     throw new ConfigError(
       `protobuf: message type ${c.messageType} is not defined; the definitions hold ${known.join(', ') || 'no messages'}`,
     );

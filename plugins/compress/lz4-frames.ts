@@ -1,7 +1,8 @@
-// The most an LZ4 payload can decompress to, read from its headers without decompressing, so that
-// `maxOutputBytes` refuses a bomb before memory is spent on it (the binding has no output limit of its own).
-// Frame format: uncompressed blocks state their size; a compressed block yields at most min(block maximum,
-// 255 × its size), 255:1 being the most LZ4 can expand. Block format: the size is written before the data.
+// Reading the frames of an LZ4 payload from their headers, without decompressing. It finds where each frame
+// ends (the binding decompresses only the first frame and ignores the rest, data or garbage) and the most the
+// payload can decompress to, so that `maxOutputBytes` refuses a bomb before memory is spent on it (the binding
+// has no output limit of its own). Uncompressed blocks state their size; a compressed block yields at most
+// min(block maximum, 255 × its size), 255:1 being the most LZ4 can expand.
 import { OutputLimitExceeded } from './compression-processor.js';
 
 const FRAME_MAGIC = 0x184d2204;
@@ -45,18 +46,26 @@ function frameBound(bytes: Buffer, start: number, maxOutputBytes: number): { bou
   return { bound, end: pos };
 }
 
-/** Throws OutputLimitExceeded when LZ4 frames may decompress to more than `maxOutputBytes`. */
-export function checkLz4FrameBound(bytes: Buffer, maxOutputBytes: number): void {
+/**
+ * The frames of `bytes` (skippable frames left out), as subarrays to decompress one by one. Throws
+ * OutputLimitExceeded when they may decompress to more than `maxOutputBytes`, and an Error when `bytes` is not
+ * a sequence of LZ4 frames.
+ */
+export function lz4Frames(bytes: Buffer, maxOutputBytes: number): Buffer[] {
+  const frames: Buffer[] = [];
   let pos = 0;
   let bound = 0;
   while (pos < bytes.length) {
     need(bytes, pos, 4);
+    const start = pos;
     const magic = bytes.readUInt32LE(pos);
     pos += 4;
     if (magic === FRAME_MAGIC) {
       const frame = frameBound(bytes, pos, maxOutputBytes - bound);
       bound += frame.bound;
       pos = frame.end;
+      need(bytes, 0, pos);
+      frames.push(bytes.subarray(start, pos));
     } else if ((magic & 0xfffffff0) >>> 0 === 0x184d2a50) {
       need(bytes, pos, 4);
       pos += 4 + bytes.readUInt32LE(pos);
@@ -65,10 +74,5 @@ export function checkLz4FrameBound(bytes: Buffer, maxOutputBytes: number): void 
     }
     if (bound > maxOutputBytes + BLOCK_MAX[7]) throw new OutputLimitExceeded();
   }
-}
-
-/** Throws OutputLimitExceeded when an LZ4 block (size written first, 4 bytes little-endian) is too large. */
-export function checkLz4BlockBound(bytes: Buffer, maxOutputBytes: number): void {
-  if (bytes.length < 4) throw new Error('LZ4 block is shorter than its size prefix');
-  if (bytes.readUInt32LE(0) > maxOutputBytes) throw new OutputLimitExceeded();
+  return frames;
 }

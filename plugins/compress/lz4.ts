@@ -2,8 +2,21 @@
 // size written first (the "size prepended" block of lz4_flex and python-lz4).
 import { compressFrameSync, compressSync, decompressFrameSync, uncompressSync } from 'lz4-napi';
 import { defineProcessor, z } from '../../core/plugin.js';
-import { compressionFields, compressionProcessor } from './compression-processor.js';
-import { checkLz4BlockBound, checkLz4FrameBound } from './lz4-frame-bound.js';
+import { compressionFields, compressionProcessor, OutputLimitExceeded } from './compression-processor.js';
+import { lz4Frames } from './lz4-frames.js';
+
+/** Decompresses each frame in turn (the binding stops after the first). */
+function decompressFrames(bytes: Buffer, maxOutputBytes: number): Buffer {
+  const frames = lz4Frames(bytes, maxOutputBytes);
+  if (frames.length === 1) return decompressFrameSync(frames[0]);
+  return Buffer.concat(frames.map((frame) => decompressFrameSync(frame)));
+}
+
+/** Refuses a block whose size, written first (4 bytes little-endian), is above the limit. */
+function checkBlockSize(bytes: Buffer, maxOutputBytes: number): void {
+  if (bytes.length < 4) throw new Error('LZ4 block is shorter than its size prefix');
+  if (bytes.readUInt32LE(0) > maxOutputBytes) throw new OutputLimitExceeded();
+}
 
 export default defineProcessor({
   name: 'lz4',
@@ -22,16 +35,13 @@ export default defineProcessor({
         ? {
             format: 'LZ4 frame data',
             compress: (bytes) => compressFrameSync(bytes),
-            decompress: (bytes, maxOutputBytes) => {
-              checkLz4FrameBound(bytes, maxOutputBytes);
-              return decompressFrameSync(bytes);
-            },
+            decompress: decompressFrames,
           }
         : {
             format: 'an LZ4 block',
             compress: (bytes) => compressSync(bytes),
             decompress: (bytes, maxOutputBytes) => {
-              checkLz4BlockBound(bytes, maxOutputBytes);
+              checkBlockSize(bytes, maxOutputBytes);
               return uncompressSync(bytes);
             },
           },
