@@ -19,9 +19,8 @@ export const anyValueArbitrary: fc.Arbitrary<EventValue> = fc.oneof(
   }),
 );
 
-// A header named "__proto__" is left out: parseEvent in core/event.ts loses it (noted on the issue).
 export const headersArbitrary: fc.Arbitrary<Record<string, string>> = fc.dictionary(
-  fc.string({ minLength: 1, maxLength: 12 }).filter((name) => name !== '__proto__'),
+  fc.string({ minLength: 1, maxLength: 12 }),
   fc.string({ maxLength: 24 }),
   { maxKeys: 3, noNullPrototype: true },
 );
