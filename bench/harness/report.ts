@@ -58,7 +58,7 @@ export function formatScenario(r: ScenarioResult): string {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const row of rows) lines.push(`  ${row.map((c, i) => c.padEnd(widths[i])).join('  ')}`);
   for (const [name, v] of Object.entries(r.variants)) {
-    lines.push(`  ${name}: ${v.description}`);
+    if (v.description) lines.push(`  ${name}: ${v.description}`);
     if (v.missing > 0) lines.push(`  ${name}: ${v.missing} events did not arrive`);
   }
   for (const ratio of r.ratios) {

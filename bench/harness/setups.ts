@@ -28,11 +28,26 @@ export interface Setup {
   stop(): Promise<void>;
 }
 
-export const SETUP_DESCRIPTIONS: Record<SetupKind, string> = {
-  sluice: 'Sluice CLI from source: `sluice worker --no-deliver` (ingest) and `--no-ingest` (delivery), Redis + BullMQ',
-  raw: 'hand-written: pipelined XADD per request; XREADGROUP batches of 500 in 4 loops, batched undici POSTs',
-  naive: 'BullMQ one job per event: addBulk per request; a Worker (concurrency 50) POSTs each event alone',
+const DESCRIPTIONS: Record<SetupKind, { ingest: string; deliver: string }> = {
+  sluice: {
+    ingest: 'Sluice CLI from source: `sluice worker --no-deliver` with the http source, Redis Streams',
+    deliver: 'and `sluice worker --no-ingest` delivering through BullMQ jobs to the http sink',
+  },
+  raw: {
+    ingest: 'hand-written: node:http server, one pipelined batch of XADDs per request',
+    deliver: 'and XREADGROUP batches of 500 in 4 loops, batched undici POSTs, XACK',
+  },
+  naive: {
+    ingest: 'BullMQ, one job per event: node:http server, addBulk per request',
+    deliver: 'and a Worker (concurrency 50) that POSTs each event alone',
+  },
 };
+
+/** What a setup is, in the printed table. */
+export function describeSetup(kind: SetupKind, delivers: boolean): string {
+  const d = DESCRIPTIONS[kind];
+  return delivers ? `${d.ingest}, ${d.deliver}` : d.ingest;
+}
 
 function setupOf(ingestPort: number, processes: Child[]): Setup {
   return {

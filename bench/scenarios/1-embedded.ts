@@ -53,7 +53,7 @@ export const embedded: Scenario = {
           const child = spawnScript(
             'harness/engine-process.ts',
             { file, expect: events, timeoutMs },
-            { label: 'embedded' },
+            { label: 'embedded', cpuProfileDir: ctx.profileDir },
           );
           return measurement((await child.result(timeoutMs + 10_000)) as unknown as RunResult, events);
         },

@@ -6,7 +6,7 @@ import { skipReason } from '../harness/availability.js';
 import { deleteKeys, memoryUnder } from '../harness/bench-redis.js';
 import { spawnScript } from '../harness/child.js';
 import { type Measurement, type RunContext, ratioOf, repeat, type Scenario } from '../harness/scenario.js';
-import { SETUP_DESCRIPTIONS, type SetupKind, startSetup } from '../harness/setups.js';
+import { describeSetup, type SetupKind, startSetup } from '../harness/setups.js';
 
 const VALUE_BYTES = 200;
 
@@ -56,7 +56,7 @@ export const ingest: Scenario = {
     const kinds: SetupKind[] = ['sluice', 'raw', 'naive'];
     const variants = await repeat(
       ctx,
-      kinds.map((kind) => ({ name: kind, description: SETUP_DESCRIPTIONS[kind], measure: measure(kind) })),
+      kinds.map((kind) => ({ name: kind, description: describeSetup(kind, false), measure: measure(kind) })),
     );
     result.notes.push(
       `${events} events per run, NDJSON requests of 100 events, 16 in flight; Redis B/event counts every key the variant wrote`,

@@ -101,7 +101,11 @@ export const sql: Scenario = {
         },
       });
       const engineRun = async (file: string, label: string, expect?: number) => {
-        const child = spawnScript('harness/engine-process.ts', { file, expect, timeoutMs }, { label });
+        const child = spawnScript(
+          'harness/engine-process.ts',
+          { file, expect, timeoutMs },
+          { label, cpuProfileDir: ctx.profileDir },
+        );
         return (await child.result(timeoutMs + 15_000)) as unknown as RunResult;
       };
       const knexRun = async (mode: 'insert' | 'select', table: string) => {
