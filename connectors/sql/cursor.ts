@@ -19,8 +19,11 @@ const checkpointSchema = z.discriminatedUnion('mode', [
   z.object({
     mode: z.literal('incrementing'),
     incrementing: cursorValue.optional(),
-    /** The highest id seen past a gap, and when (database clock, ms): gaps below it close after the delay. */
-    horizon: z.object({ incrementing: cursorValue, at: z.number() }).optional(),
+    /**
+     * Observations made while blocked by a gap: the highest id then visible and when (database clock, ms).
+     * Once an observation is older than the delay, every gap below its id is taken as rolled back.
+     */
+    horizons: z.array(z.object({ incrementing: cursorValue, at: z.number() })).optional(),
   }),
   z.object({ mode: z.literal('timestamp'), timestamp: cursorValue.optional() }),
   z.object({
@@ -121,8 +124,12 @@ export async function step(spec: CursorSpec, checkpoint: Checkpoint, io: CursorI
 
 type IncrementingCheckpoint = Extract<Checkpoint, { mode: 'incrementing' }>;
 
+// Enough observations to close gaps seen at different times on their own timers; more are thinned out.
+const MAX_HORIZONS = 32;
+
 async function stepIncrementing(spec: CursorSpec, cp: IncrementingCheckpoint, io: CursorIo): Promise<CursorStep> {
   const column = spec.incrementingColumn!;
+  const int = (v: CursorValue) => integerOf(v, column, spec.where);
   const rows = await io.fetch({
     after: cp.incrementing === undefined ? undefined : { incrementing: cp.incrementing },
     orderBy: ['incrementing'],
@@ -132,36 +139,43 @@ async function stepIncrementing(spec: CursorSpec, cp: IncrementingCheckpoint, io
 
   let clock: number | undefined;
   const now = async () => (clock ??= await io.now());
-  let horizon = cp.horizon;
+  const horizons = [...(cp.horizons ?? [])];
   // With no delay every gap is stepped over at once (the behaviour of a plain `id > last` poll).
-  const isMatured =
-    spec.visibilityDelayMs === 0 || (horizon !== undefined && (await now()) - horizon.at >= spec.visibilityDelayMs);
-  const horizonId =
-    spec.visibilityDelayMs === 0 ? undefined : horizon && integerOf(horizon.incrementing, column, spec.where);
+  const isNoDelay = spec.visibilityDelayMs === 0;
+  let closedUpTo: bigint | undefined;
+  for (const h of horizons) {
+    if ((await now()) - h.at < spec.visibilityDelayMs) continue;
+    const id = int(h.incrementing);
+    if (closedUpTo === undefined || id > closedUpTo) closedUpTo = id;
+  }
 
-  let prev = cp.incrementing === undefined ? undefined : integerOf(cp.incrementing, column, spec.where);
+  let prev = cp.incrementing === undefined ? undefined : int(cp.incrementing);
   let taken = 0;
   for (const row of rows) {
-    const id = integerOf(cursorOf(row, column, spec.where), column, spec.where);
+    const id = int(cursorOf(row, column, spec.where));
     const isNext = prev !== undefined && id === prev + 1n;
-    const isBelowClosedGap = isMatured && (horizonId === undefined || id <= horizonId);
+    const isBelowClosedGap = isNoDelay || (closedUpTo !== undefined && id <= closedUpTo);
     if (!isNext && !isBelowClosedGap) break;
     prev = id;
     taken++;
   }
-  // Past the horizon (by stepping over it, or because its gaps filled in): nothing left to wait for.
-  if (horizon && prev !== undefined && prev >= integerOf(horizon.incrementing, column, spec.where)) horizon = undefined;
+  // Observations at or below the cursor have nothing left to wait for.
+  const pending = horizons.filter((h) => prev === undefined || int(h.incrementing) > prev);
   const isBlocked = taken < rows.length;
-  if (isBlocked && horizon === undefined) {
-    // Start timing the gap: every id up to the highest one seen now either commits within the delay or is
+  if (isBlocked) {
+    // Start timing the gap: every id up to the highest one visible now either commits within the delay or is
     // taken to be rolled back.
-    horizon = { incrementing: cursorOf(rows[rows.length - 1], column, spec.where), at: await now() };
+    const highest = cursorOf(rows[rows.length - 1], column, spec.where);
+    const newest = pending[pending.length - 1];
+    if (newest === undefined || int(newest.incrementing) < int(highest))
+      pending.push({ incrementing: highest, at: await now() });
+    if (pending.length > MAX_HORIZONS) pending.splice(pending.length - 2, 1);
   }
   const emitted = rows.slice(0, taken);
   const last = emitted.length > 0 ? cursorOf(emitted[emitted.length - 1], column, spec.where) : cp.incrementing;
   const next: IncrementingCheckpoint = { mode: 'incrementing' };
   if (last !== undefined) next.incrementing = last;
-  if (horizon) next.horizon = horizon;
+  if (pending.length > 0) next.horizons = pending;
   return { rows: emitted, checkpoint: next, hasMore: !isBlocked && rows.length === spec.batchSize };
 }
 

@@ -212,7 +212,7 @@ describe.each(CLIENTS)('sql source on %s', (client: Client) => {
       const r3 = await source.poll(r2.checkpoint);
       expect(r3.events.map((e) => Number((e.value as { id: unknown }).id))).toEqual([6, 7]);
       expect(r3.checkpoint).toMatchObject({ mode: 'incrementing' });
-      expect((r3.checkpoint as { horizon?: unknown }).horizon).toBeUndefined();
+      expect((r3.checkpoint as { horizons?: unknown }).horizons).toBeUndefined();
     } finally {
       await source.close?.();
     }
