@@ -1,6 +1,8 @@
-// `npm run bench [-- <scenario>...] [--smoke] [--reps N] [--warmups N] [--profile]`: runs the benchmark
-// scenarios, prints medians, spreads and ratios, and writes them to bench/results/latest.json. Exit 0 when every
-// scenario ran (or was skipped for a missing component), 1 when one crashed or lost events.
+// `npm run bench [-- <scenario>...] [--smoke] [--reps N] [--warmups N] [--profile] [--variants a,b]`: runs the
+// benchmark scenarios, prints medians, spreads and ratios, and writes them to bench/results/latest.json. Exit 0
+// when every scenario ran (or was skipped for a missing component), 1 when one crashed or lost events.
+//   --profile        Sluice processes write CPU profiles (node --cpu-prof) to bench/results/profiles/
+//   --variants a,b   only the variants whose names start so (e.g. `--variants sluice` to profile Sluice alone)
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,16 +21,24 @@ import { sql } from './scenarios/6-sql.js';
 const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql];
 
 function parseArgs(argv: string[]) {
-  const options = { smoke: false, reps: 3, warmups: 1, profile: false, names: [] as string[] };
+  const options = {
+    smoke: false,
+    reps: 3,
+    warmups: 1,
+    profile: false,
+    variants: undefined as string[] | undefined,
+    names: [] as string[],
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--smoke') options.smoke = true;
     else if (a === '--reps') options.reps = Number(argv[++i]);
     else if (a === '--warmups') options.warmups = Number(argv[++i]);
     else if (a === '--profile') options.profile = true;
+    else if (a === '--variants') options.variants = argv[++i].split(',');
     else if (a === '--help' || a === '-h') {
       process.stdout.write(
-        `usage: npm run bench -- [scenario...] [--smoke] [--reps N] [--warmups N] [--profile]\nscenarios: ${SCENARIOS.map((s, i) => `${i + 1} ${s.name}`).join(', ')}\n`,
+        `usage: npm run bench -- [scenario...] [--smoke] [--reps N] [--warmups N] [--profile] [--variants a,b]\nscenarios: ${SCENARIOS.map((s, i) => `${i + 1} ${s.name}`).join(', ')}\n`,
       );
       process.exit(0);
     } else options.names.push(a);
@@ -68,6 +78,7 @@ const ctx: RunContext = {
   prefix,
   tmp,
   profileDir,
+  variants: options.variants,
   log: (line) => process.stderr.write(`${line}\n`),
 };
 

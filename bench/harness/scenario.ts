@@ -17,6 +17,8 @@ export interface RunContext {
   tmp: string;
   /** When set, Sluice processes write CPU profiles here. */
   profileDir?: string;
+  /** Run only the variants whose name starts with one of these (`--variants sluice`: profiling). */
+  variants?: string[];
   log(line: string): void;
 }
 
@@ -76,7 +78,8 @@ export interface Variant {
 }
 
 /** Runs the variants `warmups` times unmeasured, then `reps` times measured, interleaved. */
-export async function repeat(ctx: RunContext, variants: readonly Variant[]): Promise<Record<string, VariantResult>> {
+export async function repeat(ctx: RunContext, all: readonly Variant[]): Promise<Record<string, VariantResult>> {
+  const variants = all.filter((v) => !ctx.variants || ctx.variants.some((prefix) => v.name.startsWith(prefix)));
   const samples = new Map<string, Measurement[]>(variants.map((v) => [v.name, []]));
   for (let w = 0; w < ctx.warmups; w++) {
     for (const v of variants) {
