@@ -1,6 +1,6 @@
 // AES-256-GCM encryption of event values, with key rotation: every ciphertext names the key that made it
 // (layout in aes-gcm-ciphertext.ts), new data uses `currentKey`, and old data decrypts as long as its key is
-// still listed. Key material comes only from the config loader's ${env:…}/${file:…} interpolation, is marked
+// still listed. Key material comes only from the config loader's ${NAME}/${file:…} interpolation, is marked
 // secret, and never appears in messages.
 import { createSecretKey, type KeyObject } from 'node:crypto';
 import type { SluiceEvent } from '../../core/event.js';
@@ -34,7 +34,7 @@ const config = z
       )
       .refine((keys) => Object.keys(keys).length > 0, 'give at least one key')
       .describe(
-        'Keys by id, each 32 bytes as base64 or 64 hex digits, given as ${env:NAME} or ${file:path} (never written ' +
+        'Keys by id, each 32 bytes as base64 or 64 hex digits, given as ${NAME} or ${file:path} (never written ' +
           'in the file). The id travels with each ciphertext, so data encrypted with an older key still decrypts.',
       ),
     currentKey: z
