@@ -189,7 +189,8 @@ class RecordCollector {
 
   add(out: RecordOutput): void {
     if (out === null) return;
-    if (Array.isArray(out)) this.events.push(...out);
+    // A loop, not push(...out): a split of a huge array must not hit the argument limit.
+    if (Array.isArray(out)) for (const e of out) this.events.push(e);
     else this.events.push(out);
   }
 
