@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { referencePage } from '../config/plugin-docs.js';
+import { sinkCommonSchema } from '../config/schema.js';
 import type { Plugin } from '../plugin.js';
 import { PluginRegistry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
@@ -20,6 +21,7 @@ export function docsCommand(options: { out: string }, builtins: readonly Plugin[
       referencePage(
         title,
         registry.list(kind).map((e) => e.plugin),
+        kind === 'sink' ? sinkCommonSchema : undefined,
       ),
     );
     process.stdout.write(`wrote ${join(options.out, file)}\n`);

@@ -88,7 +88,9 @@ describe('the sluice command', () => {
     const dir = 'templates/pipelines';
     const templates = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     // Templates may name plugins of their own; the schema covers them when told about them, as an editor setup would.
-    const plugins = templates.flatMap((t) => ((parse(readFileSync(join(dir, t), 'utf8')) as { plugins?: string[] }).plugins ?? []).map((p) => join(dir, p)));
+    const plugins = templates.flatMap((t) =>
+      ((parse(readFileSync(join(dir, t), 'utf8')) as { plugins?: string[] }).plugins ?? []).map((p) => join(dir, p)),
+    );
     const r = await runCli(['schema', ...(plugins.length > 0 ? ['--plugin', ...plugins.map((p) => `./${p}`)] : [])]);
     expect(r.code).toBe(0);
     const schema = JSON.parse(r.stdout);
@@ -112,6 +114,18 @@ describe('the sluice command', () => {
     const r = await runCli(['validate', file(yaml as string)]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  it('keeps the generated plugin reference in docs/reference up to date', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'sluice-docs-'));
+    const r = await runCli(['docs', '--out', out]);
+    expect(r.code).toBe(0);
+    for (const page of ['sources.md', 'processors.md', 'sinks.md']) {
+      expect(
+        readFileSync(join('docs/reference', page), 'utf8'),
+        `docs/reference/${page} is stale: run npx sluice docs`,
+      ).toBe(readFileSync(join(out, page), 'utf8'));
+    }
   });
 
   it('lists every plugin with its summary', async () => {
