@@ -6,23 +6,30 @@
 // while the first run goes on. A lease is held for the whole run, renewed, and its loss aborts the run.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type Job, Queue, WaitingError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { type ConnectionOptions, type Job, Queue, WaitingError, Worker } from 'bullmq';
 import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { RedisKeys } from '../storage/keys.js';
+import {
+  DEFAULT_REDIS_URL,
+  openClient,
+  type ReconnectStrategy,
+  type RedisClient,
+  type RedisTarget,
+  reconnectDelay,
+  WAITING_COMMANDS,
+} from '../storage/redis-connection.js';
 import { settlesWithin, sleep } from './bounded-wait.js';
 import { ExclusiveLoop } from './exclusive-loop.js';
 import { fallbackLogger } from './fallback-logger.js';
 import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
-import { bullmqConnection, createRedisClient, type RedisConnection, reconnectDelay } from './redis-connection.js';
 import { RedisLockTable } from './redis-lock-table.js';
 import { ScheduledTask } from './scheduled-task.js';
 import { type HeldJob, WorkerHeartbeat } from './worker-registry.js';
 
 export interface BullmqQueueOptions {
-  /** A `redis://` URL or ioredis options. */
-  connection: RedisConnection;
+  /** A `redis://` URL, or `{ url }`, or `{ cluster: { nodes } }` for a Redis Cluster reached through any of its nodes. */
+  connection: string | RedisTarget;
   /** Key prefix of the deployment; BullMQ keys live under `<prefix>:bull`. Default `sluice`. */
   prefix?: string;
   /** BullMQ queue name. Default `delivery`. */
@@ -62,6 +69,15 @@ const LOCK_COMMAND_TIMEOUT_MS = 2000;
 /** After the grace period, how long handing jobs back and closing connections may take before they are cut. */
 const AFTER_GRACE_MS = 3000;
 
+/**
+ * Connection options for BullMQ on one Redis. Given options (not a client), BullMQ creates its clients itself and
+ * closes them on `close()`; clients passed in would stay open and keep the process alive. Commands wait for a
+ * reconnect rather than fail: a submit during a Redis restart completes after it.
+ */
+function bullmqOptions(target: RedisTarget, retryStrategy: ReconnectStrategy): ConnectionOptions {
+  return { url: target.url ?? DEFAULT_REDIS_URL, maxRetriesPerRequest: null, retryStrategy };
+}
+
 interface Held extends HeldJob {
   /** Hands the job back to the queue and makes BullMQ stop waiting for its handler. */
   release(): Promise<void>;
@@ -73,9 +89,14 @@ export class BullmqQueue implements WorkQueue {
   private readonly keys: RedisKeys;
   private readonly queueName: string;
   private readonly logger: Logger;
-  private readonly connection: ReturnType<typeof bullmqConnection>;
+  private readonly connection: ConnectionOptions;
+  /**
+   * BullMQ's client on a Redis Cluster, where BullMQ needs a client, not options. BullMQ leaves a client it is given
+   * open (its worker runs on copies, which it closes), so the queue closes this one itself.
+   */
+  private readonly bullClient?: RedisClient;
   private readonly queue: Queue;
-  private readonly client: Redis;
+  private readonly client: RedisClient;
   private readonly locks: RedisLockTable;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
@@ -93,15 +114,21 @@ export class BullmqQueue implements WorkQueue {
     this.logger = options.logger ?? fallbackLogger;
     this.reconnectCapMs = options.reconnectCapMs ?? 2000;
     const retryStrategy = reconnectDelay(this.reconnectCapMs, () => this.closing !== undefined);
-    // Commands wait for a reconnect rather than fail: a submit during a Redis restart completes after it.
-    this.connection = bullmqConnection(options.connection, { maxRetriesPerRequest: null, retryStrategy });
+    const target = typeof options.connection === 'string' ? { url: options.connection } : options.connection;
+    if (target.cluster) {
+      this.bullClient = openClient(target, WAITING_COMMANDS, retryStrategy);
+      this.bullClient.on('error', (err) => this.warnThrottled('queue', 'Redis Cluster connection error (BullMQ)', err));
+      this.connection = this.bullClient;
+    } else {
+      this.connection = bullmqOptions(target, retryStrategy);
+    }
     this.queue = new Queue(this.queueName, { connection: this.connection, prefix: this.keys.bullPrefix() });
     this.queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
-    this.client = createRedisClient(options.connection, {
+    this.client = openClient(
+      target,
+      { commandTimeout: LOCK_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 },
       retryStrategy,
-      commandTimeout: LOCK_COMMAND_TIMEOUT_MS,
-      maxRetriesPerRequest: 1,
-    });
+    );
     this.client.on('error', (err) => this.warnThrottled('client', 'Redis connection error (locks, heartbeat)', err));
     this.locks = new RedisLockTable(this.client, this.keys);
     this.heartbeat = new WorkerHeartbeat(
@@ -276,7 +303,9 @@ export class BullmqQueue implements WorkQueue {
     await settlesWithin(loopsStopped, left());
     await settlesWithin(this.heartbeat.stop(), left());
     if (!(await settlesWithin(this.queue.close(), left()))) await settlesWithin(this.queue.disconnect(), 1000);
-    if (!(await settlesWithin(this.client.quit(), left()))) this.client.disconnect();
+    for (const client of [this.bullClient, this.client]) {
+      if (client && !(await settlesWithin(client.quit(), left()))) client.disconnect();
+    }
   }
 
   private async handBackUnfinished(graceMs: number): Promise<void> {

@@ -1,7 +1,7 @@
 // Named expiring locks in Redis: SET NX PX with a random token to take one, and compare-and-expire /
 // compare-and-delete Lua scripts to renew and free it, so that a holder never touches a lock it has lost.
-import type { Redis } from 'ioredis';
 import type { RedisKeys } from '../storage/keys.js';
+import type { RedisClient } from '../storage/redis-connection.js';
 import type { AcquireResult, LockTable } from './lock-table.js';
 
 // Returns {1} when taken, else {0, PTTL} so the caller can sleep exactly until the lock can be free.
@@ -17,7 +17,7 @@ return 0`;
 
 export class RedisLockTable implements LockTable {
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
   ) {}
 

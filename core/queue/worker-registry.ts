@@ -1,9 +1,9 @@
 // Who is in the fleet: each worker process writes a heartbeat (host, pid, start time, version, the jobs it holds)
 // that expires unless renewed, and indexes it in a sorted set scored by that expiry. `sluice status` lists the
 // live ones; a worker killed with SIGKILL drops out of the list within one heartbeat TTL.
-import type { Redis } from 'ioredis';
 import type { Logger } from '../plugin.js';
 import type { RedisKeys } from '../storage/keys.js';
+import type { RedisClient } from '../storage/redis-connection.js';
 
 /** A delivery job a worker is running now. */
 export interface HeldJob {
@@ -42,7 +42,7 @@ export class WorkerHeartbeat {
   private isFailing = false;
 
   constructor(
-    private readonly client: Redis,
+    private readonly client: RedisClient,
     private readonly keys: RedisKeys,
     private readonly self: Omit<WorkerInfo, 'jobs' | 'seenAt'>,
     private readonly heldJobs: () => HeldJob[],
@@ -59,8 +59,9 @@ export class WorkerHeartbeat {
     void this.beat();
   }
 
-  /** Stops and removes this worker from the list. */
+  /** Stops and removes this worker from the list (nothing to do if it never started). */
   async stop(): Promise<void> {
+    if (!this.timer) return;
     clearInterval(this.timer);
     this.timer = undefined;
     try {
@@ -93,7 +94,7 @@ export class WorkerHeartbeat {
 }
 
 /** The workers whose heartbeat has not expired, oldest first. */
-export async function listWorkers(client: Redis, keys: RedisKeys): Promise<WorkerInfo[]> {
+export async function listWorkers(client: RedisClient, keys: RedisKeys): Promise<WorkerInfo[]> {
   const ids = await client.zrangebyscore(keys.workerIndex(), Date.now(), '+inf');
   if (ids.length === 0) return [];
   const values = await client.mget(ids.map((id) => keys.worker(id)));

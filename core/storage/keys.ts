@@ -1,9 +1,18 @@
 // The only module that spells Redis key names. Every key of a topic carries the topic's hash tag, so that one
 // Lua script can append to any of its partitions and write the source checkpoint atomically, even on Redis
-// Cluster; different topics hash to different slots and so spread across the masters.
+// Cluster; different topics hash to different slots and so spread across the masters. The prefix has no braces:
+// Redis Cluster hashes a key by its first `{…}`, which must be the tag this module puts there.
+
+import { ConfigError } from '../errors.js';
 
 export class RedisKeys {
-  constructor(readonly prefix: string = 'sluice') {}
+  constructor(readonly prefix: string = 'sluice') {
+    if (prefix === '' || /[{}\s]/.test(prefix)) {
+      throw new ConfigError(`Redis key prefix ${JSON.stringify(prefix)} must be non-empty, without braces or spaces`, {
+        code: 'E_REDIS_PREFIX',
+      });
+    }
+  }
 
   private tag(topic: string): string {
     return `${this.prefix}:{${topic}}`;

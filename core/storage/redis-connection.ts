@@ -1,23 +1,38 @@
-// How the Redis storage driver opens its connections: one Redis or a Redis Cluster, commands that wait through a
-// Redis restart instead of failing (no retry limit per command, reconnects with capped exponential backoff), and
-// a readiness wait that says plainly when Redis cannot be reached.
+// How Sluice reaches Redis, for the storage and the work queue alike: one Redis from a URL, or a Redis Cluster
+// from any of its nodes; the reconnect policy every client shares (capped exponential backoff, for ever, so a
+// restarted Redis is used again without operator action); and a readiness wait that says plainly when Redis
+// cannot be reached.
 
 import { Cluster, type ClusterNode, Redis, type RedisOptions } from 'ioredis';
 import { RetryableError } from '../errors.js';
 
+export type RedisClient = Redis | Cluster;
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** A cluster node as `host:port`, `redis://[user:password@]host:port` or `{ host, port }`. */
+export type ClusterNodeAddress = string | { host: string; port: number };
+
 export interface RedisTarget {
   /** `redis://[user:password@]host:port[/db]` (or `rediss://` for TLS); default `redis://127.0.0.1:6379`. */
   url?: string;
-  /** A Redis Cluster, reached through any of these nodes (`host:port`, `redis://…` or `{ host, port }`). */
-  cluster?: { nodes: Array<string | { host: string; port: number }> };
+  /** A Redis Cluster, reached through any of these nodes; it discovers the others. */
+  cluster?: { nodes: ClusterNodeAddress[] };
 }
 
-/** Delay before reconnect attempt `times` (1, 2 …): 100 ms doubling to at most 2 s, for ever. */
-export function reconnectDelay(times: number): number {
-  return Math.min(100 * 2 ** Math.min(Math.max(times - 1, 0), 5), 2000);
+export type ReconnectStrategy = (times: number) => number | null;
+
+/**
+ * Delay before reconnect attempt `times` (1, 2 …): 100, 200, 400 … ms, capped at `capMs` (default 2000). Never
+ * gives up while the owner runs; once `isClosing()` the next failed attempt ends the client (ioredis then rejects
+ * its queued commands).
+ */
+export function reconnectDelay(capMs = 2000, isClosing: () => boolean = () => false): ReconnectStrategy {
+  return (times) => (isClosing() ? null : Math.min(50 * 2 ** Math.min(times, 16), capMs));
 }
 
-const commandOptions: RedisOptions = {
+/** Commands that wait through a Redis restart or failover instead of failing. */
+export const WAITING_COMMANDS: RedisOptions = {
   // Commands wait for the connection to come back rather than fail after a few reconnects.
   maxRetriesPerRequest: null,
   enableOfflineQueue: true,
@@ -25,7 +40,7 @@ const commandOptions: RedisOptions = {
   reconnectOnError: (err) => (err.message.startsWith('READONLY') ? 2 : false),
 };
 
-function clusterNode(node: string | { host: string; port: number }): { node: ClusterNode; auth: RedisOptions } {
+function clusterNode(node: ClusterNodeAddress): { node: ClusterNode; auth: RedisOptions } {
   if (typeof node !== 'string') return { node, auth: {} };
   if (!node.includes('://')) {
     const [host, port] = node.split(':');
@@ -39,20 +54,46 @@ function clusterNode(node: string | { host: string; port: number }): { node: Clu
   return { node: { host: url.hostname, port: Number(url.port || 6379) }, auth };
 }
 
-export function openClient(target: RedisTarget): Redis | Cluster {
+/**
+ * Opens one Redis, or a Redis Cluster when `target.cluster` is set. `options` apply to the connection (on a
+ * cluster, to the connection to every node) and `retry` is the reconnect policy of each. Whoever opens a client
+ * closes it.
+ */
+export function openClient(
+  target: RedisTarget,
+  options: RedisOptions = WAITING_COMMANDS,
+  retry: ReconnectStrategy = reconnectDelay(),
+): RedisClient {
   if (target.cluster) {
     const nodes = target.cluster.nodes.map(clusterNode);
     return new Cluster(
       nodes.map((n) => n.node),
       {
-        clusterRetryStrategy: reconnectDelay,
-        clusterNodeRetryStrategy: reconnectDelay,
+        clusterRetryStrategy: retry,
+        clusterNodeRetryStrategy: retry,
         enableOfflineQueue: true,
-        redisOptions: { ...commandOptions, ...nodes.find((n) => Object.keys(n.auth).length > 0)?.auth },
+        redisOptions: { ...options, ...nodes.find((n) => Object.keys(n.auth).length > 0)?.auth },
       },
     );
   }
-  return new Redis(target.url ?? 'redis://127.0.0.1:6379', { ...commandOptions, retryStrategy: reconnectDelay });
+  return new Redis(target.url ?? DEFAULT_REDIS_URL, { ...options, retryStrategy: retry });
+}
+
+/**
+ * Whether the Redis at `url` is a node of a Redis Cluster (`cluster_enabled:1`), for commands given only a URL.
+ * False when it cannot be asked: connecting for real then reports why.
+ */
+export async function isClusterNode(url: string): Promise<boolean> {
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  probe.on('error', () => {});
+  try {
+    await probe.connect();
+    return /^cluster_enabled:1/m.test(await probe.info('cluster'));
+  } catch {
+    return false;
+  } finally {
+    probe.disconnect();
+  }
 }
 
 /** Where the target is, for messages: hosts and ports, never credentials. */
@@ -65,7 +106,7 @@ export function describeTarget(target: RedisTarget): string {
       })
       .join(', ')}`;
   }
-  const url = new URL(target.url ?? 'redis://127.0.0.1:6379');
+  const url = new URL(target.url ?? DEFAULT_REDIS_URL);
   return `Redis at ${url.hostname}:${url.port || 6379}${url.pathname.length > 1 ? url.pathname : ''}`;
 }
 
@@ -73,7 +114,7 @@ export function describeTarget(target: RedisTarget): string {
  * Resolves once `client` answers PING; after `timeoutMs` throws a RetryableError (`E_REDIS_UNREACHABLE`) that
  * names the target and the last connection error.
  */
-export async function waitUntilReady(client: Redis | Cluster, where: string, timeoutMs: number): Promise<void> {
+export async function waitUntilReady(client: RedisClient, where: string, timeoutMs: number): Promise<void> {
   let lastError: Error | undefined;
   const onError = (err: Error) => {
     lastError = err;

@@ -4,7 +4,6 @@
 // wait on connections of their own, so that a waiting claim never holds up the commands of anyone else.
 
 import type { Cluster, Redis } from 'ioredis';
-import { ConfigError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import type { StateStore } from '../plugin.js';
 import {
@@ -106,13 +105,7 @@ export class RedisStorage implements Storage {
   private closed = false;
 
   constructor(options: RedisStorageOptions = {}) {
-    const prefix = options.prefix ?? 'sluice';
-    if (prefix === '' || /[{}\s]/.test(prefix)) {
-      throw new ConfigError(`Redis key prefix ${JSON.stringify(prefix)} must be non-empty, without braces or spaces`, {
-        code: 'E_REDIS_PREFIX',
-      });
-    }
-    this.keys = new RedisKeys(prefix);
+    this.keys = new RedisKeys(options.prefix ?? 'sluice');
     this.client = options.client ?? openClient(options);
     this.ownsClient = options.client === undefined;
     this.where = options.client ? 'Redis' : describeTarget(options);

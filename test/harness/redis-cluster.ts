@@ -3,15 +3,20 @@
 
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type Cluster, Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { freePort, RedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 
 export class RedisCluster {
+  private adminClient?: Cluster;
+
   private constructor(readonly servers: RedisServer[]) {}
 
-  /** Starts `masters` servers, joins them into one cluster and waits until every node reports `cluster_state:ok`. */
+  /**
+   * Starts `masters` servers, joins them into one cluster and waits until every node reports `cluster_state:ok`
+   * and the admin client is connected.
+   */
   static async start(masters = 3): Promise<RedisCluster> {
     const servers: RedisServer[] = [];
     const cluster = new RedisCluster(servers);
@@ -36,6 +41,7 @@ export class RedisCluster {
         '--cluster-yes',
       ]);
       await cluster.waitUntilOk(30_000);
+      await cluster.admin.ping();
     } catch (err) {
       await cluster.stop();
       throw err;
@@ -45,6 +51,12 @@ export class RedisCluster {
 
   get nodes(): Array<{ host: string; port: number }> {
     return this.servers.map((s) => ({ host: '127.0.0.1', port: s.port }));
+  }
+
+  /** A client of the test's own, for inspecting and cleaning up; closed by `stop()`. */
+  get admin(): Cluster {
+    this.adminClient ??= new Cluster(this.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+    return this.adminClient;
   }
 
   private async waitUntilOk(timeoutMs: number): Promise<void> {
@@ -64,8 +76,9 @@ export class RedisCluster {
     }
   }
 
-  /** Stops every node (SIGTERM) and deletes their data folders. */
+  /** Closes the admin client, stops every node (SIGTERM) and deletes their data folders. */
   async stop(): Promise<void> {
+    this.adminClient?.disconnect();
     await Promise.all(this.servers.map((s) => s.stop()));
   }
 }

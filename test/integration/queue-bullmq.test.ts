@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BullmqQueue } from '../../core/queue/bullmq.js';
 import { listWorkers } from '../../core/queue/worker-registry.js';
 import { RedisKeys } from '../../core/storage/keys.js';
-import { deliveryJob, describeQueueConformance, recordingLogger, waitFor } from '../conformance/queue.js';
+import { deliveryJob, describeQueueConformance, waitFor } from '../conformance/queue.js';
+import { bullmqFleet } from '../harness/bullmq-fleet.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
 
 let admin: Redis;
@@ -14,29 +14,7 @@ afterAll(async () => {
   await admin?.quit();
 });
 
-function fleet(prefix = uniquePrefix('queue')) {
-  const members: BullmqQueue[] = [];
-  return {
-    prefix,
-    member: (logger = recordingLogger().logger) => {
-      const q = new BullmqQueue({
-        connection: TEST_REDIS_URL,
-        prefix,
-        logger,
-        leaseMs: 1000,
-        exclusiveRetryMs: 200,
-        heartbeatMs: 200,
-        version: '0.0.0-test',
-      });
-      members.push(q);
-      return q;
-    },
-    cleanup: async () => {
-      await Promise.all(members.map((q) => q.close(0)));
-      await deleteKeysWithPrefix(admin, prefix);
-    },
-  };
-}
+const fleet = () => bullmqFleet(TEST_REDIS_URL, uniquePrefix('queue'), (prefix) => deleteKeysWithPrefix(admin, prefix));
 
 describeQueueConformance('bullmq', () => fleet(), { sharesJobs: true, takeoverMs: 2000 });
 

@@ -1,7 +1,6 @@
 // The storage conformance suite against RedisStorage on a throwaway three-master Redis Cluster, and the reason
 // for the topic hash tag: topics land on different masters while each topic's keys stay together.
 
-import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisStorage } from '../../core/storage/redis.js';
 import { describeStorageConformance } from '../conformance/storage.js';
@@ -9,17 +8,10 @@ import { deleteClusterKeysWithPrefix, RedisCluster } from '../harness/redis-clus
 import { uniquePrefix } from '../harness/redis-prefix.js';
 
 let cluster: RedisCluster;
-let admin: Cluster;
-
 beforeAll(async () => {
   cluster = await RedisCluster.start(3);
-  admin = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
-  await admin.ping();
 }, 90_000);
-afterAll(async () => {
-  await admin?.quit();
-  await cluster?.stop();
-});
+afterAll(() => cluster?.stop());
 
 async function connect(prefix: string): Promise<RedisStorage> {
   return RedisStorage.connect({ cluster: { nodes: cluster.nodes }, prefix, connectTimeoutMs: 10_000 });
@@ -32,7 +24,7 @@ describeStorageConformance('redis cluster', async () => {
     storage,
     cleanup: async () => {
       await storage.close();
-      await deleteClusterKeysWithPrefix(admin, prefix);
+      await deleteClusterKeysWithPrefix(cluster.admin, prefix);
     },
   };
 });
@@ -50,7 +42,7 @@ describe('RedisStorage on a Redis Cluster', () => {
           checkpoint: { source: 'src', value: 1 },
         });
       }
-      const masters = admin.nodes('master');
+      const masters = cluster.admin.nodes('master');
       const holders = new Set<string>();
       for (const topic of topics) {
         const keys = [
@@ -59,7 +51,7 @@ describe('RedisStorage on a Redis Cluster', () => {
           ...[0, 1, 2].map((p) => storage.keys.partition(topic, p)),
         ];
         const slots = new Set<number>();
-        for (const key of keys) slots.add(Number(await admin.call('CLUSTER', 'KEYSLOT', key)));
+        for (const key of keys) slots.add(Number(await cluster.admin.call('CLUSTER', 'KEYSLOT', key)));
         expect(slots.size).toBe(1);
         const [slot] = slots;
         const where = new Set<number>();
@@ -72,7 +64,7 @@ describe('RedisStorage on a Redis Cluster', () => {
       expect(holders.size).toBeGreaterThan(1);
     } finally {
       await storage.close();
-      await deleteClusterKeysWithPrefix(admin, prefix);
+      await deleteClusterKeysWithPrefix(cluster.admin, prefix);
     }
   });
 });
