@@ -33,7 +33,7 @@ export const embedded: Scenario = {
     const result = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] as string[] };
     const skipped = skipReason(['processor:json', 'processor:gzip', 'processor:aes-gcm', 'source:generate']);
     if (skipped) return { ...result, skipped };
-    const events = ctx.smoke ? 5_000 : 200_000;
+    const events = ctx.smoke ? 5_000 : 100_000;
     const file = writePipelineFile(ctx.tmp, 'embedded', {
       pipelines: {
         embedded: {

@@ -16,7 +16,7 @@ export const processors: Scenario = {
     const result: ScenarioResult = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] };
     const skipped = skipReason(['processor:json', 'processor:gzip', 'processor:aes-gcm']);
     if (skipped) return { ...result, skipped };
-    const msPerSide = ctx.smoke ? 20 : 400;
+    const msPerSide = ctx.smoke ? 20 : 250;
     const runs: Rates[] = [];
     for (let rep = -ctx.warmups; rep < ctx.reps; rep++) {
       const child = spawnScript('harness/processor-process.ts', { msPerSide }, { label: `processors-${rep}` });
