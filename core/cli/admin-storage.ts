@@ -10,6 +10,10 @@ export async function openAdminStorage(redis: string | undefined, prefix: string
       { code: 'E_NEEDS_REDIS' },
     );
   }
-  const { openRedisStorage } = await import('./redis-drivers.js');
-  return openRedisStorage({ url: redis, prefix, cluster: false });
+  const [{ openRedisStorage }, { isClusterNode }] = await Promise.all([
+    import('./redis-drivers.js'),
+    import('../storage/redis-connection.js'),
+  ]);
+  // The URL names one node; a node of a cluster means the whole cluster.
+  return openRedisStorage({ url: redis, prefix, cluster: await isClusterNode(redis) });
 }
