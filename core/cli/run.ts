@@ -35,7 +35,7 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
         { code: 'E_WORKER_NEEDS_REDIS' },
       );
     }
-    const logger = createLogger({ level: options.logLevel, redactor });
+    const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
     const workerId = `${hostname()}:${process.pid}`;
     const drivers = await openDrivers(config.redis, logger, workerId);
     const engine = new Engine({

@@ -3,12 +3,15 @@
 import pino from 'pino';
 import type { Redactor } from '../config/redactor.js';
 import type { Logger } from '../plugin.js';
+import { prettyLogStream } from './pretty-log-stream.js';
 
 export interface LoggerOptions {
   level?: string;
   redactor?: Redactor;
   /** Where lines go (default: stderr). */
   destination?: NodeJS.WritableStream;
+  /** Lines for people instead of JSON (for a terminal). */
+  pretty?: boolean;
 }
 
 export function createLogger(options: LoggerOptions = {}): pino.Logger {
@@ -28,7 +31,7 @@ export function createLogger(options: LoggerOptions = {}): pino.Logger {
         : {}),
       serializers: { err: pino.stdSerializers.err },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: false }),
+    options.destination ?? (options.pretty ? prettyLogStream() : pino.destination({ fd: 2, sync: false })),
   );
 }
 

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,6 +144,28 @@ describe('the sluice command', () => {
     }
     const v = await runCli(['--version']);
     expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('shows a live status line on a terminal, and plain log lines instead of JSON', async () => {
+    const path = file(
+      'pipelines:\n  demo:\n    source: { type: generate, count: 0, rate: 200 }\n    topic: demo\n    sinks: [ { type: file, file: out.ndjson } ]\n',
+    );
+    const entry = 'test/harness/sluice-cli.ts';
+    // `script` gives the command a pseudo-terminal, as a person's shell would.
+    const r = await new Promise<string>((resolve) => {
+      const child = spawn('script', ['-qec', `${process.execPath} --import tsx ${entry} run ${path}`, '/dev/null'], {
+        env: { ...process.env, COLUMNS: '200' },
+      });
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+      });
+      setTimeout(() => child.kill('SIGINT'), 3500);
+      child.on('close', () => resolve(out));
+    });
+    expect(r).toMatch(/in \d+(\.\d+k?)?\/s {2}out \d+(\.\d+k?)?\/s {2}lag \d+/);
+    expect(r).toMatch(/\d\d:\d\d:\d\d INFO {2}sluice started {2}mode=embedded/);
+    expect(r).not.toMatch(/"level":30/);
   });
 
   it('drains on SIGINT and exits 0; a second signal exits at once', async () => {
