@@ -41,7 +41,10 @@ export function startIngest(
     });
 }
 
-const finished = new WeakSet<PipelineRuntime>();
+// A finished source is asked again now and then, not at every interval: its checkpoint may be reset
+// (`sluice offsets --reset-source`) and then it has work again.
+const DONE_RECHECK_MS = 5000;
+const doneUntil = new WeakMap<PipelineRuntime, number>();
 
 async function pollOnce(
   pipeline: PipelineRuntime,
@@ -50,7 +53,7 @@ async function pollOnce(
   hooks: IngestHooks,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (signal.aborted || pipeline.isStopped || finished.has(pipeline)) return false;
+  if (signal.aborted || pipeline.isStopped || Date.now() < (doneUntil.get(pipeline) ?? 0)) return false;
   const { storage } = pipeline.services;
   try {
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
@@ -59,7 +62,7 @@ async function pollOnce(
     if (result.events.length > 0 || moved)
       await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {
-      finished.add(pipeline);
+      doneUntil.set(pipeline, Date.now() + DONE_RECHECK_MS);
       hooks.onDone(pipeline.name);
       return false;
     }
