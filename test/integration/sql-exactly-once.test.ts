@@ -117,6 +117,7 @@ describe.each(CLIENTS)('sql source exactly once on %s', (client: Client) => {
     }
     const readers: Reader[] = configs.map((c) => ({ mode: c.mode, seen: new Map(), polls: 0 }));
     let isWriting = true;
+    let writersDoneAt = Number.POSITIVE_INFINITY;
 
     async function read(source: PollSource, reader: Reader): Promise<void> {
       let checkpoint: unknown;
@@ -134,7 +135,7 @@ describe.each(CLIENTS)('sql source exactly once on %s', (client: Client) => {
         if (result.hasMore) continue;
         if (isWriting || result.events.length > 0) quietSince = Date.now();
         // Caught up: nothing new for longer than the delay (plus the gap timer of incrementing mode) after writing stopped.
-        if (!isWriting && Date.now() - quietSince > 2 * DELAY_MS + 500) return;
+        if (!isWriting && Date.now() - Math.max(quietSince, writersDoneAt) > 2 * DELAY_MS + 500) return;
         await sleep(50);
       }
     }
@@ -143,6 +144,7 @@ describe.each(CLIENTS)('sql source exactly once on %s', (client: Client) => {
     const reading = sources.map((s, i) => read(s, readers[i]));
     await Promise.all(Array.from({ length: WRITERS }, (_, w) => writer(w)));
     isWriting = false;
+    writersDoneAt = Date.now();
     const writeMs = Date.now() - started;
     await Promise.all(reading);
     for (const s of sources) await s.close?.();
