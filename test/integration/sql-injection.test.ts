@@ -181,7 +181,7 @@ describe.each(CLIENTS)('sql injection on %s', (client: Client) => {
       await source.close?.();
       const read = new Map(events.map((e) => [e.key, (e.value as { v: string }).v]));
       expect(read.size).toBe(values.length);
-      values.forEach((p, i) => expect(read.get(p)).toBe(`${i}:${p}`));
+      for (const [i, p] of values.entries()) expect(read.get(p)).toBe(`${i}:${p}`);
       // Deletes bind the key the same way.
       const deletes: SluiceEvent[] = values.map((p, i) => ({
         key: p,
