@@ -9,7 +9,13 @@ import { classifySqlError, databaseMessage, isRowError, sqlErrorCode } from './c
 import { connectionFields, openDatabase } from './connection.js';
 import { columnNameSchema, identifierProblem, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { type RowOp, RowWriter } from './row-writer.js';
-import { comparePositions, type EventPosition, OffsetsTable, parseEventPosition } from './sink-offsets.js';
+import {
+  comparePositions,
+  type EventPosition,
+  OffsetsTable,
+  parseEventPosition,
+  type WrittenRanges,
+} from './sink-offsets.js';
 import { addColumns, createTable, hasUniqueKey, loadTable, type NewColumn, type TableInfo } from './table-schema.js';
 import { type InferredType, inferType, mergeTypes } from './type-mapping.js';
 
@@ -65,7 +71,8 @@ const config = z
       .boolean()
       .default(true)
       .describe(
-        'Record the last written event per partition in offsetsTable, in the same transaction, and skip redelivered events.',
+        'Record the id ranges written per partition in offsetsTable, in the same transaction as the rows, and skip ' +
+          'events delivered again.',
       ),
     offsetsTable: tableNameSchema('Table holding the written offsets (created when missing).').default(
       'sluice_offsets',
@@ -293,22 +300,33 @@ export default defineSink({
           const kinds = info?.columns ?? new Map();
           const attempt = (isCareful: boolean) =>
             db.knex.transaction(async (trx) => {
-              const marks =
-                partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, EventPosition>();
-              const isSkipped = (index: number) => {
-                const p = positions[index];
-                const mark = p && marks.get(p.partition);
-                return p !== undefined && mark !== undefined && comparePositions(p, mark) <= 0;
-              };
+              const written =
+                partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, WrittenRanges>();
+              // Decided before this batch's own range is recorded below.
+              const skippedIndexes = new Set<number>();
+              for (const [index, p] of positions.entries()) {
+                if (p !== undefined && written.get(p.partition)?.contains(p)) skippedIndexes.add(index);
+              }
+              const isSkipped = (index: number) => skippedIndexes.has(index);
               const todo = ops.filter((op) => !isSkipped(op.index));
               const rowFailures = todo.length > 0 ? await writer.write(trx, todo, kinds, isCareful) : [];
-              const next = new Map<number, EventPosition>();
+              // Record this batch's range per partition (rows written, refused and skipped alike are done with).
+              const ranges = new Map<number, [EventPosition, EventPosition]>();
               for (const p of positions) {
                 if (p === undefined) continue;
-                const best = next.get(p.partition) ?? marks.get(p.partition);
-                if (best === undefined || comparePositions(p, best) > 0) next.set(p.partition, p);
+                const range = ranges.get(p.partition);
+                if (!range) ranges.set(p.partition, [p, p]);
+                else if (comparePositions(p, range[0]) < 0) range[0] = p;
+                else if (comparePositions(p, range[1]) > 0) range[1] = p;
               }
-              await offsets.save(trx, next);
+              const changed = new Map<number, WrittenRanges>();
+              for (const [partition, [first, last]] of ranges) {
+                const recorded = written.get(partition)!;
+                if (recorded.covers(first, last)) continue; // a redelivery: nothing new
+                recorded.add(first, last);
+                changed.set(partition, recorded);
+              }
+              await offsets.save(trx, changed);
               return { isSkipped, rowFailures };
             });
           let outcome: Awaited<ReturnType<typeof attempt>>;

@@ -88,6 +88,23 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
     }
   });
 
+  it('writes a batch retried after a later batch of its partition succeeded (deliveries out of order)', async () => {
+    await db.knex.raw(`CREATE TABLE out_of_order (n INTEGER)`);
+    const sink = await openSink({ ...base(), table: 'out_of_order' });
+    try {
+      const first = Array.from({ length: 5 }, (_, i) => ev({ n: i }));
+      const second = Array.from({ length: 5 }, (_, i) => ev({ n: 5 + i }));
+      await write(sink, second);
+      await write(sink, first); // the retry of a batch that failed before
+      await write(sink, first); // and once more: no duplicates
+      await write(sink, second);
+      const got = await rows<{ n: number }>(db.knex, 'SELECT n FROM out_of_order ORDER BY n');
+      expect(got.map((r) => Number(r.n))).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    } finally {
+      await sink.close?.();
+    }
+  });
+
   it('compares event ids as numbers per partition (0-999-0 is before 0-1000-0) and keeps partitions apart', async () => {
     await db.knex.raw(`CREATE TABLE ordered_ids (n INTEGER)`);
     const sink = await openSink({ ...base(), table: 'ordered_ids' });
