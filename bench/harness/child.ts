@@ -26,6 +26,8 @@ export interface Child {
   result(timeoutMs: number): Promise<Record<string, unknown>>;
   /** Peak resident memory so far (VmHWM), bytes; NaN once the process is gone. */
   peakRss(): number;
+  /** CPU time used so far (user + system), seconds; NaN once the process is gone. */
+  cpuSeconds(): number;
   /** Sends SIGTERM, waits for the exit (SIGKILL after `graceMs`). */
   stop(graceMs?: number): Promise<void>;
   exited: Promise<number | null>;
@@ -44,6 +46,21 @@ export async function stopAll(): Promise<void> {
 process.on('exit', () => {
   for (const c of live) c.process.kill('SIGKILL');
 });
+
+// /proc/<pid>/stat counts CPU time in clock ticks, which are 1/100 s on Linux.
+const TICKS_PER_SECOND = 100;
+
+/** CPU time of a live process (user + system), seconds, from /proc/<pid>/stat. */
+export function cpuSecondsOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start at state; utime and stime are 14th and 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /** Peak resident set size of a live process, bytes, from /proc/<pid>/status. */
 export function peakRssOf(pid: number): number {
@@ -128,6 +145,7 @@ function start(args: string[], options: SpawnOptions, isReady: (line: string) =>
     ready: (timeoutMs = 30_000) => waitFor('ready signal', () => readyValue, timeoutMs),
     result: (timeoutMs) => waitFor('result', () => resultValue, timeoutMs),
     peakRss: () => peakRssOf(child.pid ?? -1),
+    cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),
     exited,
     tail,
     async stop(graceMs = 10_000) {

@@ -36,6 +36,7 @@ const COLUMNS: Array<[MetricName, string, (v: number) => string]> = [
   ['p99Ms', 'p99 ms', (v) => v.toFixed(1)],
   ['peakRssBytes', 'peak RSS MiB', (v) => (v / 2 ** 20).toFixed(0)],
   ['redisBytesPerEvent', 'Redis B/event', (v) => v.toFixed(0)],
+  ['cpuUsPerEvent', 'CPU µs/event', (v) => v.toFixed(0)],
 ];
 
 function cell(s: Summary | undefined, format: (v: number) => string): string {

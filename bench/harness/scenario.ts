@@ -32,6 +32,8 @@ export interface Measurement {
   /** Peak resident memory of the process(es) doing the work, bytes (the largest one). */
   peakRssBytes?: number;
   redisBytesPerEvent?: number;
+  /** CPU time the variant's processes spent per event while measured, microseconds (a share of 2 cores). */
+  cpuUsPerEvent?: number;
   /** Events that should have arrived and did not (must be 0). */
   missing?: number;
 }
@@ -98,7 +100,15 @@ export async function repeat(ctx: RunContext, all: readonly Variant[]): Promise<
   for (const v of variants) {
     const ms = samples.get(v.name) ?? [];
     const metrics: VariantResult['metrics'] = {};
-    for (const key of ['eventsPerSec', 'mbPerSec', 'p50Ms', 'p99Ms', 'peakRssBytes', 'redisBytesPerEvent'] as const) {
+    for (const key of [
+      'eventsPerSec',
+      'mbPerSec',
+      'p50Ms',
+      'p99Ms',
+      'peakRssBytes',
+      'redisBytesPerEvent',
+      'cpuUsPerEvent',
+    ] as const) {
       const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined);
       if (values.length > 0) metrics[key] = summarize(values);
     }
@@ -114,6 +124,7 @@ function describe(m: Measurement): string {
   if (m.p99Ms !== undefined) parts.push(`p99 ${m.p99Ms.toFixed(1)} ms`);
   if (m.peakRssBytes !== undefined) parts.push(`rss ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   if (m.redisBytesPerEvent !== undefined) parts.push(`redis ${m.redisBytesPerEvent.toFixed(0)} B/ev`);
+  if (m.cpuUsPerEvent !== undefined) parts.push(`cpu ${m.cpuUsPerEvent.toFixed(0)} µs/ev`);
   if (m.missing) parts.push(`MISSING ${m.missing}`);
   return parts.join(', ');
 }

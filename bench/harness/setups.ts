@@ -25,6 +25,8 @@ export interface Setup {
   processes: Child[];
   /** Sum of the peak resident memory of the setup's processes, bytes. */
   peakRss(): number;
+  /** CPU time the setup's processes used so far, seconds. */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ function setupOf(ingestPort: number, processes: Child[]): Setup {
     ingestUrl: `http://127.0.0.1:${ingestPort}/events`,
     processes,
     peakRss: () => processes.reduce((sum, p) => sum + p.peakRss(), 0),
+    cpuSeconds: () => processes.reduce((sum, p) => sum + p.cpuSeconds(), 0),
     async stop() {
       await Promise.all(processes.map((p) => p.stop()));
     },

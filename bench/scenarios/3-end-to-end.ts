@@ -42,8 +42,10 @@ async function measureOnce(
     await sendLoad(`${name}-warm-up`, { ...load, events: warm });
     await receiver.waitFor(warm, maxMs);
     await receiver.reset();
+    const cpuBefore = setup.cpuSeconds();
     const sent = await sendLoad(`${name}-client`, { ...load, events });
     const got = await receiver.waitFor(sent.accepted, Math.max(5_000, sent.startedAt + maxMs - Date.now()));
+    const cpuSeconds = setup.cpuSeconds() - cpuBefore;
     const seconds = Math.max(0.001, (got.lastAt - sent.startedAt) / 1000);
     const eventsPerSec = Math.min(got.count, sent.accepted) / seconds;
     return {
@@ -52,6 +54,7 @@ async function measureOnce(
       p50Ms: got.p50,
       p99Ms: got.p99,
       peakRssBytes: setup.peakRss(),
+      cpuUsPerEvent: (cpuSeconds * 1e6) / Math.max(1, got.count),
       missing: Math.max(0, events - got.count),
     };
   } finally {
