@@ -181,6 +181,20 @@ const CODES: Record<Category, string> = {
   unknown: 'E_SQL',
 };
 
+/**
+ * True when DDL lost a race with another writer creating the same table or column (`IF NOT EXISTS` does not
+ * protect against that in PostgreSQL, which then reports a unique violation on its catalog).
+ */
+export function isAlreadyExists(err: unknown): boolean {
+  if (err === null || typeof err !== 'object') return false;
+  const e = err as DriverError;
+  const message = String(databaseMessage(err));
+  if (e.code === '42P07' || e.code === '42701' || e.code === '42710') return true;
+  if (e.code === '23505' && /pg_type|pg_class|pg_namespace/.test(message)) return true;
+  if (e.errno === 1050 || e.errno === 1060) return true;
+  return /already exists|duplicate column/i.test(message);
+}
+
 /** True for errors that concern one row's values (the row goes to the dead-letter topic, the rest go on). */
 export function isRowError(err: unknown): boolean {
   const category = categoryOf(err);

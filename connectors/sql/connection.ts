@@ -7,6 +7,7 @@ import knexFactory, { type Knex } from 'knex';
 import { type PluginContext, secret, z } from '../../core/plugin.js';
 import { rememberDatabaseMessage } from './classify-error.js';
 import type { Dialect } from './identifiers.js';
+import { withWriteLock } from './sqlite-write-lock.js';
 
 export const connectionFields = {
   client: z
@@ -51,6 +52,8 @@ export interface Database {
   readonly knex: Knex;
   /** Where the data lives, for messages: `PostgreSQL database "app" on db:5432`. Never holds credentials. */
   readonly label: string;
+  /** Runs a write: in turn with other writes to the same SQLite file in this process, at once otherwise. */
+  write<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -199,10 +202,14 @@ export function openDatabase(
     },
   });
   knex.on('query-error', (err: unknown, query: { sql?: string }) => rememberDatabaseMessage(err, query.sql));
+  const file = isSqlite ? sqliteFile(config.connection, ctx.baseDir) : undefined;
+  // Each :memory: database is its own: nothing to share a lock with.
+  const lockKey = file === undefined || file === ':memory:' ? undefined : `sqlite:${file}`;
   const database: Database = {
     dialect,
     knex,
     label: describeDatabase(dialect, config.connection, ctx.baseDir),
+    write: (fn) => (lockKey === undefined ? fn() : withWriteLock(lockKey, fn)),
     close: () => knex.destroy(),
   };
   return database;

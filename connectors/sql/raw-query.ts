@@ -1,5 +1,7 @@
 // Runs one SELECT on a pooled driver connection and returns the rows with the driver's field metadata (which
 // the type mapping needs and knex does not pass on). Statements use the driver's own placeholders.
+// selectRows is the plain knex path for the sink's own small catalog and offsets queries.
+import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import type { DriverField } from './type-mapping.js';
 
@@ -58,4 +60,15 @@ export async function runQuery(db: Database, sql: string, values: readonly unkno
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** Rows of a SELECT run through knex, whatever shape the driver returns them in. */
+export async function selectRows(
+  k: Knex | Knex.Transaction,
+  sql: string,
+  bindings: readonly unknown[],
+): Promise<unknown[]> {
+  const result = (await k.raw(sql, bindings as Knex.RawBinding[])) as unknown;
+  if (Array.isArray(result)) return Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; SQLite: rows
+  return (result as { rows: unknown[] }).rows; // pg
 }

@@ -15,6 +15,8 @@
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
+import { selectRows } from './raw-query.js';
+import { createIfMissing } from './table-schema.js';
 
 export interface EventPosition {
   partition: number;
@@ -139,7 +141,8 @@ export class OffsetsTable {
     if (!this.isCreated) {
       const dialect = this.db.dialect;
       const updatedAt = dialect === 'mysql2' ? 'TIMESTAMP(6) NULL' : dialect === 'pg' ? 'timestamptz' : 'TEXT';
-      await this.db.knex.raw(
+      await createIfMissing(
+        this.db,
         `CREATE TABLE IF NOT EXISTS ${this.table} (${c.consumer} VARCHAR(255) NOT NULL, ${c.partition} INTEGER NOT NULL, ` +
           `${c.lastId} VARCHAR(64) NOT NULL, ${c.written} TEXT NOT NULL, ${c.updatedAt} ${updatedAt}, ` +
           `PRIMARY KEY (${c.consumer}, ${c.partition}))`,
@@ -188,15 +191,4 @@ export class OffsetsTable {
       );
     }
   }
-}
-
-/** Rows of a SELECT run through knex, whatever shape the driver returns them in. */
-export async function selectRows(
-  k: Knex | Knex.Transaction,
-  sql: string,
-  bindings: readonly unknown[],
-): Promise<unknown[]> {
-  const result = (await k.raw(sql, bindings as Knex.RawBinding[])) as unknown;
-  if (Array.isArray(result)) return Array.isArray(result[0]) ? result[0] : result; // mysql2: [rows, fields]; SQLite: rows
-  return (result as { rows: unknown[] }).rows; // pg
 }

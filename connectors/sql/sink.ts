@@ -295,52 +295,57 @@ export default defineSink({
         let skipped: (index: number) => boolean = () => false;
         let failures: Array<{ index: number; error: unknown }> = [];
         try {
-          if (ops.length > 0) ops = fitColumns(ops, await ensureTable(ops), batch, rejected);
-          if (partitions.length > 0) await offsets.prepare(partitions);
-          const kinds = info?.columns ?? new Map();
-          const attempt = (isCareful: boolean) =>
-            db.knex.transaction(async (trx) => {
-              const written =
-                partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, WrittenRanges>();
-              // Decided before this batch's own range is recorded below.
-              const skippedIndexes = new Set<number>();
-              for (const [index, p] of positions.entries()) {
-                if (p !== undefined && written.get(p.partition)?.contains(p)) skippedIndexes.add(index);
-              }
-              const isSkipped = (index: number) => skippedIndexes.has(index);
-              const todo = ops.filter((op) => !isSkipped(op.index));
-              const rowFailures = todo.length > 0 ? await writer.write(trx, todo, kinds, isCareful) : [];
-              // Record this batch's range per partition (rows written, refused and skipped alike are done with).
-              const ranges = new Map<number, [EventPosition, EventPosition]>();
-              for (const p of positions) {
-                if (p === undefined) continue;
-                const range = ranges.get(p.partition);
-                if (!range) ranges.set(p.partition, [p, p]);
-                else if (comparePositions(p, range[0]) < 0) range[0] = p;
-                else if (comparePositions(p, range[1]) > 0) range[1] = p;
-              }
-              const changed = new Map<number, WrittenRanges>();
-              for (const [partition, [first, last]] of ranges) {
-                const recorded = written.get(partition)!;
-                if (recorded.covers(first, last)) continue; // a redelivery: nothing new
-                recorded.add(first, last);
-                changed.set(partition, recorded);
-              }
-              await offsets.save(trx, changed);
-              return { isSkipped, rowFailures };
-            });
-          let outcome: Awaited<ReturnType<typeof attempt>>;
-          try {
-            outcome = await attempt(false);
-          } catch (err) {
-            // A row error aborts the batch statement (and in PostgreSQL the transaction): write again, isolating rows.
-            if (!isRowError(err)) throw err;
-            outcome = await attempt(true);
-          }
-          skipped = outcome.isSkipped;
-          failures = outcome.rowFailures;
+          await db.write(async () => {
+            if (ops.length > 0) ops = fitColumns(ops, await ensureTable(ops), batch, rejected);
+            if (partitions.length > 0) await offsets.prepare(partitions);
+            const kinds = info?.columns ?? new Map();
+            const attempt = (isCareful: boolean) =>
+              db.knex.transaction(async (trx) => {
+                const written =
+                  partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, WrittenRanges>();
+                // Decided before this batch's own range is recorded below.
+                const skippedIndexes = new Set<number>();
+                for (const [index, p] of positions.entries()) {
+                  if (p !== undefined && written.get(p.partition)?.contains(p)) skippedIndexes.add(index);
+                }
+                const isSkipped = (index: number) => skippedIndexes.has(index);
+                const todo = ops.filter((op) => !isSkipped(op.index));
+                const rowFailures = todo.length > 0 ? await writer.write(trx, todo, kinds, isCareful) : [];
+                // Record this batch's range per partition (rows written, refused and skipped alike are done with).
+                const ranges = new Map<number, [EventPosition, EventPosition]>();
+                for (const p of positions) {
+                  if (p === undefined) continue;
+                  const range = ranges.get(p.partition);
+                  if (!range) ranges.set(p.partition, [p, p]);
+                  else if (comparePositions(p, range[0]) < 0) range[0] = p;
+                  else if (comparePositions(p, range[1]) > 0) range[1] = p;
+                }
+                const changed = new Map<number, WrittenRanges>();
+                for (const [partition, [first, last]] of ranges) {
+                  const recorded = written.get(partition)!;
+                  if (recorded.covers(first, last)) continue; // a redelivery: nothing new
+                  recorded.add(first, last);
+                  changed.set(partition, recorded);
+                }
+                await offsets.save(trx, changed);
+                return { isSkipped, rowFailures };
+              });
+            let outcome: Awaited<ReturnType<typeof attempt>>;
+            try {
+              outcome = await attempt(false);
+            } catch (err) {
+              // A row error aborts the batch statement (and in PostgreSQL the transaction): write again, isolating rows.
+              if (!isRowError(err)) throw err;
+              outcome = await attempt(true);
+            }
+            skipped = outcome.isSkipped;
+            failures = outcome.rowFailures;
+          });
         } catch (err) {
-          const error = classifySqlError(err, where);
+          let error = classifySqlError(err, where);
+          // Rows the database refuses are isolated and returned above; a record-kind error that still reaches
+          // here concerns the batch (DDL, the offsets table), so the batch is retried, not dead-lettered.
+          if (error.kind === 'record') error = new RetryableError(error.message, { code: error.code, cause: err });
           if (error.code === 'E_SQL_MISSING_TABLE' || error.code === 'E_SQL_MISSING_COLUMN') {
             info = undefined; // the table changed under us: look again next time
             if (c.autoCreate || c.autoEvolve) throw new RetryableError(error.message, { code: error.code, cause: err });

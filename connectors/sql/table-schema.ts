@@ -1,8 +1,9 @@
 // What the sink knows about its destination table (columns and their kinds, unique keys) and the only DDL it
 // ever runs: CREATE TABLE (autoCreate) and ADD COLUMN (autoEvolve). It never drops or changes a column.
+import { isAlreadyExists } from './classify-error.js';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
-import { selectRows } from './sink-offsets.js';
+import { selectRows } from './raw-query.js';
 import { type ColumnKind, columnKind, type InferredType, sqlType } from './type-mapping.js';
 
 export interface TableInfo {
@@ -121,7 +122,16 @@ export async function createTable(
     (c) => `${q(c.name)} ${sqlType(db.dialect, c.type, keys.has(c.name))}${keys.has(c.name) ? ' NOT NULL' : ''}`,
   );
   if (keyColumns.length > 0) defs.push(`PRIMARY KEY (${keyColumns.map(q).join(', ')})`);
-  await db.knex.raw(`CREATE TABLE IF NOT EXISTS ${quoteQualified(db.dialect, table)} (${defs.join(', ')})`);
+  await createIfMissing(db, `CREATE TABLE IF NOT EXISTS ${quoteQualified(db.dialect, table)} (${defs.join(', ')})`);
+}
+
+/** Runs a CREATE … IF NOT EXISTS; losing the race to another writer creating the same thing is not an error. */
+export async function createIfMissing(db: Database, ddl: string): Promise<void> {
+  try {
+    await db.knex.raw(ddl);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
 }
 
 /** Adds nullable columns; a column another writer added meanwhile is not an error. */
@@ -135,7 +145,7 @@ export async function addColumns(db: Database, table: QualifiedName, columns: re
         `ALTER TABLE ${name} ADD COLUMN ${ifNotExists}${quoteIdentifier(db.dialect, c.name)} ${sqlType(db.dialect, c.type, false)}`,
       );
     } catch (err) {
-      if (!/duplicate column/i.test(String((err as Error).message))) throw err;
+      if (!isAlreadyExists(err)) throw err;
     }
   }
 }

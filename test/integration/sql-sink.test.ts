@@ -177,6 +177,28 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
     }
   });
 
+  it('several workers starting at once create the table and the offsets table without losing a batch', async () => {
+    const sinks = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        openSink({ ...base(), table: 'raced', autoCreate: true, autoEvolve: true, offsetsTable: 'raced_offsets' }),
+      ),
+    );
+    try {
+      const results = await Promise.all(
+        sinks.map((sink, w) =>
+          write(
+            sink,
+            Array.from({ length: 50 }, (_, i) => ev({ w, i, [`only_${w}`]: true }, { partition: w })),
+          ),
+        ),
+      );
+      for (const r of results) expect(r.rejected ?? []).toEqual([]);
+      expect(await count('raced')).toBe(300);
+    } finally {
+      await Promise.all(sinks.map((s) => s.close?.()));
+    }
+  });
+
   it('inserts into a missing table with autoCreate and no key columns', async () => {
     const sink = await openSink({ ...base(), table: 'created_plain', autoCreate: true });
     try {
