@@ -143,7 +143,8 @@ export default defineSource({
       const reader = rowReader(db.dialect, result.fields, read);
       return result.rows.map((raw) => {
         const exact = reader.exact(raw);
-        values.set(exact, reader.value(exact));
+        const value = reader.value(exact);
+        if (value !== exact) values.set(exact, value);
         return exact;
       });
     }

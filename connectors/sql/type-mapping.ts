@@ -46,37 +46,48 @@ function readKind(dialect: Dialect, field: DriverField | undefined, options: Rea
   return 'plain';
 }
 
-/** A reader for rows of one result; `fields` come from the driver (empty for SQLite). */
+/**
+ * A reader for rows of one result; `fields` come from the driver (empty for SQLite). A row that needs no change
+ * is returned as it is (the hot path of a large poll allocates nothing per row).
+ */
 export function rowReader(dialect: Dialect, fields: readonly DriverField[], options: ReadOptions): RowReader {
   const kinds = new Map<string, ReadKind>();
   for (const field of fields) kinds.set(field.name, readKind(dialect, field, options, field.name));
   for (const name of options.jsonColumns) if (!kinds.has(name)) kinds.set(name, 'json');
-  const kindOf = (name: string): ReadKind => kinds.get(name) ?? 'plain';
   const { bigintAs, decimalAs } = options.numbers;
+  const narrowed = [...kinds].filter(
+    ([, kind]) => (kind === 'bigint' && bigintAs === 'number') || (kind === 'decimal' && decimalAs === 'number'),
+  );
+  const converted = [...kinds].filter(([, kind]) => kind === 'timestamp' || kind === 'json');
+  const isSqlite = dialect === 'better-sqlite3';
   return {
     exact(row) {
-      const out: Record<string, unknown> = {};
-      for (const name in row) {
-        const v = row[name];
-        if (typeof v === 'bigint') out[name] = exactBigint(v);
-        else if (typeof v === 'string' && kindOf(name) === 'bigint')
-          out[name] = bigintAs === 'number' ? exactInteger(v) : v;
-        else if (typeof v === 'string' && kindOf(name) === 'decimal')
-          out[name] = decimalAs === 'number' ? decimalNumber(v) : v;
-        else out[name] = v;
+      if (!isSqlite && narrowed.length === 0) return row;
+      const out: Record<string, unknown> = { ...row };
+      if (isSqlite)
+        for (const name in out) if (typeof out[name] === 'bigint') out[name] = exactBigint(out[name] as bigint);
+      for (const [name, kind] of narrowed) {
+        const v = out[name];
+        if (typeof v === 'string') out[name] = kind === 'bigint' ? exactInteger(v) : decimalNumber(v);
       }
       return out;
     },
     value(exact) {
-      const out: Record<string, unknown> = {};
+      let out: Record<string, unknown> | undefined;
       for (const name in exact) {
         const v = exact[name];
-        const kind = kindOf(name);
-        if (kind === 'timestamp' && typeof v === 'string') out[name] = timestampToIso(v);
-        else if (kind === 'json' && typeof v === 'string') out[name] = parseJsonText(v);
-        else out[name] = plainValue(v);
+        if (v instanceof Date || Array.isArray(v) || (typeof v === 'number' && !Number.isFinite(v))) {
+          out ??= { ...exact };
+          out[name] = plainValue(v);
+        }
       }
-      return out;
+      for (const [name, kind] of converted) {
+        const v = exact[name];
+        if (typeof v !== 'string') continue;
+        out ??= { ...exact };
+        out[name] = kind === 'timestamp' ? timestampToIso(v) : parseJsonText(v);
+      }
+      return out ?? exact;
     },
   };
 }
