@@ -296,7 +296,17 @@ export default defineSink({
         let failures: Array<{ index: number; error: unknown }> = [];
         try {
           await db.write(async () => {
-            if (ops.length > 0) ops = fitColumns(ops, await ensureTable(ops), batch, rejected);
+            if (ops.length > 0) {
+              let known = await ensureTable(ops);
+              // A column added since the table was last looked at (by a person, or another worker) is found here.
+              if (
+                ops.some((op) => op.kind === 'write' && Object.keys(op.row).some((name) => !known.columns.has(name)))
+              ) {
+                info = undefined;
+                known = await ensureTable(ops);
+              }
+              ops = fitColumns(ops, known, batch, rejected);
+            }
             if (partitions.length > 0) await offsets.prepare(partitions);
             const kinds = info?.columns ?? new Map();
             const attempt = (isCareful: boolean) =>

@@ -256,6 +256,20 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
     }
   });
 
+  it('sees a column added to the table while it runs', async () => {
+    await db.knex.raw(`CREATE TABLE grows (id INTEGER)`);
+    const sink = await openSink({ ...base(), table: 'grows' });
+    try {
+      await write(sink, [ev({ id: 1 })]);
+      expect((await write(sink, [ev({ id: 2, note: 'x' })])).rejected).toHaveLength(1);
+      await db.knex.raw(`ALTER TABLE grows ADD COLUMN note ${t.text}`);
+      expect((await write(sink, [ev({ id: 3, note: 'y' })])).rejected ?? []).toEqual([]);
+      expect(await rows(db.knex, 'SELECT note FROM grows WHERE id = 3')).toEqual([{ note: 'y' }]);
+    } finally {
+      await sink.close?.();
+    }
+  });
+
   it('dead-letters rows the database refuses, with its message, and writes the rest of the batch', async () => {
     await db.knex.raw(`CREATE TABLE strict_rows (id INTEGER PRIMARY KEY, name ${keyText} NOT NULL)`);
     const sink = await openSink({ ...base(), table: 'strict_rows' });
