@@ -111,6 +111,41 @@ export class WrittenRanges {
   }
 }
 
+/** Indexes of the batch's events that a recorded range already holds. */
+export function alreadyWritten(
+  positions: readonly (EventPosition | undefined)[],
+  written: ReadonlyMap<number, WrittenRanges>,
+): Set<number> {
+  const indexes = new Set<number>();
+  for (const [index, p] of positions.entries()) {
+    if (p !== undefined && written.get(p.partition)?.contains(p)) indexes.add(index);
+  }
+  return indexes;
+}
+
+/** Adds the batch's range of each partition to `written`; returns the partitions whose record changed. */
+export function recordBatch(
+  positions: readonly (EventPosition | undefined)[],
+  written: ReadonlyMap<number, WrittenRanges>,
+): Map<number, WrittenRanges> {
+  const ranges = new Map<number, [EventPosition, EventPosition]>();
+  for (const p of positions) {
+    if (p === undefined) continue;
+    const range = ranges.get(p.partition);
+    if (!range) ranges.set(p.partition, [p, p]);
+    else if (comparePositions(p, range[0]) < 0) range[0] = p;
+    else if (comparePositions(p, range[1]) > 0) range[1] = p;
+  }
+  const changed = new Map<number, WrittenRanges>();
+  for (const [partition, [first, last]] of ranges) {
+    const recorded = written.get(partition) ?? WrittenRanges.empty();
+    if (recorded.covers(first, last)) continue; // a redelivery: nothing new
+    recorded.add(first, last);
+    changed.set(partition, recorded);
+  }
+  return changed;
+}
+
 export class OffsetsTable {
   private readonly table: string;
   private readonly known = new Set<number>();

@@ -9,13 +9,7 @@ import { classifySqlError, databaseMessage, isRowError, sqlErrorCode } from './c
 import { connectionFields, openDatabase } from './connection.js';
 import { columnNameSchema, identifierProblem, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { type RowOp, RowWriter } from './row-writer.js';
-import {
-  comparePositions,
-  type EventPosition,
-  OffsetsTable,
-  parseEventPosition,
-  type WrittenRanges,
-} from './sink-offsets.js';
+import { alreadyWritten, OffsetsTable, parseEventPosition, recordBatch, type WrittenRanges } from './sink-offsets.js';
 import { addColumns, createTable, hasUniqueKey, loadTable, type NewColumn, type TableInfo } from './table-schema.js';
 import { type InferredType, inferType, mergeTypes } from './type-mapping.js';
 
@@ -314,29 +308,12 @@ export default defineSink({
                 const written =
                   partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, WrittenRanges>();
                 // Decided before this batch's own range is recorded below.
-                const skippedIndexes = new Set<number>();
-                for (const [index, p] of positions.entries()) {
-                  if (p !== undefined && written.get(p.partition)?.contains(p)) skippedIndexes.add(index);
-                }
+                const skippedIndexes = alreadyWritten(positions, written);
                 const isSkipped = (index: number) => skippedIndexes.has(index);
                 const todo = ops.filter((op) => !isSkipped(op.index));
                 const rowFailures = todo.length > 0 ? await writer.write(trx, todo, kinds, isCareful) : [];
-                // Record this batch's range per partition (rows written, refused and skipped alike are done with).
-                const ranges = new Map<number, [EventPosition, EventPosition]>();
-                for (const p of positions) {
-                  if (p === undefined) continue;
-                  const range = ranges.get(p.partition);
-                  if (!range) ranges.set(p.partition, [p, p]);
-                  else if (comparePositions(p, range[0]) < 0) range[0] = p;
-                  else if (comparePositions(p, range[1]) > 0) range[1] = p;
-                }
-                const changed = new Map<number, WrittenRanges>();
-                for (const [partition, [first, last]] of ranges) {
-                  const recorded = written.get(partition)!;
-                  if (recorded.covers(first, last)) continue; // a redelivery: nothing new
-                  recorded.add(first, last);
-                  changed.set(partition, recorded);
-                }
+                // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
+                const changed = recordBatch(positions, written);
                 await offsets.save(trx, changed);
                 return { isSkipped, rowFailures };
               });

@@ -1,10 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  alreadyWritten,
   comparePositions,
   formatPosition,
   MAX_RANGES,
   parseEventPosition,
+  recordBatch,
   WrittenRanges,
 } from '../../../../connectors/sql/sink-offsets.js';
 
@@ -92,11 +94,14 @@ describe('sql sink written ranges', () => {
             order.push(pool.splice(pick % pool.length, 1)[0]);
           }
           order.push(...pool);
-          const recorded = WrittenRanges.empty();
+          // What the sink does in each batch's transaction.
+          const written = new Map([[0, WrittenRanges.empty()]]);
           const writes = new Map<number, number>();
           for (const batch of order) {
-            for (const id of batch) if (!recorded.contains(pos(id))) writes.set(id, (writes.get(id) ?? 0) + 1);
-            recorded.add(pos(batch[0]), pos(batch[batch.length - 1]));
+            const positions = batch.map(pos);
+            const skipped = alreadyWritten(positions, written);
+            for (const [i, id] of batch.entries()) if (!skipped.has(i)) writes.set(id, (writes.get(id) ?? 0) + 1);
+            recordBatch(positions, written);
           }
           expect([...writes.keys()].sort((a, b) => a - b)).toEqual(batches.flat());
           expect([...writes.values()].every((n) => n === 1)).toBe(true);
