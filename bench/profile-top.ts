@@ -1,6 +1,7 @@
-// `npx tsx bench/profile-top.ts <file.cpuprofile> [N]`: the N functions (default 25) with the most self time in
-// a V8 CPU profile, as written by `npm run bench -- --profile` (or `node --cpu-prof`). Self time is where the
-// CPU was when sampled, so the top of this list is what to make faster.
+// `npx tsx bench/profile-top.ts <file.cpuprofile> [N] [--by-module]`: the N functions (default 25) with the most
+// self time in a V8 CPU profile, as written by `npm run bench -- --profile` (or `node --cpu-prof`); with
+// --by-module, the same time summed per package or Sluice folder. Self time is where the CPU was when sampled,
+// so the top of this list is what to make faster.
 import { readFileSync } from 'node:fs';
 
 interface ProfileNode {
@@ -8,9 +9,11 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-const [file, count = '25'] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const byModule = args.includes('--by-module');
+const [file, count = '25'] = args.filter((a) => a !== '--by-module');
 if (!file) {
-  process.stderr.write('usage: npx tsx bench/profile-top.ts <file.cpuprofile> [N]\n');
+  process.stderr.write('usage: npx tsx bench/profile-top.ts <file.cpuprofile> [N] [--by-module]\n');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -18,6 +21,16 @@ const profile = JSON.parse(readFileSync(file, 'utf8')) as {
   samples: number[];
   timeDeltas: number[];
 };
+/** `node_modules/ioredis`, `core/storage`, `node:zlib`, `(garbage collector)`: where a sample's code lives. */
+function moduleOf(where: string, functionName: string): string {
+  if (where === '') return functionName.startsWith('(') ? functionName : '(native)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where);
+  if (pkg) return `node_modules/${pkg[1]}`;
+  if (where.startsWith('node:')) return where.replace(/^node:internal\//, 'node:');
+  const parts = where.split('/');
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : where;
+}
+
 const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<string, number>();
 let totalUs = 0;
@@ -25,7 +38,9 @@ profile.samples.forEach((id, i) => {
   const frame = nodes.get(id)?.callFrame;
   if (!frame) return;
   const where = frame.url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '');
-  const name = `${frame.functionName || '(anonymous)'}  ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
+  const name = byModule
+    ? moduleOf(where, frame.functionName)
+    : `${frame.functionName || '(anonymous)'}  ${where}${where ? `:${frame.lineNumber + 1}` : ''}`;
   const dt = profile.timeDeltas[i] ?? 0;
   selfUs.set(name, (selfUs.get(name) ?? 0) + dt);
   totalUs += dt;

@@ -2,7 +2,8 @@
 // machine's cores), waiting until each is ready, reading its peak memory, and stopping it. Bench scripts print
 // `@ready {json}` once serving and `@result {json}` when done; the Sluice CLI is ready at its "sluice started" log.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -22,7 +23,7 @@ export interface Child {
   readonly pid: number;
   /** The JSON of the first `@ready` line (bench scripts), or `{}` for the Sluice CLI. */
   ready(timeoutMs?: number): Promise<Record<string, unknown>>;
-  /** The JSON of the `@result` line, once the process printed it. */
+  /** The JSON of the `@result` line, once the process printed it and exited (a CPU profile is written by then). */
   result(timeoutMs: number): Promise<Record<string, unknown>>;
   /** Peak resident memory so far (VmHWM), bytes; NaN once the process is gone. */
   peakRss(): number;
@@ -62,6 +63,17 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
+function keepMainProfile(threadsDir: string, target: string): void {
+  try {
+    const files = readdirSync(threadsDir).map((f) => join(threadsDir, f));
+    const largest = files.sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    if (largest) renameSync(largest, target);
+  } catch {
+    // No profile (the process was killed): nothing to keep.
+  }
+  rmSync(threadsDir, { recursive: true, force: true });
+}
+
 /** Peak resident set size of a live process, bytes, from /proc/<pid>/status. */
 export function peakRssOf(pid: number): number {
   try {
@@ -73,9 +85,10 @@ export function peakRssOf(pid: number): number {
 }
 
 function start(args: string[], options: SpawnOptions, isReady: (line: string) => Record<string, unknown> | undefined) {
-  const profile = options.cpuProfileDir
-    ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, `--cpu-prof-name=${options.label}.cpuprofile`]
-    : [];
+  // Every thread writes a profile (tsx runs a loader thread), so each process gets a folder of its own and keeps
+  // only its main thread's, the largest, as <label>.cpuprofile.
+  const profileDir = options.cpuProfileDir ? join(options.cpuProfileDir, `${options.label}.threads`) : undefined;
+  const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...options.env },
@@ -113,7 +126,10 @@ function start(args: string[], options: SpawnOptions, isReady: (line: string) =>
   }
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) =>
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': by then every line the process printed has been read.
+    child.on('close', (code, signal) => {
+      if (profileDir && options.cpuProfileDir)
+        keepMainProfile(profileDir, join(options.cpuProfileDir, `${options.label}.cpuprofile`));
       exitCode = code ?? (signal ? 128 : null);
       live.delete(handle);
       resolve(exitCode);
@@ -143,7 +159,7 @@ function start(args: string[], options: SpawnOptions, isReady: (line: string) =>
     process: child,
     pid: child.pid ?? -1,
     ready: (timeoutMs = 30_000) => waitFor('ready signal', () => readyValue, timeoutMs),
-    result: (timeoutMs) => waitFor('result', () => resultValue, timeoutMs),
+    result: (timeoutMs) => waitFor('result', () => (exitCode !== undefined ? resultValue : undefined), timeoutMs),
     peakRss: () => peakRssOf(child.pid ?? -1),
     cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),
     exited,
