@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectRedis, deleteKeys, runPrefix } from './harness/bench-redis.js';
-import { stopAll } from './harness/child.js';
+import { cpuSecondsOf, stopAll } from './harness/child.js';
 import { describeMachine, formatScenario } from './harness/report.js';
 import type { RunContext, Scenario, ScenarioResult } from './harness/scenario.js';
 import { embedded } from './scenarios/1-embedded.js';
@@ -70,7 +70,10 @@ const tmp = mkdtempSync(join(tmpdir(), 'sluice-bench-'));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const profileDir = options.profile ? join(resultsDir, 'profiles') : undefined;
 if (profileDir) mkdirSync(profileDir, { recursive: true });
+// Redis runs on this machine: its own CPU time shows how much of the work each variant puts on it.
+const redisPid = Number(/process_id:(\d+)/.exec(await redis.info('server'))?.[1]);
 const ctx: RunContext = {
+  redisCpuSeconds: () => cpuSecondsOf(redisPid),
   smoke: options.smoke,
   reps: options.reps,
   warmups: options.warmups,

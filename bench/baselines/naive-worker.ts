@@ -13,6 +13,8 @@ const spec = JSON.parse(process.argv[2]) as {
   queue: string;
   sinkUrl: string;
   concurrency: number;
+  /** Run the processor work (json, gzip, AES-GCM); false: deliver the values as they are. */
+  seal: boolean;
 };
 const sink = new URL(spec.sinkUrl);
 const pool = new Pool(sink.origin, { connections: 16 });
@@ -27,7 +29,7 @@ const worker = new Worker(
       path: sink.pathname,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: deliveredLine(key, encodeCompressEncrypt(value), ts),
+      body: deliveredLine(key, spec.seal ? encodeCompressEncrypt(value) : value, ts),
     });
     await res.body.dump();
     if (res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`);

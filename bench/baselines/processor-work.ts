@@ -47,7 +47,8 @@ export function decrypt(bytes: Buffer): Buffer {
 /** Scenario 1's chain on one value: JSON encode, gzip level 1, AES-256-GCM. */
 export const encodeCompressEncrypt = (value: unknown): Buffer => encrypt(gzip1(jsonEncode(value)));
 
-/** One delivered event as the receiver gets it (the shape of the http sink's `body: event`). */
-export function deliveredLine(key: string | null, sealed: Buffer, ts: number): string {
-  return `{"key":${JSON.stringify(key)},"value":{"$bytes":"${sealed.toString('base64')}"},"ts":${ts}}`;
+/** One delivered event as the receiver gets it (the shape of the http sink's `body: event`): bytes as base64. */
+export function deliveredLine(key: string | null, value: unknown, ts: number): string {
+  const json = Buffer.isBuffer(value) ? `{"$bytes":"${value.toString('base64')}"}` : JSON.stringify(value);
+  return `{"key":${JSON.stringify(key)},"value":${json},"ts":${ts}}`;
 }

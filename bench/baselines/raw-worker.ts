@@ -1,5 +1,5 @@
 // Raw baseline, delivery half: what a minimal hand-written durable worker does. A few consumer loops of one
-// consumer group read batches with XREADGROUP, run the processor work on each batch, POST it as one NDJSON body
+// consumer group read batches with XREADGROUP, run the processor work on each batch (unless told not to), POST it as one NDJSON body
 // over a keep-alive undici pool, and XACK the batch once the receiver answered.
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
@@ -11,6 +11,8 @@ interface RawWorkerSpec {
   sinkUrl: string;
   batch: number;
   loops: number;
+  /** Run the processor work (json, gzip, AES-GCM); false: deliver the values as they are. */
+  seal: boolean;
 }
 
 const spec = JSON.parse(process.argv[2]) as RawWorkerSpec;
@@ -40,7 +42,7 @@ async function loop(index: number): Promise<void> {
     for (const [, fields] of entries) {
       // Fields as raw-ingest wrote them: k, v, t.
       const value = JSON.parse(fields[3]);
-      body += `${deliveredLine(fields[1], encodeCompressEncrypt(value), Number(fields[5]))}\n`;
+      body += `${deliveredLine(fields[1], spec.seal ? encodeCompressEncrypt(value) : value, Number(fields[5]))}\n`;
     }
     const res = await pool.request({
       path: sink.pathname,

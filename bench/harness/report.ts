@@ -37,6 +37,7 @@ const COLUMNS: Array<[MetricName, string, (v: number) => string]> = [
   ['peakRssBytes', 'peak RSS MiB', (v) => (v / 2 ** 20).toFixed(0)],
   ['redisBytesPerEvent', 'Redis B/event', (v) => v.toFixed(0)],
   ['cpuUsPerEvent', 'CPU µs/event', (v) => v.toFixed(0)],
+  ['redisCpuUsPerEvent', 'Redis CPU µs/event', (v) => v.toFixed(1)],
 ];
 
 function cell(s: Summary | undefined, format: (v: number) => string): string {

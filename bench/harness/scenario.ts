@@ -11,6 +11,8 @@ export interface RunContext {
   /** Unmeasured runs of each variant before the measured ones. */
   warmups: number;
   redis: Redis;
+  /** CPU time the Redis server has used so far, seconds (NaN when it runs elsewhere). */
+  redisCpuSeconds(): number;
   /** This run's Redis key prefix; each variant and repetition writes under a longer one. */
   prefix: string;
   /** Scratch folder of this run (pipeline files). */
@@ -34,6 +36,8 @@ export interface Measurement {
   redisBytesPerEvent?: number;
   /** CPU time the variant's processes spent per event while measured, microseconds (a share of 2 cores). */
   cpuUsPerEvent?: number;
+  /** CPU time the Redis server spent per event while measured, microseconds. */
+  redisCpuUsPerEvent?: number;
   /** Events that should have arrived and did not (must be 0). */
   missing?: number;
 }
@@ -108,8 +112,9 @@ export async function repeat(ctx: RunContext, all: readonly Variant[]): Promise<
       'peakRssBytes',
       'redisBytesPerEvent',
       'cpuUsPerEvent',
+      'redisCpuUsPerEvent',
     ] as const) {
-      const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined);
+      const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
       if (values.length > 0) metrics[key] = summarize(values);
     }
     out[v.name] = { description: v.description, metrics, missing: ms.reduce((n, m) => n + (m.missing ?? 0), 0) };
@@ -125,6 +130,7 @@ function describe(m: Measurement): string {
   if (m.peakRssBytes !== undefined) parts.push(`rss ${(m.peakRssBytes / 2 ** 20).toFixed(0)} MiB`);
   if (m.redisBytesPerEvent !== undefined) parts.push(`redis ${m.redisBytesPerEvent.toFixed(0)} B/ev`);
   if (m.cpuUsPerEvent !== undefined) parts.push(`cpu ${m.cpuUsPerEvent.toFixed(0)} µs/ev`);
+  if (m.redisCpuUsPerEvent !== undefined) parts.push(`redis cpu ${m.redisCpuUsPerEvent.toFixed(0)} µs/ev`);
   if (m.missing) parts.push(`MISSING ${m.missing}`);
   return parts.join(', ');
 }

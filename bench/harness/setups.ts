@@ -18,6 +18,8 @@ export interface SetupOptions {
   prefix: string;
   /** Deliver to this receiver URL; absent: ingest only. */
   receiverUrl?: string;
+  /** Run json → gzip 1 → AES-256-GCM on the way to the receiver (default true); false: the transport alone. */
+  processors?: boolean;
 }
 
 export interface Setup {
@@ -71,7 +73,7 @@ async function startSluice(ctx: RunContext, o: SetupOptions): Promise<Setup> {
   if (o.receiverUrl) {
     pipelines.deliver = {
       topic: 'events',
-      processors: sealingProcessors('decode'),
+      processors: o.processors === false ? [] : sealingProcessors('decode'),
       sinks: [{ type: 'http', url: o.receiverUrl, body: 'event', format: 'ndjson' }],
     };
   }
@@ -93,7 +95,7 @@ async function startRaw(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
     processes.push(
       spawnScript(
         'baselines/raw-worker.ts',
-        { redisUrl: REDIS_URL, stream, sinkUrl: o.receiverUrl, batch: 500, loops: 4 },
+        { redisUrl: REDIS_URL, stream, sinkUrl: o.receiverUrl, batch: 500, loops: 4, seal: o.processors !== false },
         { label: `${o.name}-worker` },
       ),
     );
@@ -109,7 +111,7 @@ async function startNaive(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
     processes.push(
       spawnScript(
         'baselines/naive-worker.ts',
-        { ...queue, sinkUrl: o.receiverUrl, concurrency: 50 },
+        { ...queue, sinkUrl: o.receiverUrl, concurrency: 50, seal: o.processors !== false },
         { label: `${o.name}-worker` },
       ),
     );

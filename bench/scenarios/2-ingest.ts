@@ -25,8 +25,10 @@ async function measureOnce(ctx: RunContext, kind: SetupKind, events: number, rep
     const load = { url: setup.ingestUrl, valueBytes: VALUE_BYTES, perRequest: 100, concurrency: 16, maxMs };
     const warm = await sendLoad(`${name}-warm-up`, { ...load, events: warmupEvents(ctx.smoke) });
     const cpuBefore = setup.cpuSeconds();
+    const redisCpuBefore = ctx.redisCpuSeconds();
     const r = await sendLoad(`${name}-client`, { ...load, events });
     const cpuSeconds = setup.cpuSeconds() - cpuBefore;
+    const redisCpuSeconds = ctx.redisCpuSeconds() - redisCpuBefore;
     const eventsPerSec = r.accepted / Math.max(0.001, (r.endedAt - r.startedAt) / 1000);
     const memory = await memoryUnder(ctx.redis, prefix);
     return {
@@ -35,6 +37,7 @@ async function measureOnce(ctx: RunContext, kind: SetupKind, events: number, rep
       peakRssBytes: setup.peakRss(),
       redisBytesPerEvent: memory.total / Math.max(1, warm.accepted + r.accepted),
       cpuUsPerEvent: (cpuSeconds * 1e6) / Math.max(1, r.accepted),
+      redisCpuUsPerEvent: (redisCpuSeconds * 1e6) / Math.max(1, r.accepted),
       missing: events - r.accepted,
     };
   } finally {
