@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -175,17 +175,30 @@ describe('the sluice command', () => {
     const path = file(
       'pipelines:\n  demo:\n    source: { type: generate, count: 0, rate: 200 }\n    topic: demo\n    sinks: [ { type: stdout } ]\n',
     );
+    // Signals go once events flow, so that they reach a running pipeline rather than a process still loading.
+    const onFirstOutput = (child: ChildProcess, act: () => void) =>
+      child.stdout?.once('data', () => setTimeout(act, 300));
     const first = await runCli(['run', path], {
-      onSpawn: (child) => setTimeout(() => child.kill('SIGINT'), 2500),
+      onSpawn: (child) => onFirstOutput(child, () => child.kill('SIGINT')),
     });
     expect(first.code).toBe(0);
     expect(lines(first.stdout).length).toBeGreaterThan(0);
-    const second = await runCli(['run', path, '--grace', '20s'], {
-      onSpawn: (child) => {
-        setTimeout(() => child.kill('SIGINT'), 2500);
-        setTimeout(() => child.kill('SIGINT'), 2600);
-      },
+    // A sink that can never deliver keeps the drain waiting: only a second signal ends it, at once.
+    const stuck = file(
+      'pipelines:\n  demo:\n    source: { type: generate, count: 5 }\n    topic: demo\n    sinks: [ { type: http, url: "http://127.0.0.1:1/never" } ]\n',
+    );
+    const startedAt = Date.now();
+    const second = await runCli(['run', stuck, '--grace', '60s'], {
+      env: { SLUICE_LOG_LEVEL: 'info' },
+      onSpawn: (child) =>
+        child.stderr?.on('data', (d: Buffer) => {
+          if (!d.toString().includes('sluice started')) return;
+          setTimeout(() => child.kill('SIGINT'), 300);
+          setTimeout(() => child.kill('SIGINT'), 1300);
+        }),
     });
-    expect([130, 0]).toContain(second.code);
+    expect(second.code).toBe(130);
+    expect(second.stderr).toMatch(/second SIGINT; exiting now without draining/);
+    expect(Date.now() - startedAt).toBeLessThan(30_000);
   });
 });
