@@ -4,7 +4,14 @@
 import { skipReason } from '../harness/availability.js';
 import { spawnScript } from '../harness/child.js';
 import { sealingProcessors, writePipelineFile } from '../harness/pipeline-file.js';
-import { type Measurement, type RunContext, ratioOf, repeat, type Scenario } from '../harness/scenario.js';
+import {
+  type Measurement,
+  type RunContext,
+  ratioOf,
+  repeat,
+  type Scenario,
+  type ScenarioResult,
+} from '../harness/scenario.js';
 
 const PAYLOAD = 200;
 const BATCH = 500;
@@ -29,8 +36,8 @@ function measurement(r: RunResult, expected: number): Measurement {
 export const embedded: Scenario = {
   name: 'embedded',
   title: '1. Embedded: generate → json → gzip → aes-gcm → null sink',
-  async run(ctx: RunContext) {
-    const result = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] as string[] };
+  async run(ctx: RunContext): Promise<ScenarioResult> {
+    const result: ScenarioResult = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] };
     const skipped = skipReason(['processor:json', 'processor:gzip', 'processor:aes-gcm', 'source:generate']);
     if (skipped) return { ...result, skipped };
     const events = ctx.smoke ? 5_000 : 100_000;

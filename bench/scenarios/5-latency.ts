@@ -6,6 +6,7 @@
 import { skipReason } from '../harness/availability.js';
 import { deleteKeys } from '../harness/bench-redis.js';
 import { spawnScript } from '../harness/child.js';
+import type { LoadResult } from '../harness/load.js';
 import { sealingProcessors, writePipelineFile } from '../harness/pipeline-file.js';
 import { type Receiver, startReceiver } from '../harness/receiver-client.js';
 import {
@@ -20,13 +21,6 @@ import {
 import { describeSetup, type SetupKind, startSetup } from '../harness/setups.js';
 
 const RATE = 3_000;
-
-interface ClientResult {
-  accepted: number;
-  startedAt: number;
-  endedAt: number;
-  lateMs: number;
-}
 
 function durations(smoke: boolean) {
   return smoke ? { warmMs: 500, measureMs: 1_000 } : { warmMs: 2_000, measureMs: 5_000 };
@@ -55,7 +49,7 @@ async function overRedis(ctx: RunContext, receiver: Receiver, kind: SetupKind, r
     );
     await new Promise((r) => setTimeout(r, warmMs));
     const before = await receiver.reset();
-    const sent = (await client.result(warmMs + measureMs + 20_000)) as unknown as ClientResult;
+    const sent = (await client.result(warmMs + measureMs + 20_000)) as unknown as LoadResult;
     const got = await receiver.waitFor(sent.accepted - before.count, 10_000);
     const seconds = Math.max(0.001, (got.lastAt - got.firstAt) / 1000);
     return {
