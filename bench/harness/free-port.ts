@@ -1,17 +1,6 @@
-// A loopback port nobody listens on, for the Sluice http source (its port is written into the pipeline file).
-import { createServer } from 'node:net';
+// Ports for the bench: a free loopback port (the tests' own helper), and waiting until a server listens.
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/harness/loopback.js';
 
 /** Resolves once something accepts connections on the port, or rejects after `timeoutMs`. */
 export async function waitForPort(port: number, timeoutMs: number): Promise<void> {

@@ -4,7 +4,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import { freePort, RedisServer } from './redis-server.js';
+import { freePort } from './loopback.js';
+import { RedisServer } from './redis-server.js';
 
 const run = promisify(execFile);
 

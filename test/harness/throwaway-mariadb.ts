@@ -1,14 +1,16 @@
-// A MariaDB of the test's own (recipe: /work/shared/test-servers/db/mariadb-run.sh), for tests that need server
+// A MariaDB of the test's own (started by servers/mariadb-run.sh), for tests that need server
 // settings the machine's MariaDB must keep (a global sql_mode). Root logs in through the socket; the test user
 // `etl`/`etlpass` and the database `etltest` are created once the server is ready.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
-import { freePort } from './throwaway-postgres.js';
+import { freePort } from './loopback.js';
 
-const SCRIPT = process.env.SLUICE_MARIADB_RUN_SCRIPT ?? '/work/shared/test-servers/db/mariadb-run.sh';
+const SCRIPT =
+  process.env.SLUICE_MARIADB_RUN_SCRIPT ?? fileURLToPath(new URL('./servers/mariadb-run.sh', import.meta.url));
 
 export class ThrowawayMariadb {
   private process: ChildProcess | undefined;

@@ -1,25 +1,15 @@
-// A PostgreSQL of the test's own (recipe: /work/shared/test-servers/db/postgres-run.sh), for tests that stop and
+// A PostgreSQL of the test's own (started by servers/postgres-run.sh), for tests that stop and
 // restart the server. The machine's own PostgreSQL is never touched. Superuser `etl`, trust auth.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
+import { freePort } from './loopback.js';
 
-const SCRIPT = process.env.SLUICE_PG_RUN_SCRIPT ?? '/work/shared/test-servers/db/postgres-run.sh';
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const SCRIPT = process.env.SLUICE_PG_RUN_SCRIPT ?? fileURLToPath(new URL('./servers/postgres-run.sh', import.meta.url));
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -6,7 +6,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEvent, type SluiceEvent, serializeEvent } from '../../core/event.js';
 import { assertNoEviction, RedisStorage } from '../../core/storage/redis.js';
-import { freePort, RedisServer } from '../harness/redis-server.js';
+import { freePort } from '../harness/loopback.js';
+import { RedisServer } from '../harness/redis-server.js';
 
 const servers: RedisServer[] = [];
 const storages: RedisStorage[] = [];
