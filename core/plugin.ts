@@ -170,9 +170,14 @@ export function defineProcessor<S extends z.ZodType>(def: ProcessorDefinition<S>
   return { ...def, kind: 'processor', sdkVersion: SDK_VERSION } as unknown as ProcessorPlugin;
 }
 
-/** Marks a config field as secret: it is redacted from logs, errors, status output and docs examples. */
-export function secret<T extends z.ZodType>(schema: T): T {
-  return schema.meta({ ...(schema.meta() ?? {}), secret: true, writeOnly: true }) as T;
+/**
+ * Marks a config field as secret: it is redacted from logs, errors, status output and docs examples. With
+ * `referenceOnly`, the pipeline file must give it as `${NAME}` or `${file:path}` (encryption keys, say).
+ */
+export function secret<T extends z.ZodType>(schema: T, options: { referenceOnly?: boolean } = {}): T {
+  const meta = { ...(schema.meta() ?? {}), secret: true, writeOnly: true };
+  // referenceOnly: the value must come from ${NAME} or ${file:path}; a key written in the file is refused.
+  return schema.meta(options.referenceOnly ? { ...meta, secretReferenceOnly: true } : meta) as T;
 }
 
 export function isPollSource(s: SourceInstance): s is PollSource {

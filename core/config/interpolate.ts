@@ -20,6 +20,8 @@ export interface InterpolationResult {
   fromFiles: string[];
   /** Paths whose whole scalar was one reference and was turned into a number or boolean. */
   coerced: Map<string, string>;
+  /** Paths (as JSON) of the values that held at least one reference. */
+  referenced: Set<string>;
 }
 
 export interface InterpolationOptions {
@@ -30,7 +32,13 @@ export interface InterpolationOptions {
 
 /** Returns a copy of `input` with every reference in its strings resolved. */
 export function interpolate(input: unknown, options: InterpolationOptions): InterpolationResult {
-  const result: InterpolationResult = { value: undefined, problems: [], fromFiles: [], coerced: new Map() };
+  const result: InterpolationResult = {
+    value: undefined,
+    problems: [],
+    fromFiles: [],
+    coerced: new Map(),
+    referenced: new Set(),
+  };
   result.value = walk(input, [], options, result);
   return result;
 }
@@ -49,6 +57,7 @@ function interpolateString(text: string, path: ConfigPath, options: Interpolatio
   let wholeReference = false;
   const replaced = text.replace(REFERENCE, (match, body: string | undefined, offset: number) => {
     if (match === '$${') return '${';
+    out.referenced.add(JSON.stringify(path));
     wholeReference = offset === 0 && match.length === text.length;
     const value = resolveReference(body ?? '', path, options, out);
     if (value !== undefined && value !== '' && body?.startsWith('file:')) out.fromFiles.push(value);

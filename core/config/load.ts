@@ -68,6 +68,7 @@ interface ParsedFile {
   yaml: YamlFile;
   config: FileConfig;
   coerced: Map<string, string>;
+  referenced: Set<string>;
 }
 
 export async function loadConfig(paths: readonly string[], options: LoadOptions): Promise<LoadedConfig> {
@@ -95,7 +96,14 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
       interpolated.coerced,
       issues,
     );
-    if (config) parsed.push({ yaml, config: config as FileConfig, coerced: interpolated.coerced });
+    if (config) {
+      parsed.push({
+        yaml,
+        config: config as FileConfig,
+        coerced: interpolated.coerced,
+        referenced: interpolated.referenced,
+      });
+    }
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
 
@@ -339,7 +347,19 @@ function buildComponent<P extends Plugin>(
   }
   const config = validateAgainst(plugin.config, own, path, yaml, label, file.coerced, issues);
   if (issues.length > before) return undefined;
-  for (const s of findSecrets(plugin.config, own)) redactor.add(s);
+  for (const s of findSecrets(plugin.config, own)) {
+    redactor.add(s.value);
+    if (s.referenceOnly && !file.referenced.has(JSON.stringify([...path, ...s.path]))) {
+      issues.push(
+        yaml.issueAt(
+          [...path, ...s.path],
+          `"${formatPath(s.path)}" in ${label} is written in the file`,
+          'give it as ${NAME} or ${file:path} so that it never sits in a pipeline file',
+        ),
+      );
+    }
+  }
+  if (issues.length > before) return undefined;
   return { plugin, config, label, path, file: yaml.display };
 }
 

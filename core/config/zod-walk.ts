@@ -24,15 +24,24 @@ function defOf(schema: AnySchema): Def {
 
 const WRAPPERS = new Set(['optional', 'nullable', 'default', 'prefault', 'catch', 'readonly', 'nonoptional']);
 
+interface SecretMeta {
+  secret?: boolean;
+  secretReferenceOnly?: boolean;
+}
+
+function metaOf(schema: AnySchema): SecretMeta | undefined {
+  return z.globalRegistry.get(schema as z.ZodType) as SecretMeta | undefined;
+}
+
 function isSecret(schema: AnySchema): boolean {
-  const meta = z.globalRegistry.get(schema as z.ZodType) as { secret?: boolean } | undefined;
-  return meta?.secret === true;
+  return metaOf(schema)?.secret === true;
 }
 
 /** Strips optional/default/pipe wrappers; returns the schema that describes the value's shape. */
-export function unwrap(schema: AnySchema): { schema: AnySchema; secret: boolean } {
+export function unwrap(schema: AnySchema): { schema: AnySchema; secret: boolean; referenceOnly: boolean } {
   let current = schema;
   let secret = isSecret(current);
+  let referenceOnly = metaOf(current)?.secretReferenceOnly === true;
   for (let i = 0; i < 20; i++) {
     const def = defOf(current);
     if (WRAPPERS.has(def.type) && def.innerType) current = def.innerType;
@@ -40,8 +49,9 @@ export function unwrap(schema: AnySchema): { schema: AnySchema; secret: boolean 
     else if (def.type === 'lazy' && def.getter) current = def.getter();
     else break;
     secret ||= isSecret(current);
+    referenceOnly ||= metaOf(current)?.secretReferenceOnly === true;
   }
-  return { schema: current, secret };
+  return { schema: current, secret, referenceOnly };
 }
 
 /** The object shapes a value at this schema may take (a union gives several). */
@@ -104,24 +114,33 @@ export function findUnknownKeys(schema: AnySchema, value: unknown, path: ConfigP
   return out;
 }
 
-/** String values in `value` that sit in fields marked secret. */
-export function findSecrets(schema: AnySchema, value: unknown, inherited = false): string[] {
-  const { secret } = unwrap(schema);
-  const isSecretHere = inherited || secret;
-  if (typeof value === 'string') return isSecretHere ? [value] : [];
-  const out: string[] = [];
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => {
-      const c = childSchema(schema, i);
-      if (c) out.push(...findSecrets(c, v, isSecretHere));
-      else if (isSecretHere) out.push(...findSecrets(z.unknown(), v, true));
-    });
-  } else if (value !== null && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const c = childSchema(schema, key);
-      if (c) out.push(...findSecrets(c, v, isSecretHere));
-      else if (isSecretHere) out.push(...findSecrets(z.unknown(), v, true));
-    }
+export interface SecretField {
+  path: ConfigPath;
+  value: string;
+  /** The field must be given as a reference (`${NAME}`, `${file:path}`), never written in the file. */
+  referenceOnly: boolean;
+}
+
+/** String values in `value` that sit in fields marked secret, with where they are. */
+export function findSecrets(
+  schema: AnySchema,
+  value: unknown,
+  path: ConfigPath = [],
+  inherited?: SecretField['referenceOnly'],
+): SecretField[] {
+  const { secret, referenceOnly } = unwrap(schema);
+  const isSecretHere = inherited !== undefined || secret;
+  const onlyReference = (inherited ?? false) || referenceOnly;
+  if (typeof value === 'string') return isSecretHere ? [{ path, value, referenceOnly: onlyReference }] : [];
+  const out: SecretField[] = [];
+  const entries: Array<[string | number, unknown]> = Array.isArray(value)
+    ? value.map((v, i) => [i, v])
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value)
+      : [];
+  for (const [key, v] of entries) {
+    const c = childSchema(schema, key) ?? (isSecretHere ? z.unknown() : undefined);
+    if (c) out.push(...findSecrets(c, v, [...path, key], isSecretHere ? onlyReference : undefined));
   }
   return out;
 }

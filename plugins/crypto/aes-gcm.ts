@@ -30,6 +30,7 @@ const config = z
               'a key must be 32 bytes, as base64 or 64 hex digits',
             )
             .describe('32 bytes of key material, base64 or hex.'),
+          { referenceOnly: true },
         ),
       )
       .refine((keys) => Object.keys(keys).length > 0, 'give at least one key')

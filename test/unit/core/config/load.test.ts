@@ -141,4 +141,17 @@ describe('loading pipeline files', () => {
     writeFileSync(join(dir, 'c.yaml'), 'pipelines:\n  one:\n    topic: t\n    sinks: [ { type: stdout } ]\n');
     await expect(loadConfig([dir], { builtins, env: {} })).rejects.toThrow(/pipeline "one" is also declared in/);
   });
+
+  it('refuses an encryption key written in the file, and takes one given as ${NAME}', async () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const pipeline = (value: string) =>
+      `pipelines:\n  p:\n    source: { type: generate }\n    processors:\n      - { type: aes-gcm, keys: { k1: '${value}' } }\n    topic: t\n`;
+    const [message] = await problems(pipeline(key));
+    expect(message).toMatch(
+      /"keys\.k1" in pipelines\.p\.processors\[0\] \(aes-gcm\) is written in the file at .*:5:\d+ — give it as \$\{NAME\} or \$\{file:path\}/,
+    );
+    expect(message).not.toContain(key);
+    const config = await loadConfig([write(pipeline('${ARCHIVE_KEY}'))], { builtins, env: { ARCHIVE_KEY: key } });
+    expect(config.redactor.text(`key is ${key}`)).toBe('key is ***');
+  });
 });
