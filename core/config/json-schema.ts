@@ -19,7 +19,7 @@ function strip(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([k]) => k !== 'secret')
+      .filter(([k]) => k !== 'secret' && k !== 'secretReferenceOnly')
       .map(([k, v]) => [k, strip(v)]),
   );
 }
