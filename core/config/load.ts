@@ -205,7 +205,7 @@ function mergeRedis(
       typeof value === 'string'
         ? value.trim() === ''
           ? undefined
-          : { url: value.trim(), prefix: 'sluice', cluster: false }
+          : { url: value.trim(), prefix: 'sluice', cluster: false, memoryLimit: 0.9 }
         : value;
     if (!s) continue;
     if (settings && yaml && origin && (s.url !== settings.url || s.prefix !== settings.prefix)) {

@@ -43,6 +43,8 @@ export interface RedisSettings {
   url: string;
   prefix: string;
   cluster: boolean;
+  /** Share of Redis maxmemory above which ingest is held back (0: off; default 0.9). */
+  memoryLimit?: number;
 }
 
 export interface LoadedConfig {

@@ -111,6 +111,14 @@ export const redisSchema = z.union([
     url: z.string().describe('Redis URL, e.g. redis://127.0.0.1:6379.'),
     prefix: z.string().default('sluice').describe('Prefix of every key Sluice writes.'),
     cluster: z.boolean().default(false).describe('Connect to a Redis Cluster (url names one of its nodes).'),
+    memoryLimit: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.9)
+      .describe(
+        'Backpressure: above this share of Redis maxmemory, poll sources wait and push sources refuse (HTTP 429 with Retry-After) instead of filling Redis up. 0: off; no effect when Redis has no maxmemory.',
+      ),
   }),
 ]);
 

@@ -77,6 +77,7 @@ export class Engine {
       mode: this.mode,
       signal: this.controller.signal,
       ingestSignal: this.ingestController.signal,
+      isStorageFull: storageFullness(storage, config.redis?.memoryLimit ?? 0.9),
       maxLag: (topic: string) =>
         config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
     };
@@ -231,6 +232,23 @@ export class Engine {
     await this.options.queue.close(Math.max(0, deadline - Date.now()));
     await Promise.allSettled(this.pipelines.map((p) => p.close()));
   }
+}
+
+const MEMORY_CHECK_EVERY_MS = 1000;
+
+/** Whether storage is over `share` of its memory limit, asked at most once a second (INFO is not free). */
+function storageFullness(storage: Storage, share: number): () => Promise<boolean> {
+  let checkedAt = 0;
+  let isFull = false;
+  return async () => {
+    if (share <= 0 || !storage.memory) return false;
+    if (Date.now() - checkedAt >= MEMORY_CHECK_EVERY_MS) {
+      checkedAt = Date.now();
+      const { usedBytes, maxBytes } = await storage.memory();
+      isFull = maxBytes !== null && usedBytes > maxBytes * share;
+    }
+    return isFull;
+  };
 }
 
 function withPipeline(name: string, err: unknown): Error {

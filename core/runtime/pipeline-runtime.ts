@@ -29,6 +29,8 @@ export interface RuntimeServices {
   ingestSignal: AbortSignal;
   /** Events stored but not delivered above which appends wait, by topic (0: no limit). */
   maxLag(topic: string): number;
+  /** True while storage is fuller than its configured share of its memory limit. */
+  isStorageFull(): Promise<boolean>;
 }
 
 export interface LiveSink {
@@ -132,22 +134,24 @@ export class PipelineRuntime {
   private async waitForRoom(maxWaitMs = Number.POSITIVE_INFINITY): Promise<void> {
     const { ingestSignal: signal } = this.services;
     const limit = this.services.maxLag(this.spec.topic);
-    if (limit <= 0 || this.spec.sinks.length === 0) return;
     const deadline = Date.now() + maxWaitMs;
     for (let delay = 1; !signal.aborted; delay = Math.min(delay * 2, 50)) {
-      if ((await this.lag()) < limit) return;
+      const reason = await this.whyFull(limit);
+      if (reason === undefined) return;
       if (Date.now() >= deadline) {
-        throw new RetryableError(
-          `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag); try again shortly`,
-          {
-            code: 'E_BACKPRESSURE',
-            retryAfterMs: 1000,
-          },
-        );
+        throw new RetryableError(`${reason}; try again shortly`, { code: 'E_BACKPRESSURE', retryAfterMs: 1000 });
       }
       await new Promise((r) => setTimeout(r, Math.min(delay, Math.max(1, deadline - Date.now()))));
     }
     throw new RetryableError('shutting down: not accepting events', { code: 'E_SHUTDOWN', retryAfterMs: 1000 });
+  }
+
+  private async whyFull(limit: number): Promise<string | undefined> {
+    if (await this.services.isStorageFull()) return 'storage is over its memory limit (redis.memoryLimit)';
+    if (limit > 0 && this.spec.sinks.length > 0 && (await this.lag()) >= limit) {
+      return `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag)`;
+    }
+    return undefined;
   }
 
   /** Events stored but not yet acknowledged by the slowest sink. */

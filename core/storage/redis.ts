@@ -157,6 +157,19 @@ export class RedisStorage implements Storage {
     );
   }
 
+  async memory(): Promise<{ usedBytes: number; maxBytes: number | null }> {
+    const nodes = isCluster(this.client) ? this.client.nodes('master') : [this.client];
+    let fullest = { usedBytes: 0, maxBytes: null as number | null, share: -1 };
+    for (const node of nodes) {
+      const info = await node.info('memory');
+      const used = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+      const max = Number(/maxmemory:(\d+)/.exec(info)?.[1] ?? 0);
+      const share = max > 0 ? used / max : 0;
+      if (share > fullest.share) fullest = { usedBytes: used, maxBytes: max > 0 ? max : null, share };
+    }
+    return { usedBytes: fullest.usedBytes, maxBytes: fullest.maxBytes };
+  }
+
   async topicInfo(topic: string): Promise<TopicInfo> {
     return this.run({ operation: `describe topic "${topic}"`, topic }, async () => {
       const partitions = await this.partitionsOf(topic);

@@ -135,6 +135,12 @@ export interface Storage {
   positions(topic: string, subscription: string): Promise<PartitionPosition[]>;
   deleteSubscription(topic: string, subscription: string): Promise<void>;
 
+  /**
+   * How full the storage is: bytes used and the most it may use (`null`: no limit set). The busiest node of a
+   * cluster. Drivers without such a limit may leave it out.
+   */
+  memory?(): Promise<{ usedBytes: number; maxBytes: number | null }>;
+
   /** Key/value state with expiry (dedupe windows, plugin state), namespaced by `scope`. */
   state(scope: string): StateStore;
   close(): Promise<void>;
