@@ -20,11 +20,10 @@ import {
   WAITING_COMMANDS,
 } from '../storage/redis-connection.js';
 import { settlesWithin, sleep } from './bounded-wait.js';
-import { ExclusiveLoop } from './exclusive-loop.js';
 import { fallbackLogger } from './fallback-logger.js';
+import { LeaseLoops } from './lease-loops.js';
 import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
 import { RedisLockTable } from './redis-lock-table.js';
-import { ScheduledTask } from './scheduled-task.js';
 import { type HeldJob, WorkerHeartbeat } from './worker-registry.js';
 
 export interface BullmqQueueOptions {
@@ -97,10 +96,9 @@ export class BullmqQueue implements WorkQueue {
   private readonly bullClient?: RedisClient;
   private readonly queue: Queue;
   private readonly client: RedisClient;
-  private readonly locks: RedisLockTable;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
-  private readonly loops = new Map<string, ScheduledTask | ExclusiveLoop>();
+  private readonly loops: LeaseLoops;
   private readonly startedAt = Date.now();
   private worker?: Worker;
   private closing?: Promise<void>;
@@ -130,7 +128,13 @@ export class BullmqQueue implements WorkQueue {
       retryStrategy,
     );
     this.client.on('error', (err) => this.warnThrottled('client', 'Redis connection error (locks, heartbeat)', err));
-    this.locks = new RedisLockTable(this.client, this.keys);
+    this.loops = new LeaseLoops({
+      locks: new RedisLockTable(this.client, this.keys),
+      tokenPrefix: this.workerId,
+      leaseMs: options.leaseMs ?? 5000,
+      exclusiveRetryMs: options.exclusiveRetryMs ?? 1000,
+      logger: this.logger,
+    });
     this.heartbeat = new WorkerHeartbeat(
       this.client,
       this.keys,
@@ -203,35 +207,19 @@ export class BullmqQueue implements WorkQueue {
   }
 
   schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
-    this.addLoop(
-      name,
-      () =>
-        new ScheduledTask({
-          locks: this.locks,
-          name: `schedule:${name}`,
-          everyMs,
-          task,
-          token: `${this.workerId}:${randomUUID()}`,
-          leaseMs: this.options.leaseMs ?? 5000,
-          logger: this.logger,
-        }),
-    );
+    this.refuseWhenClosing(name);
+    this.loops.schedule(name, everyMs, task);
+    this.heartbeat.start();
   }
 
   exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
-    this.addLoop(
-      name,
-      () =>
-        new ExclusiveLoop({
-          locks: this.locks,
-          name: `exclusive:${name}`,
-          loop,
-          token: `${this.workerId}:${randomUUID()}`,
-          leaseMs: this.options.leaseMs ?? 5000,
-          retryMs: this.options.exclusiveRetryMs ?? 1000,
-          logger: this.logger,
-        }),
-    );
+    this.refuseWhenClosing(name);
+    this.loops.exclusive(name, loop);
+    this.heartbeat.start();
+  }
+
+  private refuseWhenClosing(name: string): void {
+    if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
   }
 
   async counts(): Promise<QueueCounts> {
@@ -287,7 +275,7 @@ export class BullmqQueue implements WorkQueue {
     // Every step after the grace period is bounded, so close() returns even if Redis goes away meanwhile.
     const deadline = Date.now() + graceMs + AFTER_GRACE_MS;
     const left = () => Math.max(0, deadline - Date.now());
-    const loopsStopped = Promise.all([...this.loops.values()].map((loop) => loop.stop(graceMs)));
+    const loopsStopped = this.loops.stop(graceMs);
     const worker = this.worker;
     if (worker) {
       // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.
@@ -323,13 +311,6 @@ export class BullmqQueue implements WorkQueue {
         }),
       ),
     );
-  }
-
-  private addLoop(name: string, start: () => ScheduledTask | ExclusiveLoop): void {
-    if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
-    if (this.loops.has(name)) throw new Error(`"${name}" is already scheduled on this work queue`);
-    this.loops.set(name, start());
-    this.heartbeat.start();
   }
 
   /** Connection errors repeat on every reconnect attempt; one line per source every 10 s is enough. */

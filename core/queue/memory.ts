@@ -2,15 +2,13 @@
 // after they are submitted or a slot frees up, never by a polling timer, so ingest-to-delivery stays well under a
 // millisecond of queueing. Schedules and exclusive loops use the same lease logic as the Redis driver over an
 // in-process lock table; queues sharing one `MemoryLockTable` behave as members of one fleet.
-import { randomUUID } from 'node:crypto';
 import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { settlesWithin } from './bounded-wait.js';
-import { ExclusiveLoop } from './exclusive-loop.js';
 import { fallbackLogger } from './fallback-logger.js';
+import { LeaseLoops } from './lease-loops.js';
 import { MemoryLockTable } from './memory-lock-table.js';
 import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
-import { ScheduledTask } from './scheduled-task.js';
 
 export interface MemoryQueueOptions {
   /** Where failures of jobs, schedules and loops are reported. Default: warnings and errors on stderr. */
@@ -36,9 +34,6 @@ const COMPACT_AFTER = 1024;
 export class MemoryQueue implements WorkQueue {
   readonly kind = 'memory' as const;
   private readonly logger: Logger;
-  private readonly locks: MemoryLockTable;
-  private readonly leaseMs: number;
-  private readonly exclusiveRetryMs: number;
   /** Every job queued, delayed or running, by id: the dedupe set. */
   private readonly entries = new Map<string, Entry>();
   private waiting: (Entry | undefined)[] = [];
@@ -50,13 +45,17 @@ export class MemoryQueue implements WorkQueue {
   private consumeOptions?: ConsumeOptions;
   private isDispatchQueued = false;
   private isClosed = false;
-  private readonly loops = new Map<string, ScheduledTask | ExclusiveLoop>();
+  private readonly loops: LeaseLoops;
 
   constructor(options: MemoryQueueOptions = {}) {
     this.logger = options.logger ?? fallbackLogger;
-    this.locks = options.locks ?? new MemoryLockTable();
-    this.leaseMs = options.leaseMs ?? 5000;
-    this.exclusiveRetryMs = options.exclusiveRetryMs ?? 1000;
+    this.loops = new LeaseLoops({
+      locks: options.locks ?? new MemoryLockTable(),
+      tokenPrefix: 'memory',
+      leaseMs: options.leaseMs ?? 5000,
+      exclusiveRetryMs: options.exclusiveRetryMs ?? 1000,
+      logger: this.logger,
+    });
   }
 
   async submit(job: DeliveryJob, { attempts }: { attempts: number }): Promise<void> {
@@ -80,35 +79,11 @@ export class MemoryQueue implements WorkQueue {
   }
 
   schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
-    this.addLoop(
-      name,
-      () =>
-        new ScheduledTask({
-          locks: this.locks,
-          name: `schedule:${name}`,
-          everyMs,
-          task,
-          token: randomUUID(),
-          leaseMs: this.leaseMs,
-          logger: this.logger,
-        }),
-    );
+    this.loops.schedule(name, everyMs, task);
   }
 
   exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
-    this.addLoop(
-      name,
-      () =>
-        new ExclusiveLoop({
-          locks: this.locks,
-          name: `exclusive:${name}`,
-          loop,
-          token: randomUUID(),
-          leaseMs: this.leaseMs,
-          retryMs: this.exclusiveRetryMs,
-          logger: this.logger,
-        }),
-    );
+    this.loops.exclusive(name, loop);
   }
 
   async counts(): Promise<QueueCounts> {
@@ -128,16 +103,7 @@ export class MemoryQueue implements WorkQueue {
     }
     // Jobs still running after the grace period are left to finish on their own: in one process there is
     // nobody to hand them to, and embedded mode is not durable.
-    await Promise.all([
-      settlesWithin(Promise.allSettled([...this.running]), graceMs),
-      ...[...this.loops.values()].map((loop) => loop.stop(graceMs)),
-    ]);
-  }
-
-  private addLoop(name: string, start: () => ScheduledTask | ExclusiveLoop): void {
-    if (this.isClosed) throw new Error(`work queue is closed: "${name}" was not started`);
-    if (this.loops.has(name)) throw new Error(`"${name}" is already scheduled on this work queue`);
-    this.loops.set(name, start());
+    await Promise.all([settlesWithin(Promise.allSettled([...this.running]), graceMs), this.loops.stop(graceMs)]);
   }
 
   private queueDispatch(): void {
