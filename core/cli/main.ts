@@ -38,55 +38,42 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
 
-  program
-    .command('run')
-    .description(
-      'Run pipelines. Embedded (in memory, one process) unless Redis is configured; exits 0 when every finite source is done and delivered.',
-    )
-    .argument('<paths...>', 'pipeline files or folders of *.yaml files')
-    .addOption(redisOption())
-    .option('--grace <duration>', 'time to drain on SIGINT/SIGTERM before exiting', durationArg, 30_000)
-    .option('--concurrency <n>', 'delivery batches run at once in this process', intArg, 8)
+  // run and worker take the same pipeline paths and the same runtime options.
+  const runtimeCommand = (name: string, description: string, grace: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<paths...>', 'pipeline files or folders of *.yaml files')
+      .addOption(redisOption())
+      .option('--grace <duration>', grace, durationArg, 30_000)
+      .option('--concurrency <n>', 'delivery batches run at once in this process', intArg, 8)
+      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info');
+
+  runtimeCommand(
+    'run',
+    'Run pipelines. Embedded (in memory, one process) unless Redis is configured; exits 0 when every finite source is done and delivered.',
+    'time to drain on SIGINT/SIGTERM before exiting',
+  )
     .option('--no-status', 'no live status line on a terminal')
-    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .action(async (paths: string[], o) => {
-      code = await runCommand(
-        paths,
-        {
-          redis: o.redis,
-          grace: o.grace,
-          concurrency: o.concurrency,
-          status: o.status === false ? false : undefined,
-          logLevel: o.logLevel,
-        },
-        builtins,
-      );
+      const { redis, grace, concurrency, logLevel } = o;
+      const status = o.status === false ? false : undefined;
+      code = await runCommand(paths, { redis, grace, concurrency, logLevel, status }, builtins);
     });
 
-  program
-    .command('worker')
-    .description(
-      "Join a worker fleet on Redis and share the pipelines' work with every other worker. Runs until SIGINT/SIGTERM.",
-    )
-    .argument('<paths...>', 'pipeline files or folders of *.yaml files')
-    .addOption(redisOption())
-    .option('--grace <duration>', 'time to finish or release in-flight jobs on SIGTERM', durationArg, 30_000)
-    .option('--concurrency <n>', 'delivery batches run at once in this worker', intArg, 8)
+  runtimeCommand(
+    'worker',
+    "Join a worker fleet on Redis and share the pipelines' work with every other worker. Runs until SIGINT/SIGTERM.",
+    'time to finish or release in-flight jobs on SIGTERM',
+  )
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
-    .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
     .action(async (paths: string[], o) => {
+      const { redis, grace, concurrency, logLevel } = o;
+      const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        {
-          redis: o.redis,
-          grace: o.grace,
-          concurrency: o.concurrency,
-          status: false,
-          logLevel: o.logLevel,
-          isWorker: true,
-          roles: { ingest: o.ingest, deliver: o.deliver },
-        },
+        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles },
         builtins,
       );
     });
