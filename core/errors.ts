@@ -87,17 +87,31 @@ const defaultCodes: Record<ErrorKind, string> = {
 };
 const kinds = new Set<string>(Object.keys(kindNames));
 
+/**
+ * True for V8's stack overflow. It comes from the data (a value nested deeper than some recursive walk can go),
+ * so retrying the same event overflows again: it is a record error of that event.
+ */
+function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message === 'Maximum call stack size exceeded';
+}
+
 /** The kind of any thrown value. Unknown errors are retryable: the retry policy bounds them. */
 export function errorKind(err: unknown): ErrorKind {
   if (err !== null && typeof err === 'object' && 'kind' in err && kinds.has(String((err as { kind: unknown }).kind))) {
     return (err as { kind: ErrorKind }).kind;
   }
-  return 'retryable';
+  return isStackOverflow(err) ? 'record' : 'retryable';
 }
 
 /** Restores an error from its JSON form (or turns any thrown value into a `SluiceError`). */
 export function toSluiceError(err: unknown): SluiceError {
   if (err instanceof SluiceError) return err;
+  if (isStackOverflow(err)) {
+    return new RecordError('value is nested too deeply to process (the stack overflowed); flatten it', {
+      code: 'E_TOO_DEEP',
+      cause: err,
+    });
+  }
   if (err !== null && typeof err === 'object') {
     const o = err as Partial<SluiceErrorJson> & { message?: unknown };
     const message = typeof o.message === 'string' ? o.message : String(err);

@@ -3,6 +3,7 @@
 // refuses the whole request, so that nothing is half stored.
 import { EventShapeError, normalizeEvent, type SluiceEvent } from '../../core/event.js';
 import { type EventDefaults, isCloudEventsRequest, parseCloudEvents } from './cloudevents.js';
+import { checkJsonDepth } from './json-depth.js';
 import { RequestRefused } from './request-refused.js';
 
 export type BodyFormat = 'auto' | 'json' | 'ndjson' | 'cloudevents' | 'raw';
@@ -57,12 +58,16 @@ export interface ParseInput {
   body: Buffer;
   /** Key and time for events that do not carry their own (from headers or query parameters). */
   defaults: EventDefaults;
+  /** Deepest nesting of objects and arrays accepted in JSON text; deeper is refused with 400. */
+  maxJsonDepth: number;
 }
 
-export function parseBody({ format, headers, body, defaults }: ParseInput): SluiceEvent[] {
+export function parseBody({ format, headers, body, defaults, maxJsonDepth }: ParseInput): SluiceEvent[] {
   switch (detectFormat(format, headers)) {
     case 'json': {
-      const value = parseJson(body.toString('utf8'), 'body');
+      const text = body.toString('utf8');
+      checkJsonDepth(text, maxJsonDepth, 'body');
+      const value = parseJson(text, 'body');
       if (!Array.isArray(value)) return [fromJson(value, defaults, 'body')];
       return value.map((item, i) => fromJson(item, defaults, `element ${i}`));
     }
@@ -71,12 +76,14 @@ export function parseBody({ format, headers, body, defaults }: ParseInput): Slui
       const lines = body.toString('utf8').split('\n');
       lines.forEach((line, i) => {
         const text = line.trim();
-        if (text !== '') events.push(fromJson(parseJson(text, `line ${i + 1}`), defaults, `line ${i + 1}`));
+        if (text === '') return;
+        checkJsonDepth(text, maxJsonDepth, `line ${i + 1}`);
+        events.push(fromJson(parseJson(text, `line ${i + 1}`), defaults, `line ${i + 1}`));
       });
       return events;
     }
     case 'cloudevents':
-      return parseCloudEvents(headers, body, defaults);
+      return parseCloudEvents(headers, body, defaults, maxJsonDepth);
     case 'raw': {
       const contentType = headers['content-type'];
       return [

@@ -3,6 +3,7 @@
 // other attribute an event header named `ce-<attribute>`.
 import { type CloudEventV1, HTTP, ValidationError } from 'cloudevents';
 import { parseTimestamp, type SluiceEvent } from '../../core/event.js';
+import { checkJsonDepth } from './json-depth.js';
 import { RequestRefused } from './request-refused.js';
 
 export interface EventDefaults {
@@ -24,11 +25,13 @@ function bytes(buf: Buffer): Uint8Array {
 }
 
 // The binary content mode carries the data as the whole body: read it by its datacontenttype.
-function binaryData(body: Buffer, type: string | undefined): unknown {
+function binaryData(body: Buffer, type: string | undefined, maxJsonDepth: number): unknown {
   if (body.byteLength === 0) return null;
   if (isJsonType(type)) {
+    const text = body.toString('utf8');
+    checkJsonDepth(text, maxJsonDepth, 'CloudEvent data');
     try {
-      return JSON.parse(body.toString('utf8'));
+      return JSON.parse(text);
     } catch (err) {
       throw new RequestRefused(
         400,
@@ -64,26 +67,40 @@ function structuredData(ce: CloudEventV1<unknown>): unknown {
   return data;
 }
 
+// The package fills a missing id with a random one, which would make a retried request two events: an event
+// must name itself, as the specification requires.
+function requireId(id: unknown, where: string): void {
+  if (typeof id !== 'string' || id === '') {
+    throw new RequestRefused(400, `not a valid CloudEvent: ${where} has no id (a non-empty string the sender chooses)`);
+  }
+}
+
 /** Reads the CloudEvent(s) of a request; a malformed or invalid event refuses the whole request (400). */
 export function parseCloudEvents(
   headers: Record<string, string | string[] | undefined>,
   body: Buffer,
   defaults: EventDefaults,
+  maxJsonDepth: number,
 ): SluiceEvent[] {
   const isBinary = !String(headers['content-type'] ?? '')
     .toLowerCase()
     .startsWith('application/cloudevents');
   try {
     if (isBinary) {
+      requireId(headers['ce-id'], 'the ce-id header');
       // Attributes come from the ce-* headers; the package is given no body so that it does not guess at it.
       const ce = HTTP.toEvent({ headers, body: undefined }) as CloudEventV1<unknown> & { validate(): boolean };
       ce.validate();
       const hasOwnTime = headers['ce-time'] !== undefined;
-      return [toEvent(ce, binaryData(body, ce.datacontenttype), hasOwnTime, defaults)];
+      return [toEvent(ce, binaryData(body, ce.datacontenttype, maxJsonDepth), hasOwnTime, defaults)];
     }
     const text = body.toString('utf8');
+    checkJsonDepth(text, maxJsonDepth, 'body');
     const raw: unknown = JSON.parse(text);
     const rawList = Array.isArray(raw) ? raw : [raw];
+    for (const [i, item] of rawList.entries()) {
+      requireId((item as { id?: unknown } | null)?.id, Array.isArray(raw) ? `event ${i}` : 'the event');
+    }
     const parsed = HTTP.toEvent({ headers, body: text });
     const list = (Array.isArray(parsed) ? parsed : [parsed]) as Array<CloudEventV1<unknown> & { validate(): boolean }>;
     return list.map((ce, i) => {

@@ -76,6 +76,15 @@ const config = z
       .positive()
       .default(10_000)
       .describe('Most events in one request; more is refused with 413.'),
+    maxJsonDepth: z
+      .number()
+      .int()
+      .positive()
+      .max(1000)
+      .default(64)
+      .describe(
+        'Deepest nesting of objects and arrays accepted in a JSON, NDJSON or CloudEvents body; deeper is refused with 400.',
+      ),
     bodyTimeoutMs: z
       .number()
       .int()
@@ -395,7 +404,13 @@ class HttpSource implements HttpSourceInstance {
           }
           replayMarker = marker;
         }
-        const events = parseBody({ format: cfg.format, headers: req.headers, body, defaults });
+        const events = parseBody({
+          format: cfg.format,
+          headers: req.headers,
+          body,
+          defaults,
+          maxJsonDepth: cfg.maxJsonDepth,
+        });
         if (events.length > cfg.maxEventsPerRequest) {
           throw new RequestRefused(413, `${events.length} events is over the limit of ${cfg.maxEventsPerRequest}`);
         }

@@ -4,7 +4,7 @@
 // the pipeline and leaves the range unacknowledged for after the fix.
 import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import { type Logger, ROUTE_HEADER } from '../plugin.js';
+import { type Logger, type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
 
@@ -35,7 +35,7 @@ export async function deliver(
   try {
     const { events, rejected } = await sink.chain.run(stored);
     const routed = events.filter((e) => routeMatches(sink, e));
-    const writeRejects = routed.length > 0 ? ((await sink.instance.write(routed))?.rejected ?? []) : [];
+    const writeRejects = await writeIsolatingRecords(sink, routed);
     const letters = [
       ...rejected.map((r) => ({ event: r.event, error: r.error, component: r.component })),
       ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
@@ -78,6 +78,25 @@ export async function deliver(
   }
   if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);
   hooks.onAck(job.subscription, job.partition);
+}
+
+/**
+ * Writes a batch. A sink that refuses the batch whole with a record error (most often a value it cannot
+ * serialise) is given each event alone, so that only the events at fault are dead-lettered.
+ */
+async function writeIsolatingRecords(sink: LiveSink, batch: SluiceEvent[]): Promise<RecordRejection[]> {
+  if (batch.length === 0) return [];
+  try {
+    return (await sink.instance.write(batch))?.rejected ?? [];
+  } catch (err) {
+    if (errorKind(err) !== 'record') throw err;
+    if (batch.length === 1) return [{ index: 0, error: toSluiceError(err) }];
+  }
+  const rejects: RecordRejection[] = [];
+  for (const [index, event] of batch.entries()) {
+    for (const r of await writeIsolatingRecords(sink, [event])) rejects.push({ index, error: r.error });
+  }
+  return rejects;
 }
 
 function routeMatches(sink: LiveSink, event: SluiceEvent): boolean {

@@ -23,6 +23,7 @@ const listSource = defineSource({
     count: z.number().int().describe('How many events.'),
     batch: z.number().int().default(10).describe('Events per poll.'),
     keys: z.number().int().default(3).describe('Distinct keys.'),
+    deepAt: z.number().int().optional().describe('The event with this n carries a value nested 100 000 levels deep.'),
   }),
   create: (config) => ({
     intervalMs: 1,
@@ -31,11 +32,20 @@ const listSource = defineSource({
       if (from >= config.count) return { events: [], checkpoint: { n: from }, done: true };
       const to = Math.min(config.count, from + config.batch);
       const events = [];
-      for (let n = from; n < to; n++) events.push(createEvent({ key: `k${n % config.keys}`, value: { n } }));
+      for (let n = from; n < to; n++) {
+        const value = n === config.deepAt ? { n, deep: nestedArrays(100_000) } : { n };
+        events.push(createEvent({ key: `k${n % config.keys}`, value }));
+      }
       return { events, checkpoint: { n: to }, hasMore: to < config.count };
     },
   }),
 });
+
+function nestedArrays(depth: number): unknown {
+  let value: unknown = [];
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
 
 const recordingSink = defineSink({
   name: 'test-record',
@@ -52,6 +62,8 @@ const recordingSink = defineSink({
       if (failure === 'retryable') throw new RetryableError('receiver answered 503', { retryAfterMs: 5 });
       if (failure === 'fatal') throw new FatalError('receiver says the credentials are wrong: fix the token');
       if (failure === 'record') throw new RecordError('receiver refused the whole batch');
+      // Serialise as a real sink would, so that values it cannot write fail here.
+      for (const e of batch) JSON.stringify(e.value);
       const list = received.get(config.id) ?? [];
       received.set(config.id, list);
       if (failure && typeof failure === 'object') {

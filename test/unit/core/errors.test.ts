@@ -26,4 +26,21 @@ describe('errors', () => {
     expect(errorKind(new Error('ECONNRESET'))).toBe('retryable');
     expect(errorKind('boom')).toBe('retryable');
   });
+
+  it('makes a stack overflow a record error of the one event, not a retryable one', () => {
+    let overflow: unknown;
+    const dive = (n: number): number => dive(n + 1) + 1;
+    try {
+      dive(0);
+    } catch (err) {
+      overflow = err;
+    }
+    expect(overflow).toBeInstanceOf(RangeError);
+    expect(errorKind(overflow)).toBe('record');
+    const e = toSluiceError(overflow);
+    expect(e.kind).toBe('record');
+    expect(e.code).toBe('E_TOO_DEEP');
+    expect(e.message).toMatch(/nested too deeply/);
+    expect(errorKind(new RangeError('Invalid array length'))).toBe('retryable');
+  });
 });

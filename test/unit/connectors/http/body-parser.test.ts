@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { detectFormat, type EventDefaults, parseBody } from '../../../../connectors/http/body-parser.js';
 
 const defaults: EventDefaults = { key: null, ts: 1000 };
-const parse = (headers: Record<string, string>, body: string | Buffer, d = defaults, format = 'auto' as const) =>
-  parseBody({ format, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body), defaults: d });
+const parse = (
+  headers: Record<string, string>,
+  body: string | Buffer,
+  d = defaults,
+  format = 'auto' as const,
+  maxJsonDepth = 64,
+) => parseBody({ format, headers, body: Buffer.isBuffer(body) ? body : Buffer.from(body), defaults: d, maxJsonDepth });
 
 describe('request body formats', () => {
   it('detects the format from the content type', () => {
@@ -117,5 +122,58 @@ describe('CloudEvents', () => {
     expect(() => parse({ 'ce-specversion': '1.0', 'ce-id': '1', 'content-type': 'application/json' }, '{}')).toThrow(
       /not a valid CloudEvent/,
     );
+  });
+
+  it('refuses an event without id with 400, in every mode, instead of inventing one', () => {
+    const { id: _id, ...noId } = ce;
+    const refused = expect.objectContaining({ status: 400, message: expect.stringMatching(/id/) });
+    expect(() => parse({ 'content-type': 'application/cloudevents+json' }, JSON.stringify(noId))).toThrow(refused);
+    expect(() => parse({ 'content-type': 'application/cloudevents-batch+json' }, JSON.stringify([ce, noId]))).toThrow(
+      /event 1/,
+    );
+    expect(() => parse({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...ce, id: '' }))).toThrow(
+      refused,
+    );
+    const binary = { 'ce-specversion': '1.0', 'ce-source': '/b', 'ce-type': 't', 'content-type': 'text/plain' };
+    expect(() => parse(binary, 'x')).toThrow(refused);
+  });
+});
+
+describe('nesting depth', () => {
+  const nested = (depth: number, open = '[', close = ']') => open.repeat(depth) + close.repeat(depth);
+
+  it('refuses a body nested deeper than maxJsonDepth with 400 naming the limit, in every JSON format', () => {
+    const deep = nested(20_000);
+    const refused = expect.objectContaining({ status: 400, message: expect.stringMatching(/nested deeper than 64/) });
+    expect(() => parse({ 'content-type': 'application/json' }, deep)).toThrow(refused);
+    expect(() => parse({ 'content-type': 'application/x-ndjson' }, `1\n${deep}\n`)).toThrow(refused);
+    expect(() => parse({ 'content-type': 'application/json' }, `{"value":${nested(65, '{"a":', '}')}}`)).toThrow(
+      refused,
+    );
+    const ceHeaders = { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-source': '/b', 'ce-type': 't' };
+    expect(() => parse({ ...ceHeaders, 'content-type': 'application/json' }, deep)).toThrow(refused);
+    expect(() =>
+      parse(
+        { 'content-type': 'application/cloudevents+json' },
+        `{"specversion":"1.0","id":"1","source":"/s","type":"t","data":${deep}}`,
+      ),
+    ).toThrow(refused);
+  });
+
+  it('accepts nesting up to the limit, and counts brackets inside strings as text', () => {
+    const [e] = parse({ 'content-type': 'application/json' }, `{"value":${nested(63)}}`);
+    expect(JSON.stringify(e.value)).toBe(nested(63));
+    const [s] = parse({ 'content-type': 'application/json' }, JSON.stringify({ value: `\\"${'['.repeat(500)}` }));
+    expect(s.value).toBe(`\\"${'['.repeat(500)}`);
+  });
+
+  it('takes the limit from the configuration', () => {
+    expect(() => parse({ 'content-type': 'application/json' }, nested(10), defaults, 'auto', 5)).toThrow(
+      /nested deeper than 5/,
+    );
+  });
+
+  it('leaves raw bodies alone: they are bytes, not JSON', () => {
+    expect(parse({ 'content-type': 'text/plain' }, nested(1000))[0].value).toBeInstanceOf(Uint8Array);
   });
 });

@@ -107,19 +107,32 @@ describe('the embedded runtime', () => {
     expect(dlq[0].headers['sluice-source-id']).toMatch(/^\d+-\d+-\d+$/);
   });
 
-  it('dead-letters only the record a sink rejected; the rest of the batch is delivered', async () => {
-    failures.set('a', [{ rejectIndex: 0 }]);
+  // Five events in one batch to one recording sink; gives what was dead-lettered once all is done.
+  async function deliverFiveInOneBatch(sourceExtra = '') {
     const { engine, storage } = await start(`pipelines:
   p:
-    source: { type: test-list, count: 5, batch: 5, keys: 1 }
+    source: { type: test-list, count: 5, batch: 5, keys: 1${sourceExtra} }
     topic: t
     sinks: [ { type: test-record, id: a, batch: { maxEvents: 100 } } ]
 `);
     await until(() => engine.isDrained());
-    const dlq = await storage.read('p.dlq', { limit: 100 });
+    return storage.read('p.dlq', { limit: 100 });
+  }
+
+  it('dead-letters only the record a sink rejected; the rest of the batch is delivered', async () => {
+    failures.set('a', [{ rejectIndex: 0 }]);
+    const dlq = await deliverFiveInOneBatch();
     expect(dlq).toHaveLength(1);
     expect(dlq[0].headers['sluice-error']).toBe('receiver answered 400 for this record');
     expect(ns('a')).toEqual([1, 2, 3, 4]);
+  });
+
+  it('dead-letters only the event nested too deeply for the sink to serialise; the rest of the batch is delivered', async () => {
+    const dlq = await deliverFiveInOneBatch(', deepAt: 2');
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0].headers['sluice-error']).toMatch(/nested too deeply/);
+    expect(ns('a')).toEqual([0, 1, 3, 4]);
+    expect(writes.get('a')).toBeLessThanOrEqual(6);
   });
 
   it('dead-letters records a processor rejects, with the processor named, and keeps the others', async () => {
