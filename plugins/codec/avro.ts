@@ -7,6 +7,7 @@ import avro from 'avsc';
 import { ConfigError } from '../../core/errors.js';
 import { type SluiceEvent, withValue } from '../../core/event.js';
 import { defineProcessor, eachRecordSync, recordError, z } from '../../core/plugin.js';
+import { checkAvroBounds } from './avro-bounds.js';
 import { exactLongType } from './avro-long.js';
 
 const inlineSchema = z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]);
@@ -108,6 +109,7 @@ export default defineProcessor({
       }
       const bytes = event.value;
       try {
+        checkAvroBounds(writer, bytes);
         return withValue(
           event,
           reader.fromBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), resolver),

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import avro from '../../../../plugins/codec/avro.js';
 import { createProcessor, event, runProcessor } from '../run-processor.js';
@@ -88,5 +89,66 @@ describe('avro', () => {
     await expect(createProcessor(avro, { schemaFile: 'missing.avsc' }, { baseDir: dir })).rejects.toThrow(
       /^avro: cannot read schema file/,
     );
+  });
+
+  describe('hostile input', () => {
+    const positions = {
+      type: 'record',
+      name: 'Track',
+      fields: [
+        { name: 'id', type: 'int' },
+        { name: 'car', type: 'string' },
+        { name: 'points', type: { type: 'array', items: 'long' } },
+      ],
+    };
+
+    it('fails the record, not the process, when 7 bytes claim 300 million array items', async () => {
+      const { events, rejected } = await runProcessor(avro, { schema: positions }, [
+        event(Buffer.from([0x00, 0x00, 0x80, 0x8c, 0x8d, 0x9e, 0x02])),
+        event(Buffer.from([0x02, 0x02, 0x61, 0x02, 0x04, 0x00])),
+      ]);
+      expect(rejected.map((r) => r.error.message)).toEqual([
+        expect.stringMatching(/^avro decode: value is not Avro data of the schema \(a block claims 3\d{8} items/),
+      ]);
+      expect(events.map((e) => ({ ...(e.value as object) }))).toEqual([{ id: 1, car: 'a', points: [2] }]);
+    });
+
+    it('bounds maps, nested arrays and arrays of empty items the same way', async () => {
+      const schema = {
+        type: 'record',
+        name: 'Bag',
+        fields: [
+          { name: 'tags', type: { type: 'map', values: { type: 'array', items: 'null' } } },
+          { name: 'nulls', type: { type: 'array', items: 'null' } },
+        ],
+      };
+      const hugeCount = [0xfe, 0xff, 0xff, 0xff, 0x0f]; // 2^31 - 1, zig-zag
+      const { rejected } = await runProcessor(avro, { schema }, [
+        event(Buffer.from([...hugeCount, 0x00, 0x00])),
+        event(Buffer.from([0x00, ...hugeCount, 0x00])),
+      ]);
+      expect(rejected.map((r) => r.error.message)).toEqual([
+        expect.stringMatching(/a block claims 2147483647 items, more than the \d+ bytes left/),
+        expect.stringMatching(/more than 1000000 items of an empty type/),
+      ]);
+      const ok = await runProcessor(avro, { schema }, [
+        event(Buffer.from([0x02, 0x02, 0x6b, 0x04, 0x00, 0x00, 0x06, 0x00])),
+      ]);
+      expect(ok.rejected).toEqual([]);
+      expect({ ...(ok.events[0].value as object) }).toEqual({ tags: { k: [null, null] }, nulls: [null, null, null] });
+    });
+
+    it('turns random bytes into record errors or values, never a crash', async () => {
+      const instance = await createProcessor(avro, { schema: positions });
+      await fc.assert(
+        fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (bytes) => {
+          const result = await instance.process([event(Buffer.from(bytes))]);
+          const { events, rejected = [] } = Array.isArray(result) ? { events: result } : result;
+          expect(events.length + rejected.length).toBe(1);
+          for (const r of rejected) expect(r.error).toMatchObject({ kind: 'record', code: 'E_DECODE' });
+        }),
+        { numRuns: 2000 },
+      );
+    });
   });
 });
