@@ -1,17 +1,6 @@
 // What the hostile-input cases share: a seeded generator (a failing input can be found again from its case
 // and index), malformed variants of valid inputs, and a memory watch that reports peak growth.
-
-/** mulberry32: small, fast and seeded, so every run tries the same inputs. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../harness/seeded-random.js';
 
 // Varints and 32-bit lengths that claim far more than any input holds.
 const HUGE_LENGTHS = [

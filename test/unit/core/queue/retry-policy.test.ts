@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RetryableError } from '../../../../core/errors.js';
 import { backoffDelay, backoffFor, retryAfterOf, retrySchema } from '../../../../core/queue/retry-policy.js';
-
-/** mulberry32: a small seeded generator, so every run sees the same "random" delays. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as seeded } from '../../../harness/seeded-random.js';
 
 describe('backoffDelay', () => {
   it('draws each delay uniformly below a window that doubles per attempt (full jitter)', () => {
