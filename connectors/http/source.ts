@@ -96,7 +96,17 @@ const config = z
       .int()
       .positive()
       .default(64)
-      .describe('Requests handled at once on this path; more are answered 503 with Retry-After.'),
+      .describe(
+        'Requests being stored at once on this path (their bodies read); more are answered 503 with Retry-After.',
+      ),
+    maxRequestsPerClient: z
+      .number()
+      .int()
+      .positive()
+      .default(8)
+      .describe(
+        'Requests in progress at once from one client address, bodies still arriving included; more are answered 429 with Retry-After, so that slow senders cannot hold the server from the others.',
+      ),
     retryAfterSeconds: z
       .number()
       .int()
@@ -161,6 +171,13 @@ const config = z
 
 type HttpSourceConfig = z.output<typeof config>;
 
+/** What the headers of a request decide, for the steps that read and store its body. */
+interface RequestPlan {
+  signature?: PendingSignature;
+  idempotencyKey?: string;
+  defaults: EventDefaults;
+}
+
 interface Reply {
   status: number;
   body: { error: string } | { stored: number; ids: string[]; duplicate: boolean };
@@ -221,6 +238,8 @@ class HttpSource implements HttpSourceInstance {
   private readonly cors: CorsOptions;
   private readonly what: string;
   private inFlight = 0;
+  private storing = 0;
+  private readonly perClient = new Map<string, number>();
   private isDraining = false;
   private unavailableUntil = 0;
   private attached?: AttachedRoute;
@@ -335,112 +354,158 @@ class HttpSource implements HttpSourceInstance {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean, emit: Emit) {
-    const { cfg } = this;
-    let hasReadBody = false;
-    let isContinueSent = false;
-    let signature: PendingSignature | undefined;
-    let replayMarker: string | undefined;
-    try {
-      if (this.cors.allowedOrigins.length > 0) {
-        if (answerPreflight(req, res, this.cors)) return;
-        applyCors(req, res, this.cors);
-      }
-      if (this.isDraining) {
-        throw new RequestRefused(503, 'this server is shutting down: send to another one, or again shortly', {
-          'retry-after': '1',
-        });
-      }
-      if (!cfg.methods.includes(req.method as 'POST')) {
-        throw new RequestRefused(405, `${req.method} is not accepted here: use ${cfg.methods.join(' or ')}`, {
-          allow: cfg.methods.join(', '),
-        });
-      }
-      if (this.inFlight >= cfg.maxConcurrentRequests) {
-        throw new RequestRefused(503, 'too many requests in progress: send again shortly', { 'retry-after': '1' });
-      }
-      this.inFlight++;
-      try {
-        // Everything that can be decided from the headers is, before the body is read (or 100 Continue sent).
-        if (this.checkBearer && !this.checkBearer(req.headers.authorization)) {
-          throw new RequestRefused(401, 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
-        }
-        const hmac = cfg.auth.hmac;
-        if (hmac) {
-          signature = beginSignatureCheck(req.headers, {
-            secret: hmac.secret,
-            header: hmac.header,
-            timestampHeader: hmac.timestampHeader,
-            toleranceMs: hmac.toleranceSeconds * 1000,
-          });
-        }
-        bodyEncoding(req);
-        checkDeclaredLength(req, this.limits);
-        const idempotencyKey = firstHeader(req, cfg.idempotencyHeader);
-        if (
-          idempotencyKey !== undefined &&
-          (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)
-        ) {
-          throw new RequestRefused(400, `${cfg.idempotencyHeader} must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
-        }
-        const defaults = this.defaults(req);
-        if (expectsContinue) {
-          res.writeContinue();
-          isContinueSent = true;
-        }
+    if (this.cors.allowedOrigins.length > 0) {
+      if (answerPreflight(req, res, this.cors)) return;
+      applyCors(req, res, this.cors);
+    }
+    const { reply, cut } = await this.answer(req, res, expectsContinue, emit);
+    const message = `${this.what}: answered ${reply.status}${'error' in reply.body ? `: ${reply.body.error}` : ''}`;
+    if (reply.status >= 500) this.ctx.logger.warn({ status: reply.status, path: this.cfg.path }, message);
+    else if (reply.status >= 400) this.ctx.logger.debug({ status: reply.status, path: this.cfg.path }, message);
+    send(req, res, reply, cut);
+  }
 
-        const pending = signature;
-        const body = await readBody(req, this.limits, pending ? (chunk) => pending.update(chunk) : undefined).finally(
-          () => {
-            hasReadBody = true;
-          },
-        );
-        if (signature) {
-          signature.verify();
-          // A signature is good for twice the tolerance (the window is ± tolerance around its timestamp).
-          const marker = `hmac-seen:${signature.replayId}`;
-          const ttlMs = 2 * (hmac?.toleranceSeconds ?? 0) * 1000;
-          if (!(await this.ctx.state.setIfAbsent(marker, '1', ttlMs))) {
-            throw new RequestRefused(409, 'signature refused: this signature was already used (a replay); sign again');
-          }
-          replayMarker = marker;
-        }
-        const events = parseBody({
-          format: cfg.format,
-          headers: req.headers,
-          body,
-          defaults,
-          maxJsonDepth: cfg.maxJsonDepth,
-        });
-        if (events.length > cfg.maxEventsPerRequest) {
-          throw new RequestRefused(413, `${events.length} events is over the limit of ${cfg.maxEventsPerRequest}`);
-        }
-        const result: EmitResult =
-          events.length === 0 ? { ids: [], duplicate: false } : await this.store(emit, events, idempotencyKey);
-        send(
-          req,
-          res,
-          {
-            status: 200,
-            body: { stored: result.ids.length, ids: result.ids, duplicate: result.duplicate },
-            ...(result.duplicate ? { headers: { 'idempotent-replayed': 'true' } } : {}),
-          },
-          false,
-        );
-      } finally {
-        this.inFlight--;
-        if (this.inFlight === 0) for (const f of this.idle) f();
+  /**
+   * The steps of a request, each giving the next what it needs. Until the body is touched, a refusal leaves a
+   * small declared body for Node to drop (the connection stays usable); once it is, a refusal cuts the socket.
+   */
+  private async answer(
+    req: IncomingMessage,
+    res: ServerResponse,
+    expectsContinue: boolean,
+    emit: Emit,
+  ): Promise<{ reply: Reply; cut: boolean }> {
+    const beforeBody = (err: unknown) => ({
+      reply: this.replyFor(err),
+      cut: !isDrainable(req, this.cfg.maxBodyBytes, expectsContinue),
+    });
+    let release: () => void;
+    let plan: RequestPlan;
+    try {
+      release = this.admit(req);
+    } catch (err) {
+      return beforeBody(err);
+    }
+    try {
+      try {
+        plan = this.plan(req);
+      } catch (err) {
+        return beforeBody(err);
       }
+      if (expectsContinue) res.writeContinue();
+      return { reply: await this.receiveAndStore(req, plan, emit).catch((err) => this.replyFor(err)), cut: true };
+    } finally {
+      release();
+    }
+  }
+
+  /** Takes the request in, or refuses it: shutting down, wrong method, or its client has too many in progress. */
+  private admit(req: IncomingMessage): () => void {
+    const { cfg } = this;
+    if (this.isDraining) {
+      throw new RequestRefused(503, 'this server is shutting down: send to another one, or again shortly', {
+        'retry-after': '1',
+      });
+    }
+    if (!cfg.methods.includes(req.method as 'POST')) {
+      throw new RequestRefused(405, `${req.method} is not accepted here: use ${cfg.methods.join(' or ')}`, {
+        allow: cfg.methods.join(', '),
+      });
+    }
+    const client = req.socket.remoteAddress ?? '';
+    const ofClient = this.perClient.get(client) ?? 0;
+    if (ofClient >= cfg.maxRequestsPerClient) {
+      throw new RequestRefused(
+        429,
+        `${ofClient} requests from this client are in progress (the limit is ${cfg.maxRequestsPerClient}): wait for them`,
+        { 'retry-after': '1' },
+      );
+    }
+    this.perClient.set(client, ofClient + 1);
+    this.inFlight++;
+    return () => {
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left === 0) this.perClient.delete(client);
+      else this.perClient.set(client, left);
+      this.inFlight--;
+      if (this.inFlight === 0) for (const f of this.idle) f();
+    };
+  }
+
+  /** Everything decided from the headers, before the body is read (or 100 Continue sent). */
+  private plan(req: IncomingMessage): RequestPlan {
+    const { cfg } = this;
+    if (this.checkBearer && !this.checkBearer(req.headers.authorization)) {
+      throw new RequestRefused(401, 'a valid bearer token is required', { 'www-authenticate': 'Bearer' });
+    }
+    const hmac = cfg.auth.hmac;
+    const signature = hmac
+      ? beginSignatureCheck(req.headers, {
+          secret: hmac.secret,
+          header: hmac.header,
+          timestampHeader: hmac.timestampHeader,
+          toleranceMs: hmac.toleranceSeconds * 1000,
+        })
+      : undefined;
+    bodyEncoding(req);
+    checkDeclaredLength(req, this.limits);
+    const idempotencyKey = firstHeader(req, cfg.idempotencyHeader);
+    if (idempotencyKey !== undefined && (idempotencyKey.length === 0 || idempotencyKey.length > MAX_IDEMPOTENCY_KEY)) {
+      throw new RequestRefused(400, `${cfg.idempotencyHeader} must be 1 to ${MAX_IDEMPOTENCY_KEY} characters`);
+    }
+    return { signature, idempotencyKey, defaults: this.defaults(req) };
+  }
+
+  private async receiveAndStore(req: IncomingMessage, plan: RequestPlan, emit: Emit): Promise<Reply> {
+    const { signature } = plan;
+    const body = await readBody(req, this.limits, signature ? (chunk) => signature.update(chunk) : undefined);
+    const replayMarker = signature ? await this.claimSignature(signature) : undefined;
+    try {
+      const events = parseBody({
+        format: this.cfg.format,
+        headers: req.headers,
+        body,
+        defaults: plan.defaults,
+        maxJsonDepth: this.cfg.maxJsonDepth,
+      });
+      if (events.length > this.cfg.maxEventsPerRequest) {
+        throw new RequestRefused(413, `${events.length} events is over the limit of ${this.cfg.maxEventsPerRequest}`);
+      }
+      const result = events.length === 0 ? { ids: [], duplicate: false } : await this.storeInSlot(emit, events, plan);
+      return {
+        status: 200,
+        body: { stored: result.ids.length, ids: result.ids, duplicate: result.duplicate },
+        ...(result.duplicate ? { headers: { 'idempotent-replayed': 'true' } } : {}),
+      };
     } catch (err) {
       // A request that did not store may be sent again with the same signature.
       if (replayMarker) await this.ctx.state.delete(replayMarker).catch(() => {});
-      const reply = this.replyFor(err);
-      const message = `${this.what}: answered ${reply.status}: ${reply.body.error}`;
-      if (reply.status >= 500) this.ctx.logger.warn({ status: reply.status, path: cfg.path }, message);
-      else this.ctx.logger.debug({ status: reply.status, path: cfg.path }, message);
-      // A body not yet touched and small is dropped by Node after the answer (the connection stays usable);
-      // a body partly read, large or of unknown length is cut.
-      const cut = hasReadBody || !isDrainable(req, cfg.maxBodyBytes, expectsContinue && !isContinueSent);
-      send(req, res, reply, cut);
+      throw err;
+    }
+  }
+
+  /** Verifies a signature over the body read and marks it used; returns the marker, to free if nothing is stored. */
+  private async claimSignature(signature: PendingSignature): Promise<string> {
+    signature.verify();
+    // A signature is good for twice the tolerance (the window is ± tolerance around its timestamp).
+    const marker = `hmac-seen:${signature.replayId}`;
+    const ttlMs = 2 * (this.cfg.auth.hmac?.toleranceSeconds ?? 0) * 1000;
+    if (!(await this.ctx.state.setIfAbsent(marker, '1', ttlMs))) {
+      throw new RequestRefused(409, 'signature refused: this signature was already used (a replay); sign again');
+    }
+    return marker;
+  }
+
+  /** Stores within maxConcurrentRequests: only requests whose bodies are read take a slot. */
+  private async storeInSlot(emit: Emit, events: Parameters<Emit>[0], plan: RequestPlan): Promise<EmitResult> {
+    if (this.storing >= this.cfg.maxConcurrentRequests) {
+      throw new RequestRefused(503, 'too many requests in progress: send again shortly', { 'retry-after': '1' });
+    }
+    this.storing++;
+    try {
+      return await this.store(emit, events, plan.idempotencyKey);
+    } finally {
+      this.storing--;
     }
   }
 

@@ -1,7 +1,7 @@
 // The http ingest server, driven by curl, storing into the embedded MemoryStorage.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -322,6 +322,57 @@ describe('http source: idempotency and overload', () => {
     expect(refused.headers['retry-after']).toBe('1');
     expect((await slow).status).toBe(200);
     expect((await r.stored()).map((e) => e.value)).toEqual([1]);
+  });
+
+  describe('slow request bodies', () => {
+    // A socket that sends headers (asking for 100 Continue) and one byte of a 1000-byte body, then stalls.
+    // Resolves with the first status line the server sends: 100 once it is reading the body, or a refusal.
+    function stallBody(url: string, localAddress: string, sockets: Socket[]): Promise<string> {
+      const { hostname, port, pathname } = new URL(url);
+      return new Promise((resolve, reject) => {
+        const socket = connect({ host: hostname, port: Number(port), localAddress }, () => {
+          socket.write(
+            `POST ${pathname} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n`,
+          );
+        });
+        sockets.push(socket);
+        socket.once('data', (chunk) => {
+          const line = chunk.toString('latin1').split('\r\n', 1)[0];
+          if (line.includes(' 100 ')) socket.write('[');
+          resolve(line);
+        });
+        socket.once('error', reject);
+      });
+    }
+
+    const sockets: Socket[] = [];
+    afterEach(() => {
+      for (const s of sockets.splice(0)) s.destroy();
+    });
+
+    it('keeps serving valid senders while 70 slow bodies from 70 clients are being read', async () => {
+      const r = await start({ bodyTimeoutMs: 120_000 });
+      const lines = await Promise.all(
+        Array.from({ length: 70 }, (_, i) => stallBody(r.url, `127.0.1.${i + 1}`, sockets)),
+      );
+      expect(lines.every((l) => l === 'HTTP/1.1 100 Continue')).toBe(true);
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => curl([...JSON_TYPE, '-d', String(i), r.url])),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
+      expect((await r.stored()).length).toBe(20);
+    });
+
+    it('answers 429 to one client over maxRequestsPerClient, and serves the others', async () => {
+      const r = await start({ bodyTimeoutMs: 120_000, maxRequestsPerClient: 8 });
+      const lines = await Promise.all(Array.from({ length: 70 }, () => stallBody(r.url, '127.0.0.2', sockets)));
+      expect(lines.filter((l) => l === 'HTTP/1.1 100 Continue')).toHaveLength(8);
+      expect(lines.filter((l) => l === 'HTTP/1.1 429 Too Many Requests')).toHaveLength(62);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => curl([...JSON_TYPE, '-d', String(i), r.url])),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    });
   });
 
   it('refuses a body over maxBodyBytes with 413 before reading it', async () => {
