@@ -3,7 +3,10 @@
 
 /** One batch of delivery work: a contiguous range of one partition for one subscription. */
 export interface DeliveryJob {
-  /** Deterministic (`<subscription>:<partition>:<firstId>`), so a re-submitted range is not queued twice. */
+  /**
+   * Deterministic (`<subscription>/<partition>/<firstId>/<lastId>`), so a re-submitted range is not queued twice,
+   * and a different range (a recovery batch that starts where a live job starts) never shares an id with it.
+   */
   id: string;
   pipeline: string;
   /** Index of the sink in the pipeline's `sinks`. */
