@@ -76,6 +76,11 @@ export class RedisKeys {
     return `${this.prefix}:fleet:{workers}`;
   }
 
+  /** Set of the delivery queues' names (one per pipeline), so counts cover queues no process here consumes. */
+  deliveryQueues(): string {
+    return `${this.prefix}:fleet:delivery-queues`;
+  }
+
   /** Prefix under which BullMQ keeps its own keys. */
   bullPrefix(): string {
     return `${this.prefix}:bull`;
