@@ -38,6 +38,14 @@ export class RedisKeys {
     return `${this.tag(topic)}:lost`;
   }
 
+  /**
+   * Run id of the Redis process that last served the topic's positions: when it changes (a restart, a failover),
+   * the consumer groups' read counters are reset, because Redis may have restored them stale.
+   */
+  topicRedisRun(topic: string): string {
+    return `${this.tag(topic)}:redis-run`;
+  }
+
   /** Round-robin counter for events without a key. */
   topicSpread(topic: string): string {
     return `${this.tag(topic)}:spread`;
