@@ -148,17 +148,29 @@ export class PipelineRuntime {
 
   private async whyFull(limit: number): Promise<string | undefined> {
     if (await this.services.isStorageFull()) return 'storage is over its memory limit (redis.memoryLimit)';
-    if (limit > 0 && this.spec.sinks.length > 0 && (await this.lag()) >= limit) {
+    if (limit > 0 && (await this.topicLag()) >= limit) {
       return `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag)`;
     }
     return undefined;
   }
 
-  /** Events stored but not yet acknowledged by the slowest sink. */
-  async lag(): Promise<number> {
+  /** Events stored but not yet acknowledged by the slowest of this pipeline's sinks. */
+  lag(): Promise<number> {
+    return this.worstLag(this.spec.sinks.map((s) => s.subscription));
+  }
+
+  /**
+   * Events stored but not yet acknowledged by the slowest subscription of the topic, whichever pipeline (here or
+   * elsewhere in the fleet) reads it: a source's pipeline often has no sinks of its own.
+   */
+  private async topicLag(): Promise<number> {
+    return this.worstLag(await this.services.storage.listSubscriptions(this.spec.topic));
+  }
+
+  private async worstLag(subscriptions: readonly string[]): Promise<number> {
     let worst = 0;
-    for (const s of this.spec.sinks) {
-      const positions = await this.services.storage.positions(this.spec.topic, s.subscription);
+    for (const subscription of subscriptions) {
+      const positions = await this.services.storage.positions(this.spec.topic, subscription);
       worst = Math.max(
         worst,
         positions.reduce((n, p) => n + p.lag + p.pending, 0),
