@@ -215,6 +215,20 @@ export class Engine {
     return counts.active + counts.waiting + counts.delayed === 0;
   }
 
+  /** Events stored and not yet acknowledged, per subscription of this process's pipelines (none listed: all done). */
+  async undelivered(): Promise<Map<string, number>> {
+    const left = new Map<string, number>();
+    for (const p of this.pipelines) {
+      for (const [subscription, count] of await p.lagBySubscription()) if (count > 0) left.set(subscription, count);
+    }
+    return left;
+  }
+
+  /** The dead-letter topics of this process's pipelines. */
+  get deadLetterTopics(): string[] {
+    return [...new Set(this.pipelines.map((p) => p.spec.deadLetterTopic))];
+  }
+
   /**
    * Stops sources first, lets delivery catch up for up to `graceMs` (embedded storage would lose what is left),
    * then stops dispatchers and workers and closes every plugin.

@@ -155,8 +155,13 @@ export class PipelineRuntime {
   }
 
   /** Events stored but not yet acknowledged by the slowest of this pipeline's sinks. */
-  lag(): Promise<number> {
-    return this.worstLag(this.spec.sinks.map((s) => s.subscription));
+  async lag(): Promise<number> {
+    return Math.max(0, ...(await this.lagBySubscription()).values());
+  }
+
+  /** Events stored but not yet acknowledged, per subscription of this pipeline's sinks. */
+  lagBySubscription(): Promise<Map<string, number>> {
+    return this.lagsOf(this.spec.sinks.map((s) => s.subscription));
   }
 
   /**
@@ -164,19 +169,20 @@ export class PipelineRuntime {
    * elsewhere in the fleet) reads it: a source's pipeline often has no sinks of its own.
    */
   private async topicLag(): Promise<number> {
-    return this.worstLag(await this.services.storage.listSubscriptions(this.spec.topic));
+    const lags = await this.lagsOf(await this.services.storage.listSubscriptions(this.spec.topic));
+    return Math.max(0, ...lags.values());
   }
 
-  private async worstLag(subscriptions: readonly string[]): Promise<number> {
-    let worst = 0;
+  private async lagsOf(subscriptions: readonly string[]): Promise<Map<string, number>> {
+    const lags = new Map<string, number>();
     for (const subscription of subscriptions) {
       const positions = await this.services.storage.positions(this.spec.topic, subscription);
-      worst = Math.max(
-        worst,
+      lags.set(
+        subscription,
         positions.reduce((n, p) => n + p.lag + p.pending, 0),
       );
     }
-    return worst;
+    return lags;
   }
 
   async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {
