@@ -22,6 +22,9 @@ import {
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
 
+// Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
+const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
+
 const config = z
   .object({
     ...connectionFields,
@@ -78,9 +81,13 @@ const config = z
         'Record the id ranges written per partition in offsetsTable, in the same transaction as the rows, and skip ' +
           'events delivered again.',
       ),
-    offsetsTable: tableNameSchema('Table holding the written offsets (created when missing).').default(
-      'sluice_offsets',
-    ),
+    offsetsTable: tableNameSchema(
+      'Table holding the written offsets, with <offsetsTable>_ranges beside it (both created when missing).',
+    )
+      .refine((name) => Buffer.byteLength(parseQualifiedName(name).name) <= MAX_OFFSETS_NAME_BYTES, {
+        message: `the table name must leave room for the "_ranges" table beside it: at most ${MAX_OFFSETS_NAME_BYTES} bytes`,
+      })
+      .default('sluice_offsets'),
     offsetsKey: z
       .string()
       .min(1)
