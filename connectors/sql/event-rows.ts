@@ -20,7 +20,7 @@ export interface EventRowsOptions {
   mapping?: string;
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
+function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
 }
 

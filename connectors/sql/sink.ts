@@ -153,18 +153,18 @@ class SqlSink implements SinkInstance {
       if ('kind' in prepared) ops.push(prepared);
       else refusals.push(prepared);
     }
-    let written: Written;
+    let outcome: { written: Written; refused: Refusal[] };
     try {
-      written = await this.db.write(async () => {
+      outcome = await this.db.write(async () => {
         const { planned, refused } = await this.plan(ops, batch);
-        refusals.push(...refused);
-        return this.writeTransaction(planned);
+        return { written: await this.writeTransaction(planned), refused };
       });
     } catch (err) {
       throw this.failure(err);
     }
     this.outage.succeeded();
-    const rejected: RecordRejection[] = refusals.map((r) => ({
+    const { written, refused } = outcome;
+    const rejected: RecordRejection[] = [...refusals, ...refused].map((r) => ({
       index: r.index,
       error: new RecordError(`${this.where}: ${r.message}`, { code: r.code }),
     }));
