@@ -13,6 +13,8 @@ export interface ChaosRow {
   report: Pick<DeliveryReport, 'missing' | 'duplicates'>;
   /** From the end of the last fault until the destination had every event; undefined when it never did. */
   recoverMs?: number;
+  /** A figure particular to the case, e.g. how fast the fault was answered. */
+  note?: string;
 }
 
 export function recordChaosRow(row: ChaosRow): void {
@@ -24,5 +26,6 @@ export function recordChaosRow(row: ChaosRow): void {
     missing: row.report.missing,
     duplicates: row.report.duplicates,
     'time to recover': row.recoverMs === undefined ? 'never' : `${(row.recoverMs / 1000).toFixed(1)} s`,
+    ...(row.note === undefined ? {} : { note: row.note }),
   });
 }

@@ -13,6 +13,8 @@ export class SequenceReceiver {
   readonly rawCounts = new Map<number, number>();
   private readonly keys = new Set<string>();
   isFailing = false;
+  /** Starts failing by itself once this many distinct sequence numbers were accepted. */
+  failAfter = Number.POSITIVE_INFINITY;
   requests = 0;
   refused = 0;
   repeatedKeys = 0;
@@ -64,6 +66,10 @@ export class SequenceReceiver {
       if (typeof key === 'string') this.keys.add(key);
       countSequences(seqs, this.counts);
       this.lastAcceptedAt = Date.now();
+      if (this.counts.size >= this.failAfter) {
+        this.failAfter = Number.POSITIVE_INFINITY;
+        this.isFailing = true;
+      }
     }
     res.writeHead(200).end();
   }
