@@ -26,8 +26,8 @@ export interface SequencePipelineOptions {
   sinks: string | ((dir: string) => string);
   /** The source, as YAML flow mapping; default a generate source of `total` events at `rate`. */
   source?: string;
-  /** YAML of an outbound processor chain, indented like `sinks`. */
-  processors?: string;
+  /** YAML of an outbound processor chain, indented like `sinks`; given the case's folder. */
+  processors?: string | ((dir: string) => string);
   /** YAML added at the top level (plugins, topics). */
   extra?: string;
   /** YAML of more pipelines, indented by two spaces; given the case's folder. */
@@ -45,7 +45,8 @@ export function sequencePipeline(options: SequencePipelineOptions): SequencePipe
   if (options.redisUrl === TEST_REDIS_URL) prefixesOnTestRedis.push(prefix);
   const dir = mkdtempSync(join(tmpdir(), 'sluice-chaos-'));
   const file = join(dir, 'pipeline.yaml');
-  const processors = options.processors ? `    processors:\n${options.processors}` : '';
+  const chain = typeof options.processors === 'function' ? options.processors(dir) : options.processors;
+  const processors = chain ? `    processors:\n${chain}` : '';
   writeFileSync(
     file,
     `redis: { url: "${options.redisUrl}", prefix: "${prefix}" }
