@@ -1,93 +1,95 @@
-// A fleet of `sluice worker` processes on the machine's Redis: 100 000 events from generate through a topic to
-// file sinks, with one worker killed with SIGKILL mid-run and another started; and a busy worker stopped with
-// SIGTERM. Every sequence number must arrive.
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// Workers of a fleet die under load: `sluice worker` processes on the machine's Redis carry a generated sequence
+// from a topic to file sinks (one file per worker, so a batch delivered twice shows up twice). Chaos cases:
+// a worker killed with SIGKILL five times over the run (a fresh one taking each dead one's place) and a busy
+// worker stopped with SIGTERM.
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deliveryReport, SluiceProcess, sequenceCounts, waitFor } from '../harness/fleet.js';
-import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { suiteSize } from '../harness/figures.js';
+import { deliveryReport, type SluiceProcess, sequenceCounts, waitFor, waitUntil } from '../harness/fleet.js';
+import { TEST_REDIS_URL } from '../harness/redis-prefix.js';
+import { recordChaosRow } from './chaos-row.js';
+import { deletePipelineKeys, type SequencePipeline, sequencePipeline, startWorker } from './sequence-pipeline.js';
 
-let redis: Redis;
-const prefixes: string[] = [];
+afterAll(deletePipelineKeys);
 
-beforeAll(async () => {
-  redis = await connectTestRedis();
-});
-afterAll(async () => {
-  for (const p of prefixes) await deleteKeysWithPrefix(redis, p);
-  redis.disconnect();
-});
+const BATCH = 500;
+const CONCURRENCY = 4;
 
-function fleetConfig(total: number, url = TEST_REDIS_URL) {
-  const prefix = uniquePrefix('fleet');
-  prefixes.push(prefix);
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-fleet-'));
-  const out = join(dir, 'out');
-  const file = join(dir, 'fleet.yaml');
-  // Each worker appends to a file of its own, so a batch delivered twice shows up twice.
-  writeFileSync(
-    file,
-    `redis: { url: "${url}", prefix: "${prefix}" }
-pipelines:
-  seq:
-    source: { type: generate, preset: sequence, count: ${total}, rate: 0, batchSize: 1000, keys: 16 }
-    topic: seq
-    sinks:
-      - type: file
+function fleetPipeline(total: number): { pipeline: SequencePipeline; out: string } {
+  const pipeline = sequencePipeline({
+    redisUrl: TEST_REDIS_URL,
+    total,
+    rate: 0,
+    sinks: (dir) => `      - type: file
         name: out
-        file: "${out}/\${WORKER_NAME}.ndjson"
-        batch: { maxEvents: 500 }
+        file: "${join(dir, 'out')}/\${WORKER_NAME}.ndjson"
+        batch: { maxEvents: ${BATCH} }
         retry: { attempts: 50, baseMs: 50, capMs: 1000 }
 `,
-  );
-  return { file, out, dir, prefix };
-}
-
-function worker(file: string, dir: string, name: string): SluiceProcess {
-  return SluiceProcess.start(['worker', file, '--grace', '20s', '--concurrency', '4'], join(dir, `${name}.log`), {
-    WORKER_NAME: name,
   });
+  return { pipeline, out: join(pipeline.dir, 'out') };
 }
 
-const TOTAL = 100_000;
+function worker(pipeline: SequencePipeline, name: string): Promise<SluiceProcess> {
+  return startWorker(pipeline, name, ['--grace', '20s', '--concurrency', String(CONCURRENCY)]);
+}
+
+const KILLS = 5;
+const TOTAL = suiteSize() === 'full' ? 100_000 : 30_000;
 
 describe('a worker fleet', () => {
-  it('loses nothing when a worker is killed with SIGKILL mid-run and another takes its place', async () => {
-    const { file, out, dir } = fleetConfig(TOTAL);
-    const workers = [worker(file, dir, 'w1'), worker(file, dir, 'w2'), worker(file, dir, 'w3')];
-    await waitFor(() => sequenceCounts(out).size > TOTAL * 0.2, 120_000, 'a fifth of the events to arrive');
-    workers[1].kill('SIGKILL');
-    await workers[1].exited;
-    // The killed worker was doing its share of the delivery when it died.
-    expect(statSync(join(out, 'w2.ndjson')).size).toBeGreaterThan(0);
-    workers.push(worker(file, dir, 'w4'));
-    await waitFor(() => sequenceCounts(out).size >= TOTAL, 240_000, 'every sequence number to arrive');
+  it(`loses nothing when workers are killed with SIGKILL ${KILLS} times during a ${TOTAL}-event run`, async () => {
+    const { pipeline, out } = fleetPipeline(TOTAL);
+    const live = await Promise.all([worker(pipeline, 'w1'), worker(pipeline, 'w2'), worker(pipeline, 'w3')]);
+    let started = live.length;
+    let killsMidRun = 0;
+    for (let kill = 1; kill <= KILLS; kill++) {
+      const progress = (TOTAL * kill) / (KILLS + 2);
+      await waitFor(() => sequenceCounts(out).size > progress, 180_000, `${kill}/${KILLS + 2} of the events`);
+      if (sequenceCounts(out).size < TOTAL) killsMidRun += 1;
+      const victim = live.splice(kill % live.length, 1)[0];
+      victim.kill('SIGKILL');
+      await victim.exited;
+      started += 1;
+      live.push(await worker(pipeline, `w${started}`));
+    }
+    const lastKillAt = Date.now();
+    const isComplete = await waitUntil(() => sequenceCounts(out).size >= TOTAL, 240_000);
+    const recoverMs = isComplete ? Date.now() - lastKillAt : undefined;
+    // Late duplicates of a taken-over job land within a moment of the last sequence number.
     await new Promise((r) => setTimeout(r, 1000));
     const report = deliveryReport(sequenceCounts(out), TOTAL);
-    console.log(`SIGKILL run: ${TOTAL} events, missing ${report.missing}, duplicates ${report.duplicates}`);
+    // Only batches in flight on a killed worker may arrive twice: its concurrent jobs plus one being written.
+    const duplicateBound = KILLS * (CONCURRENCY + 1) * BATCH;
+    recordChaosRow({
+      case: `worker kill -9 ×${KILLS}, ${TOTAL} events`,
+      tries: KILLS,
+      held: report.missing === 0 && report.duplicates <= duplicateBound ? killsMidRun : 0,
+      report,
+      recoverMs,
+    });
+    expect(killsMidRun).toBe(KILLS);
     expect(report.missing).toBe(0);
-    // Only batches in flight on the killed worker may arrive twice: 4 jobs × 500 events, plus one being written.
-    expect(report.duplicates).toBeLessThanOrEqual(5 * 500);
-    for (const w of workers) if (w !== workers[1]) w.kill('SIGTERM');
-    const exits = await Promise.all(workers.filter((w) => w !== workers[1]).map((w) => w.exited));
-    for (const e of exits) expect(e.code).toBe(0);
-  }, 420_000);
+    expect(report.duplicates).toBeLessThanOrEqual(duplicateBound);
+    for (const w of live) w.kill('SIGTERM');
+    for (const e of await Promise.all(live.map((w) => w.exited))) expect(e.code).toBe(0);
+  }, 600_000);
 
   it('loses and duplicates nothing when a busy worker is stopped with SIGTERM', async () => {
-    const total = 30_000;
-    const { file, out, dir } = fleetConfig(total);
-    const a = worker(file, dir, 'a');
-    const b = worker(file, dir, 'b');
+    const total = suiteSize() === 'full' ? 100_000 : 30_000;
+    const { pipeline, out } = fleetPipeline(total);
+    const [a, b] = await Promise.all([worker(pipeline, 'a'), worker(pipeline, 'b')]);
     await waitFor(() => sequenceCounts(out).size > total * 0.2, 120_000, 'a fifth of the events to arrive');
     a.kill('SIGTERM');
     const exit = await a.exited;
-    expect(exit.code).toBe(0);
-    await waitFor(() => sequenceCounts(out).size >= total, 180_000, 'every sequence number to arrive');
+    const stoppedAt = Date.now();
+    const isComplete = await waitUntil(() => sequenceCounts(out).size >= total, 180_000);
+    const recoverMs = isComplete ? Date.now() - stoppedAt : undefined;
     await new Promise((r) => setTimeout(r, 1000));
     const report = deliveryReport(sequenceCounts(out), total);
-    console.log(`SIGTERM run: ${total} events, missing ${report.missing}, duplicates ${report.duplicates}`);
+    const isHeld = exit.code === 0 && report.missing === 0 && report.duplicates === 0;
+    recordChaosRow({ case: `worker SIGTERM, ${total} events`, tries: 1, held: isHeld ? 1 : 0, report, recoverMs });
+    expect(exit.code).toBe(0);
     expect(report).toMatchObject({ missing: 0, duplicates: 0 });
     b.kill('SIGTERM');
     expect((await b.exited).code).toBe(0);

@@ -50,9 +50,20 @@ export class SluiceProcess {
     this.child.kill(signal);
   }
 
+  /** Resolves once the process says it started its pipelines (before then a signal finds no handler). */
+  whenStarted(timeoutMs = 60_000): Promise<void> {
+    return waitFor(() => this.log().includes('"msg":"sluice started"'), timeoutMs, `${this.logFile} to say it started`);
+  }
+
   log(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }
+}
+
+/** How often each sequence number occurs: the one checker every fault case counts its destination with. */
+export function countSequences(seqs: Iterable<number>, into = new Map<number, number>()): Map<number, number> {
+  for (const seq of seqs) into.set(seq, (into.get(seq) ?? 0) + 1);
+  return into;
 }
 
 /** Counts of each `value.seq` in every NDJSON file of a folder. */
@@ -61,11 +72,13 @@ export function sequenceCounts(dir: string): Map<number, number> {
   if (!existsSync(dir)) return counts;
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.ndjson')) continue;
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
-      if (!line) continue;
-      const seq = (JSON.parse(line) as { value: { seq: number } }).value.seq;
-      counts.set(seq, (counts.get(seq) ?? 0) + 1);
-    }
+    const lines = readFileSync(join(dir, f), 'utf8')
+      .split('\n')
+      .filter((line) => line !== '');
+    countSequences(
+      lines.map((line) => (JSON.parse(line) as { value: { seq: number } }).value.seq),
+      counts,
+    );
   }
   return counts;
 }
@@ -76,11 +89,11 @@ export interface DeliveryReport {
   duplicates: number;
 }
 
-/** Missing and duplicated sequence numbers among 1..total. */
-export function deliveryReport(counts: Map<number, number>, total: number): DeliveryReport {
+/** Missing and duplicated sequence numbers among 1..total, or among the given ones (those acknowledged). */
+export function deliveryReport(counts: Map<number, number>, expected: number | Iterable<number>): DeliveryReport {
   let missing = 0;
   let duplicates = 0;
-  for (let seq = 1; seq <= total; seq++) {
+  for (const seq of typeof expected === 'number' ? sequenceRange(expected) : expected) {
     const n = counts.get(seq) ?? 0;
     if (n === 0) missing++;
     else duplicates += n - 1;
@@ -88,10 +101,20 @@ export function deliveryReport(counts: Map<number, number>, total: number): Deli
   return { distinct: counts.size, missing, duplicates };
 }
 
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+function* sequenceRange(total: number): Iterable<number> {
+  for (let seq = 1; seq <= total; seq++) yield seq;
+}
+
+/** Waits until `check` holds (true) or `timeoutMs` passes (false), for cases that report a shortfall. */
+export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (Date.now() > deadline) return false;
     await new Promise((r) => setTimeout(r, 100));
   }
+  return true;
+}
+
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  if (!(await waitUntil(check, timeoutMs))) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }

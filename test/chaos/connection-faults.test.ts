@@ -1,0 +1,149 @@
+// Connections cut and stalled mid-transfer: a TCP proxy (test/harness/tcp-proxy.ts) sits between the workers and
+// each destination's real server. During a run it cuts the next connection halfway through a chunk, resets every
+// open connection, and holds every byte for a while (longer than the sink's own timeouts where it has them).
+// Every call must settle, nothing partial may become visible, nothing may be lost and nothing written twice.
+// One entry per destination: a connector joins the table with its server, its sink YAML and a way to count what
+// its destination holds.
+import { afterAll, describe, expect, it } from 'vitest';
+import { suiteSize } from '../harness/figures.js';
+import { countSequences, deliveryReport, waitFor, waitUntil } from '../harness/fleet.js';
+import { TEST_REDIS_URL } from '../harness/redis-prefix.js';
+import { SequenceReceiver } from '../harness/sequence-receiver.js';
+import { createTestDatabase } from '../harness/sql-databases.js';
+import { TcpProxy } from '../harness/tcp-proxy.js';
+import { recordChaosRow } from './chaos-row.js';
+import { deletePipelineKeys, sequencePipeline, startWorker } from './sequence-pipeline.js';
+
+/** A destination's real server, reached by the sink through the proxy. */
+interface Destination {
+  /** The server's own port, which the proxy forwards to. */
+  port: number;
+  /** The `sinks:` YAML that reaches the server through `proxyPort`. */
+  sinks(proxyPort: number): string;
+  /** How often each sequence number is visible at the destination now. */
+  delivered(): Promise<Map<number, number>>;
+  stop(): Promise<void>;
+}
+
+interface ProxiedConnector {
+  name: string;
+  start(): Promise<Destination>;
+}
+
+const RETRY = 'retry: { attempts: 1000, baseMs: 100, capMs: 2000 }';
+
+const CONNECTORS: ProxiedConnector[] = [
+  {
+    name: 'http sink',
+    async start() {
+      const receiver = await SequenceReceiver.start();
+      return {
+        port: receiver.port,
+        sinks: (proxyPort) => `      - type: http
+        url: http://127.0.0.1:${proxyPort}/in
+        timeouts: { connectMs: 2000, headersMs: 2000, bodyMs: 2000, totalMs: 5000 }
+        batch: { maxEvents: 200 }
+        ${RETRY}
+`,
+        delivered: async () => receiver.counts,
+        stop: () => receiver.close(),
+      };
+    },
+  },
+  {
+    name: 'sql sink (PostgreSQL)',
+    async start() {
+      const db = await createTestDatabase('pg', 'sluice_chaos');
+      await db.knex.schema.createTable('seqs', (t) => {
+        t.bigInteger('seq');
+      });
+      const port = Number(new URL(db.url).port);
+      return {
+        port,
+        sinks: (proxyPort) => {
+          const url = new URL(db.url);
+          url.port = String(proxyPort);
+          return `      - type: sql
+        client: pg
+        connection: "${url}"
+        table: seqs
+        batch: { maxEvents: 200 }
+        ${RETRY}
+`;
+        },
+        async delivered() {
+          const rows = (await db.knex('seqs').select('seq')) as Array<{ seq: string }>;
+          return countSequences(rows.map((r) => Number(r.seq)));
+        },
+        stop: () => db.drop(),
+      };
+    },
+  },
+];
+
+const FULL = suiteSize() === 'full';
+const TOTAL = FULL ? 20_000 : 6_000;
+const MID_TRANSFER_CUTS = FULL ? 5 : 2;
+const CUT_ALLS = FULL ? 3 : 1;
+const STALL_MS = FULL ? 10_000 : 3_000;
+
+afterAll(deletePipelineKeys);
+
+describe.each(CONNECTORS)('connections of the $name cut and stalled mid-transfer', (connector) => {
+  it('settles every call and delivers every event exactly once at the destination', async () => {
+    const destination = await connector.start();
+    const proxy = await TcpProxy.start(destination.port);
+    try {
+      const pipeline = sequencePipeline({
+        redisUrl: TEST_REDIS_URL,
+        total: TOTAL,
+        rate: TOTAL / 20,
+        sinks: destination.sinks(proxy.port),
+      });
+      const worker = await startWorker(pipeline, 'a');
+      const seen = async () => (await destination.delivered()).size;
+      let faults = 0;
+      const afterProgress = async () => {
+        const now = await seen();
+        await waitFor(async () => (await seen()) > now, 120_000, `${connector.name}: deliveries after a fault`);
+      };
+      await waitFor(async () => (await seen()) > TOTAL * 0.1, 120_000, `${connector.name}: a tenth of the events`);
+      for (let i = 0; i < MID_TRANSFER_CUTS; i++) {
+        await proxy.cutMidTransfer();
+        faults += 1;
+        await afterProgress();
+      }
+      for (let i = 0; i < CUT_ALLS; i++) {
+        proxy.cut();
+        faults += 1;
+        await afterProgress();
+      }
+      // The stall comes last, near the end of the source, so the time to recover is the stall's own.
+      await waitFor(async () => (await seen()) > TOTAL * 0.9, 240_000, `${connector.name}: nine tenths of the events`);
+      proxy.stall();
+      await new Promise((r) => setTimeout(r, STALL_MS));
+      proxy.resume();
+      faults += 1;
+      const clearedAt = Date.now();
+      const isComplete = await waitUntil(async () => (await seen()) >= TOTAL, 240_000);
+      const recoverMs = isComplete ? Date.now() - clearedAt : undefined;
+      await new Promise((r) => setTimeout(r, 3000));
+      const report = deliveryReport(await destination.delivered(), TOTAL);
+      worker.kill('SIGTERM');
+      const exit = await worker.exited;
+      const isHeld = report.missing === 0 && report.duplicates === 0 && exit.code === 0;
+      recordChaosRow({
+        case: `TCP cut/stall: ${connector.name}`,
+        tries: faults,
+        held: isHeld ? faults : 0,
+        report,
+        recoverMs,
+      });
+      expect(report).toMatchObject({ missing: 0, duplicates: 0 });
+      expect(exit.code).toBe(0);
+    } finally {
+      await proxy.close();
+      await destination.stop();
+    }
+  }, 600_000);
+});

@@ -1,0 +1,76 @@
+// Retention trims a topic while one of its subscriptions is slow (a throttle in its chain): the topic keeps only
+// a few hundred events per partition, far fewer than the slow subscription lags behind. By default retention must
+// wait for it, so it misses nothing; with `allowLoss: true` it may lose events, but every one must be counted
+// as lost.
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { RedisKeys } from '../../core/storage/keys.js';
+import { suiteSize } from '../harness/figures.js';
+import { deliveryReport, sequenceCounts, waitUntil } from '../harness/fleet.js';
+import { connectTestRedis, TEST_REDIS_URL } from '../harness/redis-prefix.js';
+import { recordChaosRow } from './chaos-row.js';
+import { deletePipelineKeys, sequencePipeline, startWorker } from './sequence-pipeline.js';
+
+afterAll(deletePipelineKeys);
+
+const TOTAL = suiteSize() === 'full' ? 20_000 : 4_000;
+const SLOW_PER_SECOND = suiteSize() === 'full' ? 1_000 : 400;
+
+describe.each([
+  { allowLoss: false, what: 'waits for the slow subscription: nothing unacknowledged is trimmed' },
+  { allowLoss: true, what: 'counts every event the slow subscription lost' },
+])('retention with allowLoss: $allowLoss while a subscription is slow', ({ allowLoss, what }) => {
+  it(what, async () => {
+    const pipeline = sequencePipeline({
+      redisUrl: TEST_REDIS_URL,
+      total: TOTAL,
+      rate: 0,
+      extra: `topics:\n  seq: { partitions: 2, retention: { maxEvents: 100, allowLoss: ${allowLoss} } }`,
+      sinks: (dir) => `      - { type: file, file: "${join(dir, 'fast')}/a.ndjson", batch: { maxEvents: 100 } }\n`,
+      morePipelines: (dir) => `  slow-out:
+    topic: seq
+    processors:
+      - { type: throttle, limit: ${SLOW_PER_SECOND / 10}, per: 100ms }
+    sinks:
+      - { type: file, file: "${join(dir, 'slow')}/a.ndjson", batch: { maxEvents: 50 } }
+`,
+    });
+    const fast = join(pipeline.dir, 'fast');
+    const slow = join(pipeline.dir, 'slow');
+    const redis = await connectTestRedis();
+    const lostKey = new RedisKeys(pipeline.prefix).topicLost('seq');
+    const lost = async () => Number((await redis.get(lostKey)) ?? 0);
+    const worker = await startWorker(pipeline, 'a');
+    const startedAt = Date.now();
+    // Done when the slow subscription has every event, or every event it lacks is counted as lost.
+    const isSettled = await waitUntil(async () => {
+      const counts = sequenceCounts(slow);
+      return sequenceCounts(fast).size >= TOTAL && counts.size + (await lost()) >= TOTAL;
+    }, 300_000);
+    const recoverMs = isSettled ? Date.now() - startedAt : undefined;
+    await new Promise((r) => setTimeout(r, 1000));
+    const slowReport = deliveryReport(sequenceCounts(slow), TOTAL);
+    const fastReport = deliveryReport(sequenceCounts(fast), TOTAL);
+    const lostCount = await lost();
+    redis.disconnect();
+    const uncounted = slowReport.missing - lostCount;
+    const isHeld = fastReport.missing === 0 && (allowLoss ? uncounted === 0 : slowReport.missing === 0);
+    recordChaosRow({
+      case: `slow subscription under retention, allowLoss ${allowLoss}`,
+      tries: 1,
+      held: isHeld ? 1 : 0,
+      report: { missing: slowReport.missing, duplicates: slowReport.duplicates + fastReport.duplicates },
+      recoverMs,
+      note: `counted lost ${lostCount}`,
+    });
+    expect(fastReport.missing).toBe(0);
+    if (allowLoss) {
+      expect(uncounted).toBe(0);
+    } else {
+      expect(slowReport.missing).toBe(0);
+      expect(lostCount).toBe(0);
+    }
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  }, 400_000);
+});
