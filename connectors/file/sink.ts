@@ -9,6 +9,7 @@ import type { SluiceEvent } from '../../core/event.js';
 import { defineSink, type PluginContext, type SinkInstance, z } from '../../core/plugin.js';
 import { type OutputFormat, outputFormat, timestampFormat, writeBatch } from '../line-format/write-line.js';
 import { fileSystemError } from './fs-error.js';
+import { syncFolder } from './local-file-system.js';
 
 const PLACEHOLDERS = ['{first}', '{last}', '{hash}'];
 
@@ -130,16 +131,6 @@ async function replaceDurably(path: string, text: string, where: string): Promis
   } catch (err) {
     await unlink(temporary).catch(() => undefined);
     throw fileSystemError(err, `${where}: cannot write "${path}"`);
-  }
-}
-
-// The rename is on disk only once the folder is: without this a power cut could undo an acknowledged write.
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }
 

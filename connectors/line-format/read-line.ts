@@ -55,7 +55,13 @@ export function readLine(reader: LineReader, line: string, where: string, now: n
   }
 }
 
-function invalidLine(reader: LineReader, text: string, where: string, reason: string, now: number): SluiceEvent | null {
+export function invalidLine(
+  reader: LineReader,
+  text: string,
+  where: string,
+  reason: string,
+  now: number,
+): SluiceEvent | null {
   const message = `${where}: ${reason}`;
   if (reader.onInvalid === 'fail') {
     throw new FatalError(`${message}; fix the input, or set onInvalid: keep or skip`, { code: INVALID_LINE_CODE });
