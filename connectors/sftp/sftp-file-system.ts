@@ -89,6 +89,13 @@ export class SftpFileSystem implements FileSystem {
     if (this.isClosed) throw new FatalError(`${this.where}: the connector is closed`, { code: FS_ERROR.closed });
   }
 
+  /** The login folder, where relative paths in the config start. */
+  home(): Promise<string> {
+    return this.sftpCall<string>('finding the login folder', (sftp, done) =>
+      sftp.realpath('.', (err, p) => done(err, p)),
+    );
+  }
+
   async list(dir: string): Promise<FileEntry[]> {
     const remoteDir = this.remote(dir);
     const items = await this.sftpCall<Array<{ filename: string; attrs: Attributes }>>(
