@@ -3,7 +3,6 @@
 import { lstat, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { FatalError, RecordError, RetryableError, type SluiceError } from '../../core/errors.js';
 import {
   type FileEntry,
@@ -77,9 +76,8 @@ export class LocalFileSystem implements FileSystem {
     const local = this.local(path);
     try {
       const handle = await open(local, options.append ? 'a' : 'w');
-      const out = handle.createWriteStream({ autoClose: false });
       try {
-        await pipeline(data, out);
+        for await (const chunk of data) await handle.write(chunk as Buffer);
         await handle.sync();
       } finally {
         await handle.close();
