@@ -7,6 +7,7 @@ import { EXIT } from './exit-codes.js';
 import { offsetsCommand } from './offsets.js';
 import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
+import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -147,6 +148,33 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--json', 'as JSON')
     .action(async (topic: string | undefined, o) => {
       code = await offsetsCommand(topic, o);
+    });
+
+  program
+    .command('query')
+    .description(
+      'Run SQL over stored topics (each topic a table: id, partition, key, ts, stored, value, headers). Exit 2 on a bad query.',
+    )
+    .argument('<sql>', 'one SELECT statement, e.g. "SELECT key, count(*) FROM orders GROUP BY key"')
+    .argument('[paths...]', 'pipeline files or folders: Redis, prefix and dead-letter topics come from them')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(
+      new Option('--format <format>', 'output format (default: table on a terminal, else ndjson)').choices([
+        'table',
+        'json',
+        'ndjson',
+        'csv',
+      ]),
+    )
+    .option(
+      '--lateness <duration>',
+      'how late events may be stored; bounds an upper ts limit (default: unbounded)',
+      durationArg,
+    )
+    .option('--clock-skew <duration>', 'how far event times may run ahead of stored times (default 1m)', durationArg)
+    .action(async (sql: string, paths: string[], o) => {
+      code = await queryCommand(sql, paths, o, builtins);
     });
 
   try {
