@@ -20,6 +20,12 @@ function durationArg(value: string): number {
   return ms;
 }
 
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('use a port number, 0 to 65535');
+  return n;
+}
+
 function intArg(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number of at least 1');
@@ -48,7 +54,9 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
       .addOption(redisOption())
       .option('--grace <duration>', grace, durationArg, 30_000)
       .option('--concurrency <n>', 'delivery batches run at once in this process', intArg, 8)
-      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info');
+      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+      .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
+      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1');
 
   runtimeCommand(
     'run',
@@ -57,9 +65,9 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
   )
     .option('--no-status', 'no live status line on a terminal')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost } = o;
       const status = o.status === false ? false : undefined;
-      code = await runCommand(paths, { redis, grace, concurrency, logLevel, status }, builtins);
+      code = await runCommand(paths, { redis, grace, concurrency, logLevel, status, queryPort, queryHost }, builtins);
     });
 
   runtimeCommand(
@@ -70,11 +78,11 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost } = o;
       const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles },
+        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost },
         builtins,
       );
     });
