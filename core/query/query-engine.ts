@@ -63,6 +63,24 @@ export interface QueryResult {
 
 /** Runs one SELECT statement over the topics of `storage`. Close the result when done with it. */
 export async function query(storage: Storage, sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+  return queryPages(sql, await storage.listTopics(), options, (topic, bounds) =>
+    storage.scan(topic, { ...storedRange(bounds, options), pageSize: options.pageSize }),
+  );
+}
+
+/** Where the rows of a topic's table come from, given what the statement needs of its time range. */
+export type PageSource = (topic: string, bounds: TopicBounds) => AsyncIterable<StoredEvent[]>;
+
+/**
+ * Runs one SELECT statement over tables filled from `pages` (a storage scan, or the events of one window).
+ * `topics` are the names a statement may use.
+ */
+export async function queryPages(
+  sql: string,
+  topics: readonly string[],
+  options: QueryOptions,
+  pages: PageSource,
+): Promise<QueryResult> {
   const duck = await loadDuckDB();
   const instance = await duck.DuckDBInstance.create(':memory:', {
     enable_external_access: 'false',
@@ -74,17 +92,16 @@ export async function query(storage: Storage, sql: string, options: QueryOptions
     connection = await instance.connect();
     await connection.run(`SET TimeZone = 'UTC'`);
     await connection.run('SET lock_configuration = true');
-    const plan = await planQuery(connection, sql, await storage.listTopics());
+    const plan = await planQuery(connection, sql, topics);
     const stats: QueryStats = { entriesRead: {}, ranges: {} };
     const deadLetter = new Set(options.deadLetterTopics ?? []);
     for (const [topic, bounds] of plan.topics) {
-      const range = storedRange(bounds, options);
-      stats.ranges[topic] = range;
+      stats.ranges[topic] = storedRange(bounds, options);
       const isDeadLetter = options.deadLetterTopics ? deadLetter.has(topic) : topic.endsWith('.dlq');
       const table = await TopicTable.create(duck, connection, topic, isDeadLetter);
       const decode = options.decoders?.get(topic);
       let read = 0;
-      for await (const page of storage.scan(topic, { ...range, pageSize: options.pageSize })) {
+      for await (const page of pages(topic, bounds)) {
         read += page.length;
         table.append(decode ? await decode(page) : page);
       }
