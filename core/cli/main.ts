@@ -8,6 +8,7 @@ import { EXIT } from './exit-codes.js';
 import { offsetsCommand } from './offsets.js';
 import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
+import { queryCommand } from './query.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
@@ -18,6 +19,12 @@ function durationArg(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError('use milliseconds or text like 500ms, 10s, 1m');
   return ms;
+}
+
+function portArg(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('use a port number, 0 to 65535');
+  return n;
 }
 
 function intArg(value: string): number {
@@ -48,7 +55,9 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
       .addOption(redisOption())
       .option('--grace <duration>', grace, durationArg, 30_000)
       .option('--concurrency <n>', 'delivery batches run at once in this process', intArg, 8)
-      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info');
+      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+      .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
+      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1');
 
   runtimeCommand(
     'run',
@@ -63,11 +72,11 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     )
     .option('--force', 'embedded: exit 0 even if stored events were not delivered when the run stopped (they are lost)')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, force } = o;
+      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost } = o;
       const status = o.status === false ? false : undefined;
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status, force, deadLetterFile: o.deadLetters },
+        { redis, grace, concurrency, logLevel, status, force, deadLetterFile: o.deadLetters, queryPort, queryHost },
         builtins,
       );
     });
@@ -80,11 +89,11 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost } = o;
       const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles },
+        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost },
         builtins,
       );
     });
@@ -158,6 +167,33 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--json', 'as JSON')
     .action(async (topic: string | undefined, o) => {
       code = await offsetsCommand(topic, o);
+    });
+
+  program
+    .command('query')
+    .description(
+      'Run SQL over stored topics (each topic a table: id, partition, key, ts, stored, value, headers). Exit 2 on a bad query.',
+    )
+    .argument('<sql>', 'one SELECT statement, e.g. "SELECT key, count(*) FROM orders GROUP BY key"')
+    .argument('[paths...]', 'pipeline files or folders: Redis, prefix and dead-letter topics come from them')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .addOption(
+      new Option('--format <format>', 'output format (default: table on a terminal, else ndjson)').choices([
+        'table',
+        'json',
+        'ndjson',
+        'csv',
+      ]),
+    )
+    .option(
+      '--lateness <duration>',
+      'how late events may be stored; bounds an upper ts limit (default: unbounded)',
+      durationArg,
+    )
+    .option('--clock-skew <duration>', 'how far event times may run ahead of stored times (default 1m)', durationArg)
+    .action(async (sql: string, paths: string[], o) => {
+      code = await queryCommand(sql, paths, o, builtins);
     });
 
   try {

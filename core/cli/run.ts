@@ -3,11 +3,13 @@
 // worker: joins a fleet on Redis and runs until it is told to stop.
 import { hostname } from 'node:os';
 import { loadConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { Redactor } from '../config/redactor.js';
 import { ConfigError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
 import { Engine } from '../runtime/engine.js';
 import { createLogger } from '../runtime/logger.js';
+import type { Storage } from '../storage/storage.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { type Drivers, openDrivers } from './drivers.js';
 import { endEmbeddedRun } from './embedded-end.js';
@@ -28,6 +30,9 @@ export interface RunOptions {
   force?: boolean;
   /** Embedded: the file dead letters are appended to at the end (default {@link DEFAULT_DEAD_LETTER_FILE}). */
   deadLetterFile?: string;
+  /** Serve POST /query on this port (0: any free port) of `queryHost`. */
+  queryPort?: number;
+  queryHost?: string;
 }
 
 export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
@@ -53,10 +58,35 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
       workerId,
       roles: options.roles,
     });
-    return await supervise(engine, drivers, options, logger, redactor);
+    const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
+    const close = async () => {
+      await closeQuery();
+      await drivers.close();
+    };
+    return await supervise(engine, { ...drivers, close }, options, logger, redactor);
   } catch (err) {
     return reportError(err, redactor);
   }
+}
+
+/** The query endpoint, when asked for: loaded only then, so that runs without it never load the engine. */
+async function startQueryEndpoint(
+  options: RunOptions,
+  storage: Storage,
+  config: LoadedConfig,
+  logger: ReturnType<typeof createLogger>,
+): Promise<() => Promise<void>> {
+  if (options.queryPort === undefined) return async () => {};
+  const { startQueryServer } = await import('../query/query-server.js');
+  const host = options.queryHost ?? '127.0.0.1';
+  const server = await startQueryServer({
+    host,
+    port: options.queryPort,
+    storage,
+    options: { deadLetterTopics: config.pipelines.map((p) => p.deadLetterTopic) },
+  });
+  logger.info({ url: `http://${host}:${server.port}/query` }, 'query endpoint listening');
+  return () => server.close();
 }
 
 async function supervise(
@@ -105,7 +135,8 @@ async function supervise(
     }
     const tty = options.status ?? Boolean(process.stderr.isTTY);
     stopStatus = startLiveStatus({ engine, logger, tty });
-    if (!options.isWorker) {
+    // A run that answers queries keeps what it stored to be asked about: it stops on a signal, not when drained.
+    if (!options.isWorker && options.queryPort === undefined) {
       watcher = setInterval(async () => {
         if (await engine.isDrained().catch(() => false)) resolveExit(EXIT.ok);
       }, 50);

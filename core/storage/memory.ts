@@ -19,6 +19,7 @@ import {
   topicUnknown,
 } from './contract-checks.js';
 import { MemoryPartition, ORIGIN, parseStreamId, type StreamPosition } from './memory-partition.js';
+import { pagedScan } from './paged-scan.js';
 import {
   type AppendOptions,
   type AppendResult,
@@ -29,6 +30,7 @@ import {
   partitionFor,
   type ReadOptions,
   type RetentionSpec,
+  type ScanOptions,
   type SeekTarget,
   type Storage,
   type StoredEvent,
@@ -208,6 +210,10 @@ export class MemoryStorage implements Storage {
       if (from < to) lists.push(p.slice(from, Math.min(to, from + limit)));
     }
     return mergeInStoredOrder(lists, limit);
+  }
+
+  async *scan(topic: string, options: ScanOptions = {}): AsyncGenerator<StoredEvent[]> {
+    yield* pagedScan((t, o) => this.read(t, o), topic, this.topic(topic).partitions.length, options);
   }
 
   async trim(topic: string): Promise<{ trimmed: number; lost: number }> {

@@ -19,6 +19,7 @@ import {
   topicUnknown,
 } from './contract-checks.js';
 import { RedisKeys } from './keys.js';
+import { pagedScan } from './paged-scan.js';
 import { describeTarget, openClient, type RedisTarget, waitUntilReady } from './redis-connection.js';
 import { entryToEvent, eventToFields } from './redis-entry.js';
 import {
@@ -39,6 +40,7 @@ import {
   parseEventId,
   partitionFor,
   type ReadOptions,
+  type ScanOptions,
   type SeekTarget,
   type Storage,
   type StoredEvent,
@@ -246,6 +248,11 @@ export class RedisStorage implements Storage {
       });
       return mergeInStoredOrder(lists, limit);
     });
+  }
+
+  async *scan(topic: string, options: ScanOptions = {}): AsyncGenerator<StoredEvent[]> {
+    const partitions = await this.run({ operation: `scan topic "${topic}"`, topic }, () => this.partitionsOf(topic));
+    yield* pagedScan((t, o) => this.read(t, o), topic, partitions, options);
   }
 
   /** XRANGE bounds for a read of one partition, or undefined when no id can match. */

@@ -61,6 +61,15 @@ export interface ReadOptions {
   limit?: number;
 }
 
+/** A paged scan: the bounds of {@link ReadOptions} without `afterId` and `limit`, which the scan moves itself. */
+export interface ScanOptions extends Omit<ReadOptions, 'afterId' | 'limit'> {
+  /** Most events per page (per partition), default {@link DEFAULT_SCAN_PAGE}. */
+  pageSize?: number;
+}
+
+/** Events per page of a scan when the caller does not say: big enough that round trips do not dominate. */
+export const DEFAULT_SCAN_PAGE = 2000;
+
 export type SeekTarget =
   | { to: 'beginning' }
   | { to: 'end' }
@@ -113,6 +122,11 @@ export interface Storage {
   append(topic: string, events: readonly SluiceEvent[], options?: AppendOptions): Promise<AppendResult>;
   /** Reads stored events without touching any subscription (query, inspection, range jobs). */
   read(topic: string, options: ReadOptions): Promise<StoredEvent[]>;
+  /**
+   * Reads stored events page by page, never the whole topic at once: each page holds events of one partition
+   * in id order; pages of different partitions interleave. Bounds are stored time and ids, as in `read`.
+   */
+  scan(topic: string, options?: ScanOptions): AsyncIterable<StoredEvent[]>;
   /** Applies the topic's retention now; returns how many events were dropped and how many of those were lost. */
   trim(topic: string): Promise<{ trimmed: number; lost: number }>;
 

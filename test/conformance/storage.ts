@@ -320,6 +320,60 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
       });
     });
 
+    describe('paged scan', () => {
+      async function collect(t: string, options: Parameters<Storage['scan']>[1] = {}): Promise<StoredEvent[][]> {
+        const pages: StoredEvent[][] = [];
+        for await (const page of storage.scan(t, options)) pages.push(page);
+        return pages;
+      }
+
+      it('returns every stored event once, in pages no larger than pageSize, each page of one partition in id order', async () => {
+        const t = await topic({ partitions: 3 });
+        const sent = Array.from({ length: 250 }, (_, i) => ev({ n: i }, `k${i % 7}`));
+        await storage.append(t, sent.slice(0, 120));
+        await storage.append(t, sent.slice(120));
+        const pages = await collect(t, { pageSize: 16 });
+        const seen = pages.flat();
+        expect(seen.map((e) => (e.value as { n: number }).n).sort((a, b) => a - b)).toEqual(sent.map((_, i) => i));
+        for (const page of pages) {
+          expect(page.length).toBeGreaterThan(0);
+          expect(page.length).toBeLessThanOrEqual(16);
+          expect(new Set(page.map((e) => e.partition)).size).toBe(1);
+          for (let i = 1; i < page.length; i++) {
+            expect(compareStreamIds(parseEventId(page[i - 1].id).streamId, parseEventId(page[i].id).streamId)).toBe(-1);
+          }
+        }
+        expect(new Set(seen.map((e) => e.id)).size).toBe(250);
+      });
+
+      it('scans one partition, or a stored-time range, reading only what is inside the bounds', async () => {
+        const t = await topic({ partitions: 2 });
+        const a = await storage.append(
+          t,
+          Array.from({ length: 10 }, (_, i) => ev(`a${i}`, `k${i}`)),
+        );
+        await nextMillisecond(a.ids[a.ids.length - 1]);
+        const b = await storage.append(
+          t,
+          Array.from({ length: 10 }, (_, i) => ev(`b${i}`, `k${i}`)),
+        );
+        const bFrom = Math.min(...b.ids.map(storedTime));
+        const fromB = (await collect(t, { fromTime: bFrom, pageSize: 3 })).flat();
+        expect(fromB.map((e) => e.value).sort()).toEqual(b.ids.map((_, i) => `b${i}`).sort());
+        const upToA = (await collect(t, { toTime: bFrom - 1, pageSize: 3 })).flat();
+        expect(upToA.map((e) => e.value).sort()).toEqual(a.ids.map((_, i) => `a${i}`).sort());
+        const one = (await collect(t, { partition: 1, pageSize: 4 })).flat();
+        expect(one.every((e) => e.partition === 1)).toBe(true);
+        expect(one).toEqual(await storage.read(t, { partition: 1 }));
+      });
+
+      it('yields no page for an empty topic and refuses an unknown one', async () => {
+        const t = await topic({ partitions: 2 });
+        expect(await collect(t)).toEqual([]);
+        await expect(collect('no-such-topic')).rejects.toMatchObject({ code: 'E_TOPIC_UNKNOWN' });
+      });
+    });
+
     describe('checkpoints and idempotency', () => {
       it('stores a source checkpoint together with the events it covers', async () => {
         const t = await topic({ partitions: 2 });

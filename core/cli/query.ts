@@ -1,0 +1,64 @@
+// `sluice query "<SQL>" [paths...]`: SQL over the stored topics of a fleet's Redis. Pipeline files, when
+// given, say where Redis is and which topics are dead-letter topics, as for `run`; rows go to stdout as a
+// table on a terminal and as NDJSON otherwise, or in the --format asked for. A bad query exits 2.
+import { loadConfig } from '../config/load.js';
+import type { Redactor } from '../config/redactor.js';
+import type { Plugin } from '../plugin.js';
+import type { QueryOptions } from '../query/query-engine.js';
+import type { ResultFormat } from '../query/result-format.js';
+import type { Storage } from '../storage/storage.js';
+import { openAdminStorage } from './admin-storage.js';
+import { EXIT } from './exit-codes.js';
+import { reportError } from './report-error.js';
+
+export interface QueryCommandOptions {
+  redis?: string;
+  prefix: string;
+  format?: ResultFormat;
+  lateness?: number;
+  clockSkew?: number;
+}
+
+function stdoutWrite(text: string): Promise<void> | void {
+  if (process.stdout.write(text)) return;
+  return new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+}
+
+export async function queryCommand(
+  sql: string,
+  paths: string[],
+  o: QueryCommandOptions,
+  builtins: readonly Plugin[],
+): Promise<number> {
+  let redactor: Redactor | undefined;
+  let storage: Storage | undefined;
+  try {
+    const options: QueryOptions = { lateness: o.lateness, clockSkew: o.clockSkew };
+    let redis = o.redis;
+    let prefix = o.prefix;
+    if (paths.length > 0) {
+      const config = await loadConfig(paths, { builtins, redisOverride: o.redis });
+      redactor = config.redactor;
+      redis = config.redis?.url;
+      prefix = config.redis?.prefix ?? prefix;
+      options.deadLetterTopics = config.pipelines.map((p) => p.deadLetterTopic);
+    }
+    storage = await openAdminStorage(redis, prefix);
+    const [{ query }, { writeResult }] = await Promise.all([
+      import('../query/query-engine.js'),
+      import('../query/result-format.js'),
+    ]);
+    const result = await query(storage, sql, options);
+    try {
+      const format = o.format ?? (process.stdout.isTTY ? 'table' : 'ndjson');
+      await writeResult(format, result.columns, result.chunks(), { write: stdoutWrite });
+    } finally {
+      result.close();
+    }
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(err, redactor);
+  } finally {
+    await storage?.close().catch(() => {});
+  }
+}
