@@ -9,6 +9,7 @@ import type { Plugin, PluginKind, ProcessorPlugin, SinkPlugin, SourcePlugin } fr
 import type { RetryPolicy } from '../queue/retry-policy.js';
 import { PluginRegistry } from '../registry.js';
 import type { TopicSpec } from '../storage/storage.js';
+import { runComponentChecks } from './component-checks.js';
 import { interpolate } from './interpolate.js';
 import { type ConfigIssue, ConfigIssues, type ConfigPath, formatPath } from './issues.js';
 import { loadPluginModule } from './load-plugins.js';
@@ -34,6 +35,8 @@ export interface LoadOptions {
   builtins: readonly Plugin[];
   /** `--redis` from the command line: wins over the files. */
   redisOverride?: string;
+  /** Also run the plugins' connection checks (`validate --connect`). Default false. */
+  connect?: boolean;
 }
 
 /** The pipeline files named by paths: files as given, folders by their *.yaml / *.yml files. */
@@ -170,6 +173,11 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   for (const p of pipelines) {
     for (const t of [p.topic, p.deadLetterTopic])
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
+  }
+  if (issues.length === 0) {
+    const files = new Map(parsed.map((f) => [f.yaml.display, f.yaml]));
+    const connect = options.connect ?? false;
+    issues.push(...(await runComponentChecks(pipelines, files, { connect, connectTimeoutMs: 10_000 })));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
   return { files: expanded.files, redis, topics, maxLag, pipelines, registry, redactor };

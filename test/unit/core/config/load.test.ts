@@ -221,4 +221,31 @@ describe('loading pipeline files', () => {
       expect.stringMatching(/unknown key "toString" in pipelines\.p\.sinks\[0\] \(stdout\) at .*:5:30/),
     ]);
   });
+
+  it('runs the start-up checks of plugins before anything starts: JSONata, function modules, JSON Schemas', async () => {
+    const pipeline = (processor: string) =>
+      `pipelines:\n  p:\n    source: { type: generate, count: 1 }\n    processors:\n      - ${processor}\n    topic: t\n`;
+    expect(await problems(pipeline("{ type: filter, where: 'value + ((' }"))).toEqual([
+      expect.stringMatching(
+        /^invalid "where" in pipelines\.p\.processors\[0\] \(filter\): "value \+ \(\(" is not a valid JSONata expression: .* at .*:5:32$/,
+      ),
+    ]);
+    expect(await problems(pipeline('{ type: function, module: ./missing.ts }'))).toEqual([
+      expect.stringMatching(
+        /^pipelines\.p\.processors\[0\] \(function\): function module "\.\/missing\.ts" was not found at .*missing\.ts at .*:5:35 — paths are relative to the pipeline file$/,
+      ),
+    ]);
+    expect(await problems(pipeline('{ type: json-schema, schema: { type: objekt } }'))).toEqual([
+      expect.stringMatching(
+        /^pipelines\.p\.processors\[0\] \(json-schema\): json-schema: the inline schema is not a valid JSON Schema: .* at .*:5:38$/,
+      ),
+    ]);
+  });
+
+  it('says which template syntax belongs where when one is used in a JSONata field', async () => {
+    const [message] = await problems(
+      "pipelines:\n  p:\n    source: { type: generate }\n    processors: [ { type: filter, where: '{{ value.x }}' } ]\n    topic: t\n",
+    );
+    expect(message).toContain('{{ }} belongs in HTTP URLs only: in JSONata write the path itself');
+  });
 });
