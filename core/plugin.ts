@@ -132,6 +132,31 @@ export interface ProcessorInstance {
 
 type Awaitable<T> = T | Promise<T>;
 
+/** A problem that a plugin's start-up `check` found in its config. */
+export interface ConfigProblem {
+  /** The offending key inside the component's config, e.g. `['module']` or `['routes', 1, 'when']`. */
+  path: ReadonlyArray<string | number>;
+  /** What is wrong, naming the value: `module "./enrich.ts" was not found at /srv/enrich.ts`. */
+  message: string;
+  /** What to do about it. */
+  hint?: string;
+}
+
+/** What a start-up check may use: no logger, no state, no network. */
+export interface CheckContext {
+  readonly pipeline: string;
+  /** Where the component sits, for messages: `sinks[0] (http)`. */
+  readonly component: string;
+  /** Folder of the pipeline file, for resolving relative paths in config. */
+  readonly baseDir: string;
+}
+
+/** Checks that need a connection, run by `sluice validate --connect` (never by `run`, which connects anyway). */
+export interface ConnectContext extends CheckContext {
+  /** Aborted when the check takes too long. */
+  readonly signal: AbortSignal;
+}
+
 interface DefinitionBase<S extends z.ZodType> {
   /** The `type:` that selects it in YAML. */
   name: string;
@@ -139,6 +164,16 @@ interface DefinitionBase<S extends z.ZodType> {
   summary: string;
   /** Config schema; every field should have `.describe()` text, secrets marked with `secret()`. */
   config: S;
+  /**
+   * Start-up checks beyond the schema that need no network: a module or file exists, a schema compiles. Run by
+   * `sluice validate` and by `run` before anything starts; each problem is reported at its key, exit 2.
+   */
+  check?(config: z.output<S>, ctx: CheckContext): Awaitable<ConfigProblem[] | undefined>;
+  /**
+   * Checks that need the destination or origin itself (it answers, the credentials work, the table exists),
+   * run by `sluice validate --connect`. Must release whatever it opens.
+   */
+  checkConnection?(config: z.output<S>, ctx: ConnectContext): Awaitable<ConfigProblem[] | undefined>;
 }
 
 export interface SourceDefinition<S extends z.ZodType = z.ZodType> extends DefinitionBase<S> {

@@ -1,6 +1,6 @@
 // The `sluice` command: one file per subcommand, wired here.
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDuration } from '../duration.js';
+import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
@@ -18,6 +18,7 @@ import { validateCommand } from './validate.js';
 function durationArg(value: string): number {
   const ms = parseDuration(value);
   if (ms === undefined) throw new InvalidArgumentError('use milliseconds or text like 500ms, 10s, 1m');
+  if (ms > MAX_TIMER_MS) throw new InvalidArgumentError(`the longest is ${describeMaxDuration(MAX_TIMER_MS)}`);
   return ms;
 }
 

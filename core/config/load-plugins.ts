@@ -26,6 +26,8 @@ function pluginsOf(mod: Record<string, unknown>): Plugin[] {
   return [exported].flat(2).filter(isPlugin);
 }
 
+const typeScriptModules = new Map<string, Promise<Record<string, unknown>>>();
+
 async function importModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
   if (!isPath) {
@@ -36,9 +38,16 @@ async function importModule(specifier: string, baseDir: string): Promise<Record<
   const full = resolve(baseDir, specifier);
   if (!existsSync(full)) throw new Error(`file ${full} does not exist`);
   if (/\.(c|m)?tsx?$/.test(full)) {
-    // TypeScript plugins load through tsx without registering a global loader.
-    const { tsImport } = await import('tsx/esm/api');
-    return tsImport(pathToFileURL(full).href, import.meta.url);
+    // TypeScript plugins load through tsx without registering a global loader. tsImport compiles afresh on
+    // every call, so one process (validate, test, a fuzzing suite) keeps each module it loaded.
+    let loaded = typeScriptModules.get(full);
+    if (!loaded) {
+      const { tsImport } = await import('tsx/esm/api');
+      loaded = tsImport(pathToFileURL(full).href, import.meta.url) as Promise<Record<string, unknown>>;
+      typeScriptModules.set(full, loaded);
+      loaded.catch(() => typeScriptModules.delete(full));
+    }
+    return loaded;
   }
   return import(pathToFileURL(full).href);
 }

@@ -9,6 +9,7 @@ import type { Plugin, PluginKind, ProcessorPlugin, SinkPlugin, SourcePlugin } fr
 import type { RetryPolicy } from '../queue/retry-policy.js';
 import { PluginRegistry } from '../registry.js';
 import type { TopicSpec } from '../storage/storage.js';
+import { runComponentChecks } from './component-checks.js';
 import { interpolate } from './interpolate.js';
 import { type ConfigIssue, ConfigIssues, type ConfigPath, formatPath } from './issues.js';
 import { loadPluginModule } from './load-plugins.js';
@@ -23,7 +24,7 @@ import {
   sinkCommonSchema,
   topicSchema,
 } from './schema.js';
-import { didYouMean } from './suggest.js';
+import { didYouMean, suggest } from './suggest.js';
 import { YamlFile } from './yaml-file.js';
 import { declaredKeys, findSecrets, findUnknownKeys } from './zod-walk.js';
 
@@ -34,6 +35,8 @@ export interface LoadOptions {
   builtins: readonly Plugin[];
   /** `--redis` from the command line: wins over the files. */
   redisOverride?: string;
+  /** Also run the plugins' connection checks (`validate --connect`). Default false. */
+  connect?: boolean;
 }
 
 /** The pipeline files named by paths: files as given, folders by their *.yaml / *.yml files. */
@@ -90,10 +93,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     const config = validateAgainst(
       fileSchema,
       interpolated.value,
-      [],
-      yaml,
-      'pipeline file',
-      interpolated.coerced,
+      { yaml, base: [], label: 'pipeline file', coerced: interpolated.coerced },
       issues,
     );
     if (config) {
@@ -174,6 +174,11 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     for (const t of [p.topic, p.deadLetterTopic])
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
+  if (issues.length === 0) {
+    const files = new Map(parsed.map((f) => [f.yaml.display, f.yaml]));
+    const connect = options.connect ?? false;
+    issues.push(...(await runComponentChecks(pipelines, files, { connect, connectTimeoutMs: 10_000 })));
+  }
   if (issues.length > 0) throw new ConfigIssues(issues);
   return { files: expanded.files, redis, topics, maxLag, pipelines, registry, redactor };
 }
@@ -228,37 +233,56 @@ function mergeRedis(
       const password = new URL(settings.url).password;
       if (password) redactor.add(decodeURIComponent(password));
     } catch {
-      issues.push({
-        file: origin?.display ?? '--redis',
-        line: 0,
-        col: 0,
-        path: ['redis'],
-        message: `redis "${settings.url}" is not a URL`,
-        hint: 'write it as redis://[user:password@]host:port[/db]',
-      });
+      // Not echoed: an unparsable URL may still hold a password.
+      const message = 'redis is not a URL';
+      const hint = 'write it as redis://[user:password@]host:port[/db]';
+      issues.push(
+        origin
+          ? origin.issueAt(['redis'], message, hint)
+          : { file: '--redis', line: 0, col: 0, path: ['redis'], message, hint },
+      );
     }
   }
   return settings;
 }
 
-/** Validates `value` against `schema`, reporting unknown keys with suggestions and every other problem. */
-function validateAgainst(
-  schema: z.ZodType,
-  value: unknown,
-  base: ConfigPath,
-  yaml: YamlFile,
-  label: string,
-  coerced: Map<string, string>,
-  issues: ConfigIssue[],
-): unknown {
+/** Where a value sits, for the issues found in it. */
+interface Place {
+  yaml: YamlFile;
+  /** Path of the value in the file. */
+  base: ConfigPath;
+  /** "pipeline file", or "pipelines.gps.sinks[0] (http)". */
+  label: string;
+  coerced: Map<string, string>;
+  /** Keys accepted at the top of the value besides the schema's own (the keys every sink has). */
+  alsoKnown?: readonly string[];
+}
+
+/**
+ * Validates `value` against `schema`, reporting unknown keys with suggestions and every other problem once.
+ * A required key that is missing because it was misspelled (`tpye:`) is reported as the unknown key only.
+ */
+function validateAgainst(schema: z.ZodType, value: unknown, place: Place, issues: ConfigIssue[]): unknown {
+  const { yaml, base, label, coerced } = place;
   const before = issues.length;
+  const reported = new Set<string>();
+  const report = (issue: ConfigIssue) => {
+    const id = `${issue.line}:${issue.col}:${issue.message}`;
+    if (reported.has(id)) return;
+    reported.add(id);
+    issues.push(issue);
+  };
+  const misspelt = new Map<string, string>();
   for (const u of findUnknownKeys(schema, value)) {
+    const known = u.path.length === 0 && place.alsoKnown ? [...u.known, ...place.alsoKnown] : u.known;
     const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
-    issues.push(
+    const suggestion = suggest(u.key, known);
+    if (suggestion !== undefined) misspelt.set(JSON.stringify([...u.path, suggestion]), u.key);
+    report(
       yaml.issueAt(
         [...base, ...u.path],
         `unknown key "${u.key}" in ${where}`,
-        didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`,
+        suggestion !== undefined ? `did you mean "${suggestion}"?` : `known keys: ${known.join(', ')}`,
         u.key,
       ),
     );
@@ -279,13 +303,69 @@ function validateAgainst(
   if (!result.success) {
     for (const issue of result.error.issues) {
       if (issue.code === 'unrecognized_keys') continue;
-      const path = [...base, ...(issue.path as ConfigPath)];
-      const field = issue.path.length > 0 ? `"${formatPath(issue.path as ConfigPath)}"` : 'the value';
+      const path = issue.path as ConfigPath;
+      const missing = missingKey(value, path);
+      if (missing) {
+        const key = String(path[path.length - 1]);
+        const parent = path.slice(0, -1);
+        const where = parent.length === 0 ? label : `${label} at ${formatPath(parent)}`;
+        const typo = typoFor(value, parent, key, misspelt);
+        if (typo === 'reported') continue;
+        if (typo !== undefined) {
+          report(
+            yaml.issueAt([...base, ...parent], `unknown key "${typo}" in ${where}`, `did you mean "${key}"?`, typo),
+          );
+          continue;
+        }
+        report(yaml.issueAt([...base, ...parent], `missing key "${key}" in ${where}: ${describeExpected(issue)}`));
+        continue;
+      }
+      const field = path.length > 0 ? `"${formatPath(path)}"` : 'the value';
       const message = issue.message.replace(/^Invalid input: /, '');
-      issues.push(yaml.issueAt(path, `invalid ${field} in ${label}: ${message}`));
+      report(yaml.issueAt([...base, ...path], `invalid ${field} in ${label}: ${message}`));
     }
   }
   return issues.length === before && result.success ? result.data : undefined;
+}
+
+/** True when the issue is about a key that the object at its parent path does not have at all. */
+function missingKey(value: unknown, path: ConfigPath): boolean {
+  if (path.length === 0) return false;
+  const parent = getIn(value, path.slice(0, -1));
+  return (
+    parent !== null &&
+    typeof parent === 'object' &&
+    !Array.isArray(parent) &&
+    !Object.hasOwn(parent, path[path.length - 1] as string)
+  );
+}
+
+/**
+ * The key that stands where `key` is missing, when it looks like a typo of it: `'reported'` when the unknown-key
+ * walk already named it, the key itself when the object is open (a component's plugin keys) and nothing did.
+ */
+function typoFor(
+  value: unknown,
+  parent: ConfigPath,
+  key: string,
+  misspelt: Map<string, string>,
+): string | 'reported' | undefined {
+  if (misspelt.has(JSON.stringify([...parent, key]))) return 'reported';
+  const object = getIn(value, parent) as Record<string, unknown>;
+  return Object.keys(object).find((k) => suggest(k, [key]) === key);
+}
+
+function describeExpected(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_type' ? `add it (${issue.expected})` : 'add it';
+}
+
+function getIn(target: unknown, path: ConfigPath): unknown {
+  let cur = target;
+  for (const p of path) {
+    if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, p)) return undefined;
+    cur = (cur as Record<string | number, unknown>)[p];
+  }
+  return cur;
 }
 
 function setIn(target: unknown, path: ConfigPath, v: unknown): void {
@@ -332,20 +412,12 @@ function buildComponent<P extends Plugin>(
   const own: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw)) if (k !== 'type' && !commonKeys.includes(k)) own[k] = v;
   const before = issues.length;
-  const known = [...commonKeys];
-  for (const u of findUnknownKeys(plugin.config, own)) {
-    if (u.path.length === 0 && known.length > 0) u.known = [...u.known, ...known];
-    const where = u.path.length === 0 ? label : `${label} at ${formatPath(u.path)}`;
-    issues.push(
-      yaml.issueAt(
-        [...path, ...u.path],
-        `unknown key "${u.key}" in ${where}`,
-        didYouMean(u.key, u.known) ?? `known keys: ${u.known.join(', ')}`,
-        u.key,
-      ),
-    );
-  }
-  const config = validateAgainst(plugin.config, own, path, yaml, label, file.coerced, issues);
+  const config = validateAgainst(
+    plugin.config,
+    own,
+    { yaml, base: path, label, coerced: file.coerced, alsoKnown: commonKeys },
+    issues,
+  );
   if (issues.length > before) return undefined;
   for (const s of findSecrets(plugin.config, own)) {
     redactor.add(s.value);
@@ -414,10 +486,7 @@ function buildPipeline(
     const common = validateAgainst(
       sinkCommonSchema,
       commonRaw,
-      path,
-      yaml,
-      `${formatPath(path)} (${raw.type})`,
-      file.coerced,
+      { yaml, base: path, label: `${formatPath(path)} (${raw.type})`, coerced: file.coerced },
       issues,
     ) as SinkSpec['common'] | undefined;
     if (!component || !common) return;

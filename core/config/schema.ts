@@ -58,7 +58,10 @@ export const SINK_COMMON_KEYS = Object.keys(sinkCommonSchema.shape);
 
 export const retentionSchema = z.object({
   maxEvents: z.number().int().min(1).optional().describe('Keep at most this many events per partition.'),
-  maxAge: duration().optional().describe('Drop events stored longer ago than this (e.g. 7d).'),
+  // Compared with stored event times, never waited on: years are fine.
+  maxAge: duration({ max: 100 * 365 * 86_400_000 })
+    .optional()
+    .describe('Drop events stored longer ago than this (e.g. 7d).'),
   allowLoss: z
     .boolean()
     .default(false)

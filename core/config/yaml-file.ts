@@ -1,7 +1,8 @@
-// A parsed pipeline file that can say where any value or key sits in its text.
+// A parsed pipeline file that can say where any value or key sits in its text. Hostile YAML (alias bombs,
+// aliases inside their own anchor, absurd nesting) becomes a parse issue with a position, never a crash.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
+import { type Alias, Document, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
 export class YamlFile {
@@ -9,7 +10,7 @@ export class YamlFile {
   readonly value: unknown;
   readonly parseIssues: ConfigIssue[] = [];
   private readonly lines = new LineCounter();
-  private readonly doc;
+  private readonly doc: Document;
 
   constructor(
     readonly path: string,
@@ -17,18 +18,85 @@ export class YamlFile {
   ) {
     const rel = relative(process.cwd(), path);
     this.display = rel && !rel.startsWith('..') ? rel : path;
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-    for (const err of this.doc.errors) {
-      const { line, col } = this.lines.linePos(err.pos[0]);
-      this.parseIssues.push({
-        file: this.display,
-        line,
-        col,
-        path: [],
-        message: `YAML: ${err.message.split('\n')[0]}`,
-      });
+    this.doc = this.parse(text);
+    if (this.parseIssues.length === 0) this.parseIssues.push(...this.aliasIssues());
+    this.value = this.parseIssues.length === 0 ? this.toValue() : undefined;
+  }
+
+  private parse(text: string): Document {
+    try {
+      const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+      for (const err of doc.errors)
+        this.parseIssues.push(this.issueAtOffset(err.pos[0], `YAML: ${err.message.split('\n')[0]}`));
+      return doc;
+    } catch (err) {
+      // The parser recurses per nesting level; thousands of levels exhaust the stack.
+      this.parseIssues.push(this.issueAtOffset(0, `YAML: the file cannot be parsed (${(err as Error).message})`));
+      return new Document();
     }
-    this.value = this.parseIssues.length === 0 ? this.doc.toJS({ maxAliasCount: 100 }) : undefined;
+  }
+
+  /** Aliases without an anchor, and aliases inside the very value their anchor names (an endless value). */
+  private aliasIssues(): ConfigIssue[] {
+    const out: ConfigIssue[] = [];
+    visit(this.doc, {
+      Alias: (_key, node: Alias) => {
+        const at = node.range?.[0] ?? 0;
+        const target = node.resolve(this.doc);
+        if (!target)
+          out.push(this.issueAtOffset(at, `YAML: alias *${node.source} has no anchor &${node.source} before it`));
+        else if (target.range && at >= target.range[0] && at < target.range[2])
+          out.push(
+            this.issueAtOffset(
+              at,
+              `YAML: alias *${node.source} sits inside the value of its own anchor, which makes it endless`,
+            ),
+          );
+      },
+    });
+    return out;
+  }
+
+  private toValue(): unknown {
+    try {
+      const value = this.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      const depth = nestingDepth(value);
+      if (depth > MAX_DEPTH) {
+        this.parseIssues.push(
+          this.issueAtOffset(
+            0,
+            `YAML: values are nested ${depth} levels deep; a pipeline file may nest at most ${MAX_DEPTH}`,
+          ),
+        );
+        return undefined;
+      }
+      return value;
+    } catch (err) {
+      const firstAlias = this.firstAliasOffset();
+      const reason = /alias/i.test((err as Error).message)
+        ? `aliases expand to more than ${MAX_ALIAS_COUNT} copies of their anchors`
+        : (err as Error).message;
+      this.parseIssues.push(
+        this.issueAtOffset(firstAlias, `YAML: ${reason}`, 'write the values out, or use fewer aliases'),
+      );
+      return undefined;
+    }
+  }
+
+  private firstAliasOffset(): number {
+    let offset = 0;
+    visit(this.doc, {
+      Alias: (_key, node) => {
+        offset = node.range?.[0] ?? 0;
+        return visit.BREAK;
+      },
+    });
+    return offset;
+  }
+
+  private issueAtOffset(offset: number, message: string, hint?: string): ConfigIssue {
+    const { line, col } = this.position(offset);
+    return { file: this.display, line: Math.max(line, 1), col: Math.max(col, 1), path: [], message, hint };
   }
 
   /** Line and column of the value at `path`, or of its nearest existing parent. */
@@ -61,4 +129,21 @@ export class YamlFile {
     const p = this.lines.linePos(offset);
     return { line: p.line, col: p.col };
   }
+}
+
+const MAX_ALIAS_COUNT = 100;
+const MAX_DEPTH = 64;
+
+/** How deeply arrays and objects nest in `value`, without recursion so that depth itself cannot overflow. */
+function nestingDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    deepest = Math.max(deepest, d + 1);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return deepest;
 }

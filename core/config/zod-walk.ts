@@ -69,7 +69,9 @@ function objectShapes(schema: AnySchema): Array<{ shape: Record<string, AnySchem
 function childSchema(schema: AnySchema, key: string | number): AnySchema | undefined {
   const { schema: s } = unwrap(schema);
   const def = defOf(s);
-  if (def.type === 'object' && def.shape) return def.shape[key as string] ?? def.catchall;
+  // Own keys only: a key named `constructor` or `toString` must not find Object.prototype's members.
+  if (def.type === 'object' && def.shape)
+    return (Object.hasOwn(def.shape, key) ? def.shape[key as string] : undefined) ?? def.catchall;
   if (def.type === 'array' && def.element) return def.element;
   if (def.type === 'record' && def.valueType) return def.valueType;
   if (def.type === 'union' && def.options) {

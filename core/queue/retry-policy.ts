@@ -3,6 +3,9 @@
 // Full jitter is stateless (it needs only the attempt number, which is all BullMQ hands a backoff strategy) and
 // spreads a fleet's retries best. A sink's `retryAfterMs` (a 429's Retry-After) is a floor.
 import { z } from 'zod';
+import { describeMaxDuration, MAX_TIMER_MS } from '../duration.js';
+
+const timerBound = { message: `the most a timer can wait is ${describeMaxDuration(MAX_TIMER_MS)}` };
 
 /** The retry settings of a sink; a fragment for the config layer. */
 export const retrySchema = z
@@ -17,12 +20,14 @@ export const retrySchema = z
       .number()
       .int()
       .min(1)
+      .max(MAX_TIMER_MS, timerBound)
       .default(200)
       .describe('Milliseconds of the first backoff window; each further attempt doubles it.'),
     capMs: z
       .number()
       .int()
       .min(1)
+      .max(MAX_TIMER_MS, timerBound)
       .default(30_000)
       .describe('Longest backoff window in milliseconds, whatever the attempt number.'),
   })

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { RecordError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
 import { defineProcessor, duration, eachRecord, z } from '../../core/plugin.js';
-import { compileExpression, resultText } from './expression.js';
+import { compileExpression, expressionField, resultText } from './expression.js';
 
 // Stored for events that have no id yet (an inbound chain, before storage).
 const NO_ID = '-';
@@ -13,9 +13,7 @@ export default defineProcessor({
   name: 'dedupe',
   summary: 'Drop events whose JSONata `by` value was already seen within a time window.',
   config: z.object({
-    by: z
-      .string()
-      .min(1)
+    by: expressionField()
       .default('key')
       .describe('JSONata expression whose value identifies a repeat, e.g. key or value.orderId.'),
     window: duration()

@@ -3,6 +3,7 @@
 import jsonata from 'jsonata';
 import { ConfigError, RecordError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
+import { z } from '../../core/plugin.js';
 
 export interface CompiledExpression {
   readonly text: string;
@@ -11,6 +12,45 @@ export interface CompiledExpression {
    * selects nothing. A failure is a RecordError naming the expression.
    */
   evaluate(event: SluiceEvent): Promise<unknown>;
+}
+
+/**
+ * A config field that holds a JSONata expression. It is compiled while the config is validated, so that
+ * `sluice validate` refuses a broken expression with the position of its key, before anything starts.
+ */
+export function expressionField() {
+  return z
+    .string()
+    .min(1)
+    .superRefine((text, ctx) => {
+      const parsed = parseExpression(text);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    });
+}
+
+type Parsed = { compiled: jsonata.Expression } | { problem: string; position?: number; cause: unknown };
+
+function parseExpression(text: string): Parsed {
+  try {
+    return { compiled: jsonata(text) };
+  } catch (err) {
+    const failure = err as JsonataFailure;
+    const at =
+      failure.position === undefined
+        ? ''
+        : ` at position ${failure.position}, after "${text.slice(0, failure.position)}"`;
+    const problem = `"${text}" is not a valid JSONata expression: ${failure.message}${at}${codeOf(failure)}${wrongSyntaxHint(text)}`;
+    return { problem, position: failure.position, cause: err };
+  }
+}
+
+// Four template syntaxes meet a pipeline author; the one that belongs elsewhere gets named (docs/templates.md).
+function wrongSyntaxHint(text: string): string {
+  if (/\{\{.*\}\}/.test(text))
+    return '; {{ }} belongs in HTTP URLs only: in JSONata write the path itself, e.g. value.id (see docs/templates.md)';
+  if (/^\{[a-z]+\}$/.test(text.trim()) || /\{(first|last|count|ts|key|id)\}/.test(text))
+    return '; {first} and the like belong in file names only: in JSONata write the path itself, e.g. value.id (see docs/templates.md)';
+  return '';
 }
 
 interface JsonataFailure {
@@ -24,20 +64,15 @@ interface JsonataFailure {
  * `label` says which config field holds it, for messages: `filter where`, `route routes[1].when`.
  */
 export function compileExpression(text: string, label: string): CompiledExpression {
-  let compiled: jsonata.Expression;
-  try {
-    compiled = jsonata(text);
-  } catch (err) {
-    const failure = err as JsonataFailure;
-    const at =
-      failure.position === undefined
-        ? ''
-        : ` at position ${failure.position}, after "${text.slice(0, failure.position)}"`;
-    throw new ConfigError(
-      `${label}: "${text}" is not a valid JSONata expression: ${failure.message}${at}${codeOf(failure)}`,
-      { code: 'E_EXPRESSION_SYNTAX', cause: err, details: { expression: text, position: failure.position } },
-    );
+  const parsed = parseExpression(text);
+  if ('problem' in parsed) {
+    throw new ConfigError(`${label}: ${parsed.problem}`, {
+      code: 'E_EXPRESSION_SYNTAX',
+      cause: parsed.cause,
+      details: { expression: text, position: parsed.position },
+    });
   }
+  const compiled = parsed.compiled;
   // `[]` makes JSONata tag the selected array of the input in place: such expressions read a copy.
   const isCopyNeeded = astHas(compiled.ast(), 'keepSingletonArray');
   const names = plainPath(compiled.ast());

@@ -20,8 +20,17 @@ export default defineProcessor({
         'Path of the module, relative to the pipeline file, e.g. ./enrich.ts. Its default export is (event) => event | event[] | null, or an object with process(batch).',
       ),
   }),
+  async check({ module }, ctx) {
+    const path = modulePath(module, ctx.baseDir);
+    try {
+      await access(path);
+      return [];
+    } catch {
+      return [{ path: ['module'], message: notFound(module, path), hint: 'paths are relative to the pipeline file' }];
+    }
+  },
   async create({ module }, ctx) {
-    const path = isAbsolute(module) ? module : resolve(ctx.baseDir, module);
+    const path = modulePath(module, ctx.baseDir);
     const exported = await load(module, path);
     if (typeof exported === 'function') return perEvent(exported as EventFunction, module);
     if (
@@ -38,16 +47,21 @@ export default defineProcessor({
   },
 });
 
+function modulePath(module: string, baseDir: string): string {
+  return isAbsolute(module) ? module : resolve(baseDir, module);
+}
+
+function notFound(module: string, path: string): string {
+  return `function module "${module}" was not found at ${path}`;
+}
+
 async function load(module: string, path: string): Promise<unknown> {
   try {
     await access(path);
   } catch {
-    throw new ConfigError(
-      `function module "${module}" was not found at ${path}; paths are relative to the pipeline file`,
-      {
-        code: 'E_FUNCTION_MODULE',
-      },
-    );
+    throw new ConfigError(`${notFound(module, path)}; paths are relative to the pipeline file`, {
+      code: 'E_FUNCTION_MODULE',
+    });
   }
   try {
     return ((await import(pathToFileURL(path).href)) as { default?: unknown }).default;

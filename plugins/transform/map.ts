@@ -1,18 +1,15 @@
 import { RecordError } from '../../core/errors.js';
 import { withValue } from '../../core/event.js';
 import { defineProcessor, eachRecord, z } from '../../core/plugin.js';
-import { compileExpression } from './expression.js';
+import { compileExpression, expressionField } from './expression.js';
 
 export default defineProcessor({
   name: 'map',
   summary: 'Replace each event value with the result of a JSONata expression over the event.',
   config: z.object({
-    expression: z
-      .string()
-      .min(1)
-      .describe(
-        'JSONata expression over { key, value, ts, headers }; its result becomes the new value, e.g. { "car": value.carId, "kmh": value.speed * 3.6 }.',
-      ),
+    expression: expressionField().describe(
+      'JSONata expression over { key, value, ts, headers }; its result becomes the new value, e.g. { "car": value.carId, "kmh": value.speed * 3.6 }.',
+    ),
     whenMissing: z
       .enum(['reject', 'drop', 'null'])
       .default('reject')

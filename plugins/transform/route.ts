@@ -1,6 +1,6 @@
 import { withHeaders } from '../../core/event.js';
 import { defineProcessor, eachRecord, ROUTE_HEADER, z } from '../../core/plugin.js';
-import { compileExpression, isTruthy } from './expression.js';
+import { compileExpression, expressionField, isTruthy } from './expression.js';
 
 export default defineProcessor({
   name: 'route',
@@ -11,10 +11,9 @@ export default defineProcessor({
         .array(
           z.object({
             name: z.string().min(1).describe('Route name: sinks with this `route:` receive the matching events.'),
-            when: z
-              .string()
-              .min(1)
-              .describe('JSONata condition over { key, value, ts, headers }, e.g. value.temp > 30.'),
+            when: expressionField().describe(
+              'JSONata condition over { key, value, ts, headers }, e.g. value.temp > 30.',
+            ),
           }),
         )
         .min(1)

@@ -1,15 +1,13 @@
 import { createHash } from 'node:crypto';
 import { defineProcessor, eachRecord, eachRecordSync, z } from '../../core/plugin.js';
-import { compileExpression, resultText } from './expression.js';
+import { compileExpression, expressionField, resultText } from './expression.js';
 
 export default defineProcessor({
   name: 'sample',
   summary: 'Keep a fraction of the events, at random or deterministically by a hash of a JSONata value.',
   config: z.object({
     rate: z.number().min(0).max(1).describe('Fraction of events to keep, from 0 (none) to 1 (all), e.g. 0.1.'),
-    by: z
-      .string()
-      .min(1)
+    by: expressionField()
       .optional()
       .describe(
         'JSONata expression, e.g. key: events with the same value are all kept or all dropped, on every worker and every run. Unset, or when it selects nothing: each event is kept at random.',

@@ -1,29 +1,25 @@
 import { RecordError } from '../../core/errors.js';
 import { parseTimestamp, type SluiceEvent } from '../../core/event.js';
 import { defineProcessor, eachRecord, z } from '../../core/plugin.js';
-import { compileExpression, resultText } from './expression.js';
+import { compileExpression, expressionField, resultText } from './expression.js';
 
 export default defineProcessor({
   name: 'set',
   summary: 'Set the key, the event time or headers of each event from JSONata expressions over the event.',
   config: z
     .object({
-      key: z
-        .string()
-        .min(1)
+      key: expressionField()
         .optional()
         .describe(
           'JSONata expression for the new key, e.g. value.carId. Text is used as it is, other values as JSON; null clears the key; selecting nothing rejects the event.',
         ),
-      ts: z
-        .string()
-        .min(1)
+      ts: expressionField()
         .optional()
         .describe(
           'JSONata expression for the event time: ISO-8601 text, epoch seconds or epoch milliseconds, e.g. value.time. Anything else, or nothing, rejects the event.',
         ),
       headers: z
-        .record(z.string(), z.string().min(1))
+        .record(z.string(), expressionField())
         .optional()
         .describe(
           'Header name to JSONata expression, e.g. { region: value.region }. Text is used as it is, other values as JSON; a header whose expression selects nothing (or null) is left unset.',

@@ -1,14 +1,12 @@
 import type { SluiceEvent } from '../../core/event.js';
 import { defineProcessor, eachRecord, z } from '../../core/plugin.js';
-import { compileExpression } from './expression.js';
+import { compileExpression, expressionField } from './expression.js';
 
 export default defineProcessor({
   name: 'split',
   summary: 'Turn each element of an array in an event into an event of its own.',
   config: z.object({
-    path: z
-      .string()
-      .min(1)
+    path: expressionField()
       .default('value')
       .describe(
         'JSONata expression selecting the array, e.g. value.readings. Each element becomes an event with the key, time and headers of the original; an empty array or nothing gives no events, a single non-array value gives one.',

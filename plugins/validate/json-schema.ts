@@ -8,7 +8,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, RecordError } from '../../core/errors.js';
-import { defineProcessor, eachRecordSync, type PluginContext, z } from '../../core/plugin.js';
+import { defineProcessor, eachRecordSync, type Logger, z } from '../../core/plugin.js';
 
 // ajv-formats is CommonJS: its plugin function is both the module and its `default`.
 const addFormats = addFormatsModule.default;
@@ -40,10 +40,16 @@ export default defineProcessor({
     .refine((c) => (c.schema === undefined) !== (c.schemaFile === undefined), {
       error: 'json-schema needs exactly one of schema (inline) or schemaFile',
     }),
-  async create({ schema, schemaFile, allErrors }, ctx) {
-    const source = schemaFile === undefined ? 'the inline schema' : `schema file "${schemaFile}"`;
-    const loaded = schema ?? (await loadSchema(schemaFile as string, ctx.baseDir));
-    const validate = compile(loaded, source, allErrors, ctx);
+  async check({ schema, schemaFile, allErrors }, ctx) {
+    try {
+      await prepare({ schema, schemaFile, allErrors }, ctx.baseDir, silent);
+      return [];
+    } catch (err) {
+      return [{ path: [schemaFile === undefined ? 'schema' : 'schemaFile'], message: (err as Error).message }];
+    }
+  },
+  async create(config, ctx) {
+    const validate = await prepare(config, ctx.baseDir, ctx.logger);
     return {
       process: (batch) =>
         eachRecordSync(batch, (event) => {
@@ -71,6 +77,18 @@ export default defineProcessor({
   },
 });
 
+const silent: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+async function prepare(
+  config: { schema?: Schema; schemaFile?: string; allErrors: boolean },
+  baseDir: string,
+  logger: Logger,
+): Promise<ValidateFunction> {
+  const source = config.schemaFile === undefined ? 'the inline schema' : `schema file "${config.schemaFile}"`;
+  const loaded = config.schema ?? (await loadSchema(config.schemaFile as string, baseDir));
+  return compile(loaded, source, config.allErrors, logger);
+}
+
 async function loadSchema(file: string, baseDir: string): Promise<Schema> {
   const path = isAbsolute(file) ? file : resolve(baseDir, file);
   let text: string;
@@ -97,15 +115,15 @@ async function loadSchema(file: string, baseDir: string): Promise<Schema> {
   return parsed as Schema;
 }
 
-function compile(schema: Schema, source: string, allErrors: boolean, ctx: PluginContext): ValidateFunction {
+function compile(schema: Schema, source: string, allErrors: boolean, logger: Logger): ValidateFunction {
   // Unknown keywords are logged rather than refused: real schemas carry annotations of their own.
   const options: Options = {
     allErrors,
     strictSchema: 'log',
     logger: {
-      log: (...args: unknown[]) => ctx.logger.debug(args.join(' ')),
-      warn: (...args: unknown[]) => ctx.logger.warn(`json-schema: ${args.join(' ')}`),
-      error: (...args: unknown[]) => ctx.logger.error(`json-schema: ${args.join(' ')}`),
+      log: (...args: unknown[]) => logger.debug(args.join(' ')),
+      warn: (...args: unknown[]) => logger.warn(`json-schema: ${args.join(' ')}`),
+      error: (...args: unknown[]) => logger.error(`json-schema: ${args.join(' ')}`),
     },
   };
   const draft = typeof schema.$schema === 'string' ? schema.$schema : '';

@@ -154,4 +154,98 @@ describe('loading pipeline files', () => {
     const config = await loadConfig([write(pipeline('${ARCHIVE_KEY}'))], { builtins, env: { ARCHIVE_KEY: key } });
     expect(config.redactor.text(`key is ${key}`)).toBe('key is ***');
   });
+
+  it('says "did you mean" for a misspelled type, once, instead of a missing value', async () => {
+    const found = await problems('pipelines:\n  p:\n    source: { tpye: generate }\n    topic: t\n');
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /^unknown key "tpye" in pipeline file at pipelines\.p\.source at .*:3:15 — did you mean "type"\?$/,
+    );
+  });
+
+  it('reports an unknown key of a plugin once', async () => {
+    const found = await problems('pipelines:\n  p:\n    source: { type: generate, cuont: 3 }\n    topic: t\n');
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^unknown key "cuont" in pipelines\.p\.source \(generate\) at .*:3:31 — did you mean "count"\?$/,
+      ),
+    ]);
+  });
+
+  it('refuses a duration longer than a timer can wait, saying the maximum', async () => {
+    const [message] = await problems(
+      'pipelines:\n  p:\n    topic: t\n    batch: { maxWait: 30d }\n    sinks: [ { type: stdout } ]\n',
+    );
+    expect(message).toMatch(
+      /"pipelines\.p\.batch\.maxWait" .*"30d" is too long: .*2147483647 ms \(about 24\.8 days\) at .*:4:23/,
+    );
+  });
+
+  it('keeps a retention age of months, which no timer waits on', async () => {
+    const config = await loadConfig(
+      [
+        write(
+          'topics:\n  t: { retention: { maxAge: 365d } }\npipelines:\n  p:\n    topic: t\n    sinks: [ { type: stdout } ]\n',
+        ),
+      ],
+      { builtins, env: {} },
+    );
+    expect(config.topics.get('t')?.retention?.maxAgeMs).toBe(365 * 86_400_000);
+  });
+
+  it('refuses hostile YAML with a position: alias bombs, endless aliases, missing anchors, prototype keys', async () => {
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...[1, 2, 3].map(
+        (i) =>
+          `b${i}: &b${i} [${Array(10)
+            .fill(i === 1 ? '*a' : `*b${i - 1}`)
+            .join(', ')}]`,
+      ),
+      'pipelines: *b3',
+    ].join('\n');
+    expect(await problems(bomb)).toEqual([
+      expect.stringMatching(/YAML: aliases expand to more than 100 copies .* at .*:2:\d+/),
+    ]);
+    expect(await problems('pipelines: &p\n  demo: *p\n')).toEqual([
+      expect.stringMatching(/YAML: alias \*p sits inside the value of its own anchor.* at .*:2:9/),
+    ]);
+    expect(await problems('pipelines:\n  demo: *nope\n')).toEqual([
+      expect.stringMatching(/YAML: alias \*nope has no anchor &nope before it at .*:2:9/),
+    ]);
+    const proto = await problems(
+      'pipelines:\n  p:\n    source: { type: generate, constructor: 1 }\n    topic: t\n    sinks: [ { type: stdout, toString: x } ]\n',
+    );
+    expect(proto).toEqual([
+      expect.stringMatching(/unknown key "constructor" in pipelines\.p\.source \(generate\) at .*:3:31/),
+      expect.stringMatching(/unknown key "toString" in pipelines\.p\.sinks\[0\] \(stdout\) at .*:5:30/),
+    ]);
+  });
+
+  it('runs the start-up checks of plugins before anything starts: JSONata, function modules, JSON Schemas', async () => {
+    const pipeline = (processor: string) =>
+      `pipelines:\n  p:\n    source: { type: generate, count: 1 }\n    processors:\n      - ${processor}\n    topic: t\n`;
+    expect(await problems(pipeline("{ type: filter, where: 'value + ((' }"))).toEqual([
+      expect.stringMatching(
+        /^invalid "where" in pipelines\.p\.processors\[0\] \(filter\): "value \+ \(\(" is not a valid JSONata expression: .* at .*:5:32$/,
+      ),
+    ]);
+    expect(await problems(pipeline('{ type: function, module: ./missing.ts }'))).toEqual([
+      expect.stringMatching(
+        /^pipelines\.p\.processors\[0\] \(function\): function module "\.\/missing\.ts" was not found at .*missing\.ts at .*:5:35 — paths are relative to the pipeline file$/,
+      ),
+    ]);
+    expect(await problems(pipeline('{ type: json-schema, schema: { type: objekt } }'))).toEqual([
+      expect.stringMatching(
+        /^pipelines\.p\.processors\[0\] \(json-schema\): json-schema: the inline schema is not a valid JSON Schema: .* at .*:5:38$/,
+      ),
+    ]);
+  });
+
+  it('says which template syntax belongs where when one is used in a JSONata field', async () => {
+    const [message] = await problems(
+      "pipelines:\n  p:\n    source: { type: generate }\n    processors: [ { type: filter, where: '{{ value.x }}' } ]\n    topic: t\n",
+    );
+    expect(message).toContain('{{ }} belongs in HTTP URLs only: in JSONata write the path itself');
+  });
 });

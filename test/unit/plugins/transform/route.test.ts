@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTE_HEADER } from '../../../../core/plugin.js';
 import route from '../../../../plugins/transform/route.js';
-import { createProcessor, event, runProcessor } from '../run-processor.js';
+import { event, runProcessor } from '../run-processor.js';
 
 const routes = [
   { name: 'hot', when: 'value.temp > 30' },
@@ -47,8 +47,9 @@ describe('route', () => {
   it('refuses duplicate route names and an invalid condition, naming the route', async () => {
     expect(route.config.safeParse({ routes: [routes[0], routes[0]] }).success).toBe(false);
     expect(route.config.safeParse({ routes: [] }).success).toBe(false);
-    await expect(
-      createProcessor(route, { routes: [routes[0], { name: 'bad', when: 'value.temp >' }] }),
-    ).rejects.toThrow(/route routes\[1\]\.when: "value\.temp >"/);
+    const issue = route.config.safeParse({ routes: [routes[0], { name: 'bad', when: 'value.temp >' }] }).error
+      ?.issues[0];
+    expect(issue?.path).toEqual(['routes', 1, 'when']);
+    expect(issue?.message).toMatch(/^"value\.temp >" is not a valid JSONata expression/);
   });
 });
