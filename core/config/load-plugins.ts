@@ -29,9 +29,10 @@ function pluginsOf(mod: Record<string, unknown>): Plugin[] {
 async function importModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
   if (!isPath) {
-    const { createRequire } = await import('node:module');
-    const resolved = createRequire(resolve(baseDir, 'package.json')).resolve(specifier);
-    return import(pathToFileURL(resolved).href);
+    // Resolved as Node's ESM loader would from the pipeline's folder, so ESM-only packages (exports with
+    // only an `import` condition) load as well as CommonJS ones.
+    const { resolve: resolveEsm } = await import('import-meta-resolve');
+    return import(resolveEsm(specifier, pathToFileURL(resolve(baseDir, 'package.json')).href));
   }
   const full = resolve(baseDir, specifier);
   if (!existsSync(full)) throw new Error(`file ${full} does not exist`);
