@@ -1,11 +1,12 @@
 // `sluice/testing`: the conformance suites and test helpers the built-in plugins and drivers run, for plugin
 // authors' own tests (vitest). A new plugin is finished when its suite passes.
+
+export type { EventArbitraryOptions } from './event-arbitrary.js';
+export { anyValueArbitrary, eventArbitrary, jsonValueArbitrary } from './event-arbitrary.js';
+export { testPluginContext } from './plugin-context.js';
 export type { ProcessorConformanceOptions, ProcessorUnderTest } from './processor.js';
 export { createProcessor, describeProcessorConformance, runProcessor } from './processor.js';
 export type { QueueConformanceOptions, QueueFleet } from './queue.js';
 export { describeQueueConformance } from './queue.js';
 export type { StorageUnderTest } from './storage.js';
 export { describeStorageConformance } from './storage.js';
-export { testPluginContext } from './plugin-context.js';
-export type { EventArbitraryOptions } from './event-arbitrary.js';
-export { anyValueArbitrary, eventArbitrary, jsonValueArbitrary } from './event-arbitrary.js';
