@@ -1,9 +1,10 @@
 // The `sluice` command: one file per subcommand, wired here.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
+import { type NewKind, newCommand } from './new.js';
 import { offsetsCommand } from './offsets.js';
 import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
@@ -112,6 +113,19 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     .option('--out <dir>', 'folder to write to', 'docs/reference')
     .action((o) => {
       code = docsCommand(o, builtins);
+    });
+
+  program
+    .command('new')
+    .description(
+      'Create a plugin package to start from: the plugin, its README, and a test running its conformance suite.',
+    )
+    .addArgument(new Argument('<kind>', 'what the plugin is').choices(['source', 'sink', 'processor']))
+    .argument('<name>', 'its `type:` name in pipeline files, e.g. my-sink')
+    .option('--dir <path>', 'folder to create (default: ./<name>)')
+    .option('--sluice <spec>', 'npm spec of sluice for development (default: ^ this version)')
+    .action((kind: NewKind, name: string, o) => {
+      code = newCommand(kind, name, o);
     });
 
   program

@@ -13,11 +13,15 @@ export class YamlFile {
 
   constructor(
     readonly path: string,
-    text: string = readFileSync(path, 'utf8'),
+    text: string | undefined = undefined,
   ) {
     const rel = relative(process.cwd(), path);
     this.display = rel && !rel.startsWith('..') ? rel : path;
-    this.doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
+    this.doc = parseDocument(text ?? readFileSync(path, 'utf8'), {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+    });
     for (const err of this.doc.errors) {
       const { line, col } = this.lines.linePos(err.pos[0]);
       this.parseIssues.push({
