@@ -1,6 +1,18 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const built = (path: string) => fileURLToPath(new URL(`./dist/${path}`, import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // The example plugin packages in templates/examples import `sluice` as an installed package would; inside
+    // this repository that is the build of this checkout (as the package's own self-reference is).
+    alias: [
+      { find: /^sluice$/, replacement: built('core/index.js') },
+      { find: /^sluice\/testing$/, replacement: built('test/conformance/index.js') },
+      { find: /^sluice\/engine$/, replacement: built('engine.js') },
+    ],
+  },
   test: {
     include: ['test/**/*.test.ts', 'templates/**/*.test.ts'],
     testTimeout: 30_000,
