@@ -15,6 +15,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'templates/**/*.test.ts'],
+    // The packed-package test installs from the registry: `npm run test:package`, run by CI on its own.
+    exclude: ['test/package/**', '**/node_modules/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // Integration suites start real servers; two cores do not gain from more parallel files.

@@ -1,6 +1,6 @@
 // Loads the plugin modules a pipeline file names under `plugins:` and checks the SDK version they target.
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { type Plugin, SDK_VERSION } from '../plugin.js';
@@ -34,14 +34,31 @@ async function importModule(specifier: string, baseDir: string): Promise<Record<
     const { resolve: resolveEsm } = await import('import-meta-resolve');
     return import(resolveEsm(specifier, pathToFileURL(resolve(baseDir, 'package.json')).href));
   }
-  const full = resolve(baseDir, specifier);
+  let full = resolve(baseDir, specifier);
   if (!existsSync(full)) throw new Error(`file ${full} does not exist`);
+  if (statSync(full).isDirectory()) full = packageEntry(full);
   if (/\.(c|m)?tsx?$/.test(full)) {
     // TypeScript plugins load through tsx without registering a global loader.
-    const { tsImport } = await import('tsx/esm/api');
-    return tsImport(pathToFileURL(full).href, import.meta.url);
+    const tsx = await import('tsx/esm/api').catch(() => {
+      throw new Error('loading a TypeScript plugin needs the npm package tsx: npm install tsx (or build it to .js)');
+    });
+    return tsx.tsImport(pathToFileURL(full).href, import.meta.url);
   }
   return import(pathToFileURL(full).href);
+}
+
+/** The file a plugin package folder exports (`exports["."]`, else `main`), as an import of the package would. */
+function packageEntry(folder: string): string {
+  const file = join(folder, 'package.json');
+  if (!existsSync(file)) throw new Error(`folder ${folder} has no package.json; name the plugin's file instead`);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { exports?: unknown; main?: string };
+  let entry: unknown = pkg.exports;
+  if (entry !== null && typeof entry === 'object' && '.' in entry) entry = (entry as Record<string, unknown>)['.'];
+  while (entry !== null && typeof entry === 'object') {
+    const conditions = entry as Record<string, unknown>;
+    entry = conditions.import ?? conditions.default ?? conditions.node;
+  }
+  return resolve(folder, typeof entry === 'string' ? entry : (pkg.main ?? 'index.js'));
 }
 
 /** Loads one `plugins:` entry. Throws ConfigError with what to fix. */

@@ -87,4 +87,19 @@ describe('plugins named in a pipeline file', () => {
       /plugin module "\.\/broken\.ts" could not be loaded: boom at load/,
     );
   });
+
+  it('loads a plugin package folder by the file its package.json exports', async () => {
+    const dir = project({
+      'my-plugin/package.json': JSON.stringify({
+        name: 'my-plugin',
+        type: 'module',
+        exports: { '.': { import: './lib/main.js' } },
+      }),
+      'my-plugin/lib/main.js': `import { defineSink, z } from ${JSON.stringify(`file://${sdkJs}`)};\nexport default defineSink({ name: 'folder-sink', summary: 'x', config: z.object({}), create: () => ({ async write() {} }) });\n`,
+      'p.yaml':
+        'plugins: [./my-plugin]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: folder-sink } ]\n',
+    });
+    const config = await loadConfig([join(dir, 'p.yaml')], { builtins, env: {} });
+    expect(config.registry.get('sink', 'folder-sink')?.name).toBe('folder-sink');
+  });
 });
