@@ -109,10 +109,13 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
 
   program
     .command('docs')
-    .description('Write the reference pages of every plugin, generated from their config schemas.')
-    .option('--out <dir>', 'folder to write to', 'docs/reference')
-    .action((o) => {
-      code = docsCommand(o, builtins);
+    .description(
+      'Write the reference pages of every plugin (or of plugin modules), generated from their config schemas.',
+    )
+    .option('--out <dir>', 'folder to write to (default: docs/reference; with --plugin: stdout)')
+    .option('--plugin <module...>', "only these plugin modules' plugins")
+    .action(async (o) => {
+      code = await docsCommand(o, builtins);
     });
 
   program
