@@ -1,10 +1,11 @@
 // The `sluice` command: one file per subcommand, wired here.
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
+import { type NewKind, newCommand } from './new.js';
 import { offsetsCommand } from './offsets.js';
 import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
@@ -129,10 +130,26 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
 
   program
     .command('docs')
-    .description('Write the reference pages of every plugin, generated from their config schemas.')
-    .option('--out <dir>', 'folder to write to', 'docs/reference')
-    .action((o) => {
-      code = docsCommand(o, builtins);
+    .description(
+      'Write the reference pages of every plugin (or of plugin modules), generated from their config schemas.',
+    )
+    .option('--out <dir>', 'folder to write to (default: docs/reference; with --plugin: stdout)')
+    .option('--plugin <module...>', "only these plugin modules' plugins")
+    .action(async (o) => {
+      code = await docsCommand(o, builtins);
+    });
+
+  program
+    .command('new')
+    .description(
+      'Create a plugin package to start from: the plugin, its README, and a test running its conformance suite.',
+    )
+    .addArgument(new Argument('<kind>', 'what the plugin is').choices(['source', 'sink', 'processor']))
+    .argument('<name>', 'its `type:` name in pipeline files, e.g. my-sink')
+    .option('--dir <path>', 'folder to create (default: ./<name>)')
+    .option('--sluice <spec>', 'npm spec of sluice for development (default: ^ this version)')
+    .action((kind: NewKind, name: string, o) => {
+      code = newCommand(kind, name, o);
     });
 
   program

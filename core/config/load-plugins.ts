@@ -1,6 +1,6 @@
 // Loads the plugin modules a pipeline file names under `plugins:` and checks the SDK version they target.
-import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../errors.js';
 import { type Plugin, SDK_VERSION } from '../plugin.js';
@@ -31,25 +31,43 @@ const typeScriptModules = new Map<string, Promise<Record<string, unknown>>>();
 async function importModule(specifier: string, baseDir: string): Promise<Record<string, unknown>> {
   const isPath = specifier.startsWith('.') || isAbsolute(specifier);
   if (!isPath) {
-    const { createRequire } = await import('node:module');
-    const resolved = createRequire(resolve(baseDir, 'package.json')).resolve(specifier);
-    return import(pathToFileURL(resolved).href);
+    // Resolved as Node's ESM loader would from the pipeline's folder, so ESM-only packages (exports with
+    // only an `import` condition) load as well as CommonJS ones.
+    const { resolve: resolveEsm } = await import('import-meta-resolve');
+    return import(resolveEsm(specifier, pathToFileURL(resolve(baseDir, 'package.json')).href));
   }
-  const full = resolve(baseDir, specifier);
+  let full = resolve(baseDir, specifier);
   if (!existsSync(full)) throw new Error(`file ${full} does not exist`);
+  if (statSync(full).isDirectory()) full = packageEntry(full);
   if (/\.(c|m)?tsx?$/.test(full)) {
     // TypeScript plugins load through tsx without registering a global loader. tsImport compiles afresh on
     // every call, so one process (validate, test, a fuzzing suite) keeps each module it loaded.
     let loaded = typeScriptModules.get(full);
     if (!loaded) {
-      const { tsImport } = await import('tsx/esm/api');
-      loaded = tsImport(pathToFileURL(full).href, import.meta.url) as Promise<Record<string, unknown>>;
+      const tsx = await import('tsx/esm/api').catch(() => {
+        throw new Error('loading a TypeScript plugin needs the npm package tsx: npm install tsx (or build it to .js)');
+      });
+      loaded = tsx.tsImport(pathToFileURL(full).href, import.meta.url) as Promise<Record<string, unknown>>;
       typeScriptModules.set(full, loaded);
       loaded.catch(() => typeScriptModules.delete(full));
     }
     return loaded;
   }
   return import(pathToFileURL(full).href);
+}
+
+/** The file a plugin package folder exports (`exports["."]`, else `main`), as an import of the package would. */
+function packageEntry(folder: string): string {
+  const file = join(folder, 'package.json');
+  if (!existsSync(file)) throw new Error(`folder ${folder} has no package.json; name the plugin's file instead`);
+  const pkg = JSON.parse(readFileSync(file, 'utf8')) as { exports?: unknown; main?: string };
+  let entry: unknown = pkg.exports;
+  if (entry !== null && typeof entry === 'object' && '.' in entry) entry = (entry as Record<string, unknown>)['.'];
+  while (entry !== null && typeof entry === 'object') {
+    const conditions = entry as Record<string, unknown>;
+    entry = conditions.import ?? conditions.default ?? conditions.node;
+  }
+  return resolve(folder, typeof entry === 'string' ? entry : (pkg.main ?? 'index.js'));
 }
 
 /** Loads one `plugins:` entry. Throws ConfigError with what to fix. */

@@ -37,6 +37,8 @@ export interface LoadOptions {
   redisOverride?: string;
   /** Also run the plugins' connection checks (`validate --connect`). Default false. */
   connect?: boolean;
+  /** Pipeline files given as text rather than read from disk (from code); `path` names them in messages. */
+  documents?: ReadonlyArray<{ path: string; text: string }>;
 }
 
 /** The pipeline files named by paths: files as given, folders by their *.yaml / *.yml files. */
@@ -83,8 +85,12 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   const expanded = expandPaths(paths);
   issues.push(...expanded.issues);
   const parsed: ParsedFile[] = [];
-  for (const path of expanded.files) {
-    const yaml = new YamlFile(path);
+  const sources = [
+    ...expanded.files.map((path) => ({ path, text: undefined })),
+    ...(options.documents ?? []).map((d) => ({ path: resolve(d.path), text: d.text })),
+  ];
+  for (const { path, text } of sources) {
+    const yaml = new YamlFile(path, text);
     issues.push(...yaml.parseIssues);
     if (yaml.parseIssues.length > 0) continue;
     const interpolated = interpolate(yaml.value ?? {}, { env, baseDir: dirname(path) });

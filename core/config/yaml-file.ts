@@ -14,11 +14,11 @@ export class YamlFile {
 
   constructor(
     readonly path: string,
-    text: string = readFileSync(path, 'utf8'),
+    text: string | undefined = undefined,
   ) {
     const rel = relative(process.cwd(), path);
     this.display = rel && !rel.startsWith('..') ? rel : path;
-    this.doc = this.parse(text);
+    this.doc = this.parse(text ?? readFileSync(path, 'utf8'));
     if (this.parseIssues.length === 0) this.parseIssues.push(...this.aliasIssues());
     this.value = this.parseIssues.length === 0 ? this.toValue() : undefined;
   }

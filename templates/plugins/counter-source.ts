@@ -2,8 +2,7 @@
 // so a restart resumes exactly where the last stored poll ended. Name it in a pipeline file:
 //   plugins: [./counter-source.ts]
 //   source: { type: counter, upTo: 100 }
-import { createEvent } from '../../core/event.js';
-import { defineSource, z } from '../../core/plugin.js';
+import { createEvent, defineSource, z } from 'sluice';
 
 export default defineSource({
   name: 'counter',

@@ -1,10 +1,7 @@
 // A processor plugin to start from. Name it in a pipeline file:
 //   plugins: [./uppercase-processor.ts]
 //   pipelines: { p: { ..., processors: [ { type: uppercase, field: name } ] } }
-// Plugins import only the public SDK: in a project of your own, `from 'sluice'`.
-import { RecordError } from '../../core/errors.js';
-import { withValue } from '../../core/event.js';
-import { defineProcessor, eachRecordSync, z } from '../../core/plugin.js';
+import { defineProcessor, eachRecordSync, RecordError, withValue, z } from 'sluice';
 
 export default defineProcessor({
   name: 'uppercase',

@@ -2,8 +2,7 @@
 //   plugins: [./webhook-sink.ts]
 //   sinks: [ { type: my-webhook, url: 'https://example.invalid/hook', token: '${file:./token}' } ]
 // Classify failures by kind: the runtime owns retries, dead letters and stopping.
-import { FatalError, RecordError, RetryableError } from '../../core/errors.js';
-import { defineSink, secret, z } from '../../core/plugin.js';
+import { defineSink, FatalError, RecordError, RetryableError, secret, z } from 'sluice';
 
 export default defineSink({
   name: 'my-webhook',

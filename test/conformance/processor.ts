@@ -6,11 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EventValue, SluiceEvent } from '../../core/event.js';
 import type { PluginContext, ProcessorInstance, ProcessorPlugin, ProcessResult } from '../../core/plugin.js';
-import { z } from '../../core/plugin.js';
 import { deepFreeze } from './deep-freeze.js';
 import { eventArbitrary } from './event-arbitrary.js';
 import { canonicalText, plainValue } from './plain-value.js';
 import { testPluginContext } from './plugin-context.js';
+import { expectCompleteDeclaration } from './plugin-declaration.js';
 
 export interface ProcessorUnderTest {
   plugin: ProcessorPlugin;
@@ -95,22 +95,6 @@ function assertRecordErrors(result: ProcessResult): void {
   }
 }
 
-/** JSON-Schema paths of config fields that have no description. */
-export function undescribedFields(plugin: ProcessorPlugin): string[] {
-  const missing: string[] = [];
-  const walk = (schema: Record<string, unknown>, path: string): void => {
-    const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
-    for (const [name, field] of Object.entries(properties ?? {})) {
-      const fieldPath = path ? `${path}.${name}` : name;
-      if (typeof field.description !== 'string' || field.description.trim() === '') missing.push(fieldPath);
-      walk(field, fieldPath);
-    }
-    for (const variant of (schema.anyOf ?? schema.oneOf ?? []) as Record<string, unknown>[]) walk(variant, path);
-  };
-  walk(z.toJSONSchema(plugin.config, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>, '');
-  return missing;
-}
-
 const singleEvent = (value: EventValue): SluiceEvent => ({ key: 'k', value, ts: 1_700_000_000_000, headers: {} });
 
 export function describeProcessorConformance(options: ProcessorConformanceOptions): void {
@@ -136,11 +120,7 @@ export function describeProcessorConformance(options: ProcessorConformanceOption
 
   describe(title, () => {
     it('declares a name, a summary and a description for every config field', () => {
-      expect(plugin.kind).toBe('processor');
-      expect(plugin.name).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
-      expect(plugin.summary.trim().length).toBeGreaterThan(0);
-      expect(undescribedFields(plugin)).toEqual([]);
-      expect(() => plugin.config.parse(config)).not.toThrow();
+      expectCompleteDeclaration(plugin, 'processor', config);
     });
 
     it(

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,10 +6,15 @@ import { builtins } from '../../../../builtins.js';
 import { loadConfig } from '../../../../core/config/load.js';
 
 const sdk = resolve('core/plugin.ts');
+// A plain-JavaScript package cannot import TypeScript: it takes the built SDK, as an installed one would.
+const sdkJs = resolve('dist/core/plugin.js');
 
 function project(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-plugins-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   return dir;
 }
 
@@ -43,5 +48,58 @@ describe('plugins named in a pipeline file', () => {
     await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
       /plugin module "\.\/missing\.ts" could not be loaded: .*does not exist at .*p\.yaml:1:11/,
     );
+  });
+
+  it('loads a plugin from an installed ESM-only npm package, resolved as Node resolves imports', async () => {
+    const dir = project({
+      'node_modules/sluice-plugin-esm/package.json': JSON.stringify({
+        name: 'sluice-plugin-esm',
+        type: 'module',
+        exports: { '.': { import: './index.js' } },
+      }),
+      'node_modules/sluice-plugin-esm/index.js': `import { defineSink, z } from ${JSON.stringify(`file://${sdkJs}`)};\nexport default defineSink({ name: 'esm-sink', summary: 'x', config: z.object({}), create: () => ({ async write() {} }) });\n`,
+      'p.yaml':
+        'plugins: [sluice-plugin-esm]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: esm-sink } ]\n',
+    });
+    const config = await loadConfig([join(dir, 'p.yaml')], { builtins, env: {} });
+    expect(config.registry.get('sink', 'esm-sink')?.name).toBe('esm-sink');
+  });
+
+  it('refuses two plugins with one name, naming both modules', async () => {
+    const sink = (name: string) =>
+      `import { defineSink, z } from ${JSON.stringify(sdk)};\nexport default defineSink({ name: '${name}', summary: 'x', config: z.object({}), create: () => ({ async write() {} }) });\n`;
+    const dir = project({
+      'a.ts': sink('twin'),
+      'b.ts': sink('twin'),
+      'p.yaml': 'plugins: [./a.ts, ./b.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n',
+    });
+    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
+      /sink "twin" from .*b\.ts clashes with the one from .*a\.ts; rename one of them/,
+    );
+  });
+
+  it('names the plugin module that throws while it loads', async () => {
+    const dir = project({
+      'broken.ts': `throw new Error('boom at load');\n`,
+      'p.yaml': 'plugins: [./broken.ts]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n',
+    });
+    await expect(loadConfig([join(dir, 'p.yaml')], { builtins, env: {} })).rejects.toThrow(
+      /plugin module "\.\/broken\.ts" could not be loaded: boom at load/,
+    );
+  });
+
+  it('loads a plugin package folder by the file its package.json exports', async () => {
+    const dir = project({
+      'my-plugin/package.json': JSON.stringify({
+        name: 'my-plugin',
+        type: 'module',
+        exports: { '.': { import: './lib/main.js' } },
+      }),
+      'my-plugin/lib/main.js': `import { defineSink, z } from ${JSON.stringify(`file://${sdkJs}`)};\nexport default defineSink({ name: 'folder-sink', summary: 'x', config: z.object({}), create: () => ({ async write() {} }) });\n`,
+      'p.yaml':
+        'plugins: [./my-plugin]\npipelines:\n  p:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: folder-sink } ]\n',
+    });
+    const config = await loadConfig([join(dir, 'p.yaml')], { builtins, env: {} });
+    expect(config.registry.get('sink', 'folder-sink')?.name).toBe('folder-sink');
   });
 });

@@ -1,0 +1,85 @@
+// From the packed tarball, installed into an empty folder as a user would: `sluice new sink demo`, then the
+// new package builds and passes its tests, and a pipeline that names it under `plugins:` delivers its events.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = resolve('.');
+const work = mkdtempSync(join(tmpdir(), 'sluice-pack-'));
+const app = join(work, 'app');
+let tarball = '';
+
+function sh(cmd: string, args: string[], cwd: string): string {
+  const r = spawnSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false' },
+  });
+  if (r.status !== 0)
+    throw new Error(`${cmd} ${args.join(' ')} in ${cwd} exited ${r.status}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+beforeAll(() => {
+  sh('npm', ['pack', '--pack-destination', work], ROOT);
+  tarball = join(work, readdirSync(work).find((f) => f.endsWith('.tgz'))!);
+  execFileSync('mkdir', ['-p', app]);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  sh('npm', ['install', tarball], app);
+});
+
+describe('the packed package, installed into an empty folder', () => {
+  it('answers --version', () => {
+    expect(sh('npx', ['sluice', '--version'], app).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('scaffolds a sink with sluice new that builds and passes its conformance tests', () => {
+    sh('npx', ['sluice', 'new', 'sink', 'demo', '--sluice', `file:${tarball}`], app);
+    const demo = join(app, 'demo');
+    sh('npm', ['install'], demo);
+    sh('npm', ['run', 'build'], demo);
+    const test = sh('npm', ['test'], demo);
+    expect(test).toMatch(/Tests\s+\d+ passed/);
+  });
+
+  describe('a pipeline naming the new plugin package under plugins:', () => {
+    const received: unknown[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(...(JSON.parse(body) as unknown[]));
+        res.writeHead(204).end();
+      });
+    });
+    beforeAll(() => new Promise<void>((r) => server.listen(0, '127.0.0.1', r)));
+    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+    it('delivers every event through it', async () => {
+      sh('npm', ['install', './demo'], app);
+      const port = (server.address() as AddressInfo).port;
+      writeFileSync(
+        join(app, 'pipeline.yaml'),
+        [
+          'plugins: [sluice-plugin-demo]',
+          'pipelines:',
+          '  p:',
+          '    source: { type: generate, preset: temperature, count: 25, rate: 0 }',
+          '    topic: readings',
+          `    sinks: [ { type: demo, url: 'http://127.0.0.1:${port}/hook' } ]`,
+          '',
+        ].join('\n'),
+      );
+      // Asynchronously: the receiver answers from this process while sluice runs.
+      const child = spawn('npx', ['sluice', 'run', 'pipeline.yaml', '--no-status'], { cwd: app, stdio: 'inherit' });
+      expect(await new Promise((r) => child.on('close', r))).toBe(0);
+      expect(received).toHaveLength(25);
+    });
+  });
+});
