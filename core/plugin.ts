@@ -1,7 +1,7 @@
 // The public SDK: how sources, sinks and processors are declared. Built-in connectors and plugins use only
 // this module, `event.ts` and `errors.ts`, exactly as a third-party plugin would.
 import { z } from 'zod';
-import { RecordError, type SluiceError, toSluiceError } from './errors.js';
+import { FatalError, RecordError, type SluiceError, toSluiceError } from './errors.js';
 import type { SluiceEvent } from './event.js';
 
 /** Header a `route` processor sets; a sink with `route: <name>` receives only events routed to that name. */
@@ -281,6 +281,26 @@ export function eachRecordSync(batch: readonly SluiceEvent[], fn: (event: Sluice
 /** Wraps a library's parse failure (or any error) as a record error with a clear reason. */
 export function recordError(message: string, cause?: unknown, code = 'E_RECORD'): RecordError {
   return new RecordError(message, { cause, code });
+}
+
+/**
+ * Imports a package that a plugin needs only when it is used (a database driver, a native codec), so that
+ * installing Sluice does not install every one. When it is missing the error names the package to install.
+ * `neededBy` names the user of it in the message: `the zstd processor`.
+ */
+export async function importOptional<T>(specifier: string, neededBy: string): Promise<T> {
+  try {
+    return (await import(specifier)) as T;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_MODULE_NOT_FOUND' && e.message.includes(`'${specifier}'`)) {
+      throw new FatalError(
+        `${neededBy} needs the npm package ${specifier}, which is not installed; install it beside sluice: npm install ${specifier}`,
+        { code: 'E_MISSING_PACKAGE', cause: err },
+      );
+    }
+    throw err;
+  }
 }
 
 export { duration, parseDuration } from './duration.js';

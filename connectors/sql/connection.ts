@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { FatalError } from '../../core/errors.js';
 import { type PluginContext, secret, z } from '../../core/plugin.js';
 import { rememberDatabaseMessage } from './classify-error.js';
 import type { Dialect } from './identifiers.js';
@@ -146,8 +147,30 @@ export interface OpenOptions {
   numbers?: NumberReading;
 }
 
-/** Builds the knex instance (no connection is opened until the first query). */
+/**
+ * Builds the knex instance (no connection is opened until the first query). The drivers are optional
+ * dependencies of Sluice, as they are of knex, so a deployment installs only the one it uses: a missing one is
+ * a fatal error that names the package to install.
+ */
 export function openDatabase(
+  config: ConnectionConfig,
+  ctx: Pick<PluginContext, 'baseDir' | 'logger'>,
+  options: OpenOptions = {},
+) {
+  try {
+    return buildDatabase(config, ctx, options);
+  } catch (err) {
+    if (/Cannot find (module|package) '?(pg|mysql2|better-sqlite3)\b/.test((err as Error).message)) {
+      throw new FatalError(
+        `the sql connector with client: ${config.client} needs the npm package ${config.client}, which is not installed; install it beside sluice: npm install ${config.client}`,
+        { code: 'E_MISSING_PACKAGE', cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+function buildDatabase(
   config: ConnectionConfig,
   ctx: Pick<PluginContext, 'baseDir' | 'logger'>,
   options: OpenOptions = {},

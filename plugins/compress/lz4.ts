@@ -1,15 +1,16 @@
 // LZ4: the frame format (what the lz4 tool and most libraries read and write) or a bare block with its
 // size written first (the "size prepended" block of lz4_flex and python-lz4).
-import { compressFrameSync, compressSync, decompressFrameSync, uncompressSync } from 'lz4-napi';
-import { defineProcessor, z } from '../../core/plugin.js';
+import { defineProcessor, importOptional, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor, OutputLimitExceeded } from './compression-processor.js';
 import { lz4Frames } from './lz4-frames.js';
 
+type Lz4 = typeof import('lz4-napi');
+
 /** Decompresses each frame in turn (the binding stops after the first). */
-function decompressFrames(bytes: Buffer, maxOutputBytes: number): Buffer {
+function decompressFrames(lz4: Lz4, bytes: Buffer, maxOutputBytes: number): Buffer {
   const frames = lz4Frames(bytes, maxOutputBytes);
-  if (frames.length === 1) return decompressFrameSync(frames[0]);
-  return Buffer.concat(frames.map((frame) => decompressFrameSync(frame)));
+  if (frames.length === 1) return lz4.decompressFrameSync(frames[0]);
+  return Buffer.concat(frames.map((frame) => lz4.decompressFrameSync(frame)));
 }
 
 /** Refuses a block whose size, written first (4 bytes little-endian), is above the limit. */
@@ -28,23 +29,25 @@ export default defineProcessor({
       .default('frame')
       .describe('frame: the LZ4 frame format (.lz4 files); block: one block with its size written first (4 bytes LE).'),
   }),
-  create: (c) =>
-    compressionProcessor(
+  create: async (c) => {
+    const lz4 = await importOptional<Lz4>('lz4-napi', 'the lz4 processor');
+    return compressionProcessor(
       'lz4',
       c.format === 'frame'
         ? {
             format: 'LZ4 frame data',
-            compress: (bytes) => compressFrameSync(bytes),
-            decompress: decompressFrames,
+            compress: (bytes) => lz4.compressFrameSync(bytes),
+            decompress: (bytes, maxOutputBytes) => decompressFrames(lz4, bytes, maxOutputBytes),
           }
         : {
             format: 'an LZ4 block',
-            compress: (bytes) => compressSync(bytes),
+            compress: (bytes) => lz4.compressSync(bytes),
             decompress: (bytes, maxOutputBytes) => {
               checkBlockSize(bytes, maxOutputBytes);
-              return uncompressSync(bytes);
+              return lz4.uncompressSync(bytes);
             },
           },
       c,
-    ),
+    );
+  },
 });

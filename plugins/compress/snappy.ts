@@ -1,7 +1,6 @@
 // Snappy, raw format (one block starting with its uncompressed length as a varint), as used by Kafka
 // record batches, Parquet and LevelDB.
-import { compressSync, uncompressSync } from 'snappy';
-import { defineProcessor, z } from '../../core/plugin.js';
+import { defineProcessor, importOptional, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor, OutputLimitExceeded } from './compression-processor.js';
 
 /** The uncompressed length a Snappy block declares in its first bytes. */
@@ -18,17 +17,19 @@ export default defineProcessor({
   name: 'snappy',
   summary: 'Compress values with Snappy, or decompress Snappy data (with a limit on the output size).',
   config: z.object(compressionFields),
-  create: (c) =>
-    compressionProcessor(
+  create: async (c) => {
+    const snappy = await importOptional<typeof import('snappy')>('snappy', 'the snappy processor');
+    return compressionProcessor(
       'snappy',
       {
         format: 'Snappy data',
-        compress: (bytes) => compressSync(bytes),
+        compress: (bytes) => snappy.compressSync(bytes),
         decompress: (bytes, maxOutputBytes) => {
           if (declaredLength(bytes) > maxOutputBytes) throw new OutputLimitExceeded();
-          return uncompressSync(bytes, { asBuffer: true }) as Buffer;
+          return snappy.uncompressSync(bytes, { asBuffer: true }) as Buffer;
         },
       },
       c,
-    ),
+    );
+  },
 });

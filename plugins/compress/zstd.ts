@@ -1,6 +1,5 @@
 // Zstandard (RFC 8878). The binding compresses on libuv's thread pool, so a batch runs concurrently.
-import { compress, decompress } from '@mongodb-js/zstd';
-import { defineProcessor, z } from '../../core/plugin.js';
+import { defineProcessor, importOptional, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor } from './compression-processor.js';
 import { checkZstdBound } from './zstd-frame-bound.js';
 
@@ -17,18 +16,20 @@ export default defineProcessor({
       .default(3)
       .describe('compress: 1 is fastest, 3 is the usual balance, 19–22 are smallest and slow.'),
   }),
-  create: (c) =>
-    compressionProcessor(
+  create: async (c) => {
+    const zstd = await importOptional<typeof import('@mongodb-js/zstd')>('@mongodb-js/zstd', 'the zstd processor');
+    return compressionProcessor(
       'zstd',
       {
         format: 'Zstandard data',
         async: true,
-        compress: (bytes) => compress(bytes, c.level),
+        compress: (bytes) => zstd.compress(bytes, c.level),
         decompress: (bytes, maxOutputBytes) => {
           checkZstdBound(bytes, maxOutputBytes);
-          return decompress(bytes);
+          return zstd.decompress(bytes);
         },
       },
       c,
-    ),
+    );
+  },
 });
