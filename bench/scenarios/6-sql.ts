@@ -150,7 +150,8 @@ export const sql: Scenario = {
         },
       ]);
     } finally {
-      for (const t of [sinkName, sourceName, offsets, `${offsets}_ranges`]) await db.schema.dropTableIfExists(t).catch(() => {});
+      for (const t of [sinkName, sourceName, offsets, `${offsets}_ranges`])
+        await db.schema.dropTableIfExists(t).catch(() => {});
       await db.destroy();
     }
     result.ratios.push(

@@ -4,6 +4,7 @@ import jsonata from 'jsonata';
 import type { SluiceEvent } from '../../core/event.js';
 import { identifierProblem } from './identifiers.js';
 import type { RowOp } from './row-writer.js';
+import { parseEventPosition, sortablePosition } from './sink-offsets.js';
 
 /** Why an event cannot become a row: a record error for the dead-letter topic. */
 export interface Refusal {
@@ -18,6 +19,8 @@ export interface EventRowsOptions {
   deleteOnNull: boolean;
   /** A JSONata expression over {key, value, ts, headers, id}; the value itself when absent. */
   mapping?: string;
+  /** Set to the event's position (sortable text) on every write, when the event has one. */
+  versionColumn?: string;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -93,6 +96,9 @@ export class EventRows {
     }
     if (Object.keys(row).length === 0)
       return { index, message: `${label} has no fields to write`, code: 'E_SQL_MAPPING' };
+    const { versionColumn } = this.options;
+    const position = versionColumn === undefined ? undefined : parseEventPosition(event.id);
+    if (versionColumn !== undefined) row[versionColumn] = position === undefined ? null : sortablePosition(position);
     return { index, kind: 'write', row };
   }
 

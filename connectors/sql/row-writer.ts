@@ -22,6 +22,8 @@ export interface WriterOptions {
   table: QualifiedName;
   mode: 'insert' | 'upsert';
   keyColumns: readonly string[];
+  /** upsert: the column holding the version (event position) that wrote the row; an older one changes nothing. */
+  versionColumn?: string;
 }
 
 // Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766.
@@ -157,13 +159,25 @@ export class RowWriter {
   private upsertClause(columns: readonly string[]): string {
     const keys = this.options.keyColumns;
     const others = columns.filter((c) => !keys.includes(c));
+    const version = this.options.versionColumn;
+    const isGuarded = version !== undefined && others.includes(version);
     if (this.db.dialect === 'mysql2') {
       const set = others.length > 0 ? others : [keys[0]];
-      return ` ON DUPLICATE KEY UPDATE ${set.map((c) => `${this.q(c)} = VALUES(${this.q(c)})`).join(', ')}`;
+      if (!isGuarded) {
+        return ` ON DUPLICATE KEY UPDATE ${set.map((c) => `${this.q(c)} = VALUES(${this.q(c)})`).join(', ')}`;
+      }
+      // MySQL assigns left to right, each seeing the ones before: the version column goes last.
+      const v = this.q(version);
+      const isNewer = `(VALUES(${v}) IS NULL OR ${v} IS NULL OR VALUES(${v}) > ${v})`;
+      const ordered = [...set.filter((c) => c !== version), version];
+      return ` ON DUPLICATE KEY UPDATE ${ordered.map((c) => `${this.q(c)} = IF(${isNewer}, VALUES(${this.q(c)}), ${this.q(c)})`).join(', ')}`;
     }
     const target = `(${keys.map((c) => this.q(c)).join(', ')})`;
     if (others.length === 0) return ` ON CONFLICT ${target} DO NOTHING`;
-    return ` ON CONFLICT ${target} DO UPDATE SET ${others.map((c) => `${this.q(c)} = excluded.${this.q(c)}`).join(', ')}`;
+    const update = ` ON CONFLICT ${target} DO UPDATE SET ${others.map((c) => `${this.q(c)} = excluded.${this.q(c)}`).join(', ')}`;
+    if (!isGuarded) return update;
+    const stored = `${this.q(this.options.table.name)}.${this.q(version)}`;
+    return `${update} WHERE excluded.${this.q(version)} IS NULL OR ${stored} IS NULL OR excluded.${this.q(version)} > ${stored}`;
   }
 
   private deletes(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {

@@ -62,6 +62,11 @@ const config = z
           "value's fields, by name.",
       )
       .optional(),
+    versionColumn: columnNameSchema(
+      'upsert: a column that holds the position of the event that last wrote the row (40 digits, text); an ' +
+        'event older than the row changes nothing, so a replay never moves a row back in time, even with ' +
+        'trackOffsets off or the offsets deleted. autoCreate and autoEvolve add it.',
+    ).optional(),
     onUnknownField: z
       .enum(['reject', 'ignore'])
       .default('reject')
@@ -98,6 +103,12 @@ const config = z
   .superRefine((c, ctx) => {
     if (c.mode === 'upsert' && c.keyColumns.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['keyColumns'], message: 'keyColumns is required in mode upsert' });
+    }
+    if (c.versionColumn !== undefined && c.mode !== 'upsert') {
+      ctx.addIssue({ code: 'custom', path: ['versionColumn'], message: 'versionColumn needs mode: upsert' });
+    }
+    if (c.versionColumn !== undefined && c.keyColumns.includes(c.versionColumn)) {
+      ctx.addIssue({ code: 'custom', path: ['versionColumn'], message: 'versionColumn cannot be a key column' });
     }
   });
 
@@ -136,7 +147,12 @@ class SqlSink implements SinkInstance {
     this.where = `${who} (${this.db.label})`;
     this.rows = new EventRows(c);
     this.table = new SinkTable({ ...c, db: this.db, table, tableName: c.table, where: this.where, logger: ctx.logger });
-    this.writer = new RowWriter(this.db, { table, mode: c.mode, keyColumns: c.keyColumns });
+    this.writer = new RowWriter(this.db, {
+      table,
+      mode: c.mode,
+      keyColumns: c.keyColumns,
+      versionColumn: c.versionColumn,
+    });
     this.offsets = new OffsetsTable(
       this.db,
       parseQualifiedName(c.offsetsTable),

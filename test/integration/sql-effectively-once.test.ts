@@ -93,4 +93,41 @@ describe.each(CLIENTS)('sql sink effectively once on %s', (client: Client) => {
       await sink.close?.();
     }
   }, 300_000);
+
+  it('with versionColumn, an older event never overwrites a row, even with trackOffsets off', async () => {
+    const feed = Array.from({ length: 10_000 }, (_, k) => gps(k));
+    const config = {
+      client,
+      connection: db.url,
+      table: 'fleet',
+      mode: 'upsert',
+      keyColumns: ['car'],
+      versionColumn: 'event_position',
+      trackOffsets: false,
+      autoCreate: true,
+    };
+    const sink = await openSink(config);
+    try {
+      await deliver(sink, batches(feed, 100));
+      const newest = Math.floor((10_000 - 1) / CARS);
+      const current = `SELECT COUNT(*) AS n FROM fleet WHERE version = ${newest}`;
+      expect(await count(current)).toBe(CARS);
+      // Nothing remembers what was written: only the stored positions keep the rows from going back.
+      await deliver(sink, batches(feed, 1000));
+      await deliver(sink, batches(feed.slice(0, 5_000).reverse(), 250));
+      expect(await count(current)).toBe(CARS);
+      const [row] = await rows<{ event_position: string }>(
+        db.knex,
+        "SELECT event_position FROM fleet WHERE car = 'car-0'",
+      );
+      expect(row.event_position).toBe(
+        `${String(BASE_MS + Math.floor(9_800 / 3)).padStart(20, '0')}${String(9_800 % 3).padStart(20, '0')}`,
+      );
+      // A newer event still updates the row.
+      await deliver(sink, [[gps(10_000)]]);
+      expect(await count(`SELECT COUNT(*) AS n FROM fleet WHERE version = ${newest + 1}`)).toBe(1);
+    } finally {
+      await sink.close?.();
+    }
+  }, 300_000);
 });

@@ -47,4 +47,14 @@ describe('sql connector config', () => {
     expect(issues(`warehouse.${'o'.repeat(56)}`)).toEqual([]);
     expect(issues('o'.repeat(57))).toEqual([expect.stringContaining('"_ranges" table beside it: at most 56 bytes')]);
   });
+
+  it('takes versionColumn only for upsert, and not on a key column', () => {
+    const issues = (input: object) =>
+      sqlSink.config.safeParse({ ...conn, table: 't', ...input }).error?.issues.map((i) => i.message) ?? [];
+    expect(issues({ mode: 'upsert', keyColumns: ['id'], versionColumn: 'v' })).toEqual([]);
+    expect(issues({ versionColumn: 'v' })).toEqual(['versionColumn needs mode: upsert']);
+    expect(issues({ mode: 'upsert', keyColumns: ['id'], versionColumn: 'id' })).toEqual([
+      'versionColumn cannot be a key column',
+    ]);
+  });
 });
