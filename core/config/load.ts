@@ -171,7 +171,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     });
   }
   for (const p of pipelines) {
-    for (const t of [p.topic, p.deadLetterTopic])
+    for (const t of [p.topic, p.deadLetterTopic, ...(p.query ? [p.query.input] : [])])
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
@@ -392,7 +392,21 @@ function buildPipeline(
       ),
     );
   }
-  if (!p.source && p.topic && p.sinks.length === 0) {
+  if (p.query && p.source) {
+    issues.push(
+      yaml.issueAt(
+        [...base, 'query'],
+        `pipeline "${name}" has both a source and a query`,
+        'a query reads a stored topic: put the source in a pipeline of its own that writes that topic',
+      ),
+    );
+  }
+  if (p.query && !p.topic) {
+    issues.push(
+      yaml.issueAt([...base, 'query'], `the query of pipeline "${name}" has no topic to read`, 'add `topic:`'),
+    );
+  }
+  if (!p.source && !p.query && p.topic && p.sinks.length === 0) {
     issues.push(
       yaml.issueAt(base, `pipeline "${name}" subscribes to topic "${p.topic}" but has no sinks`, 'add `sinks:`'),
     );
@@ -456,8 +470,9 @@ function buildPipeline(
     baseDir: dirname(yaml.path),
     source,
     inbound: p.source ? processors : [],
-    topic: p.topic ?? name,
+    topic: p.query ? p.query.output : (p.topic ?? name),
     sinks,
     deadLetterTopic: p.deadLetterTopic ?? `${name}.dlq`,
+    query: p.query && p.topic ? { ...p.query, input: p.topic } : undefined,
   };
 }
