@@ -122,8 +122,24 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   const topics = new Map<string, TopicSpec>();
   const maxLag = new Map<string, number>();
   const topicOrigin = new Map<string, string>();
-  for (const { yaml, config } of parsed) {
+  const queryDecoders = new Map<string, ComponentSpec<ProcessorPlugin>[]>();
+  for (const file of parsed) {
+    const { yaml, config } = file;
     for (const [name, t] of Object.entries(config.topics)) {
+      const decode = t.decode
+        .map((raw, i) =>
+          buildComponent<ProcessorPlugin>(
+            'processor',
+            raw,
+            ['topics', name, 'decode', i],
+            file,
+            registry,
+            redactor,
+            issues,
+          ),
+        )
+        .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
+      if (decode.length > 0) queryDecoders.set(name, decode);
       if (topics.has(name)) {
         issues.push(
           yaml.issueAt(
@@ -175,7 +191,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
-  return { files: expanded.files, redis, topics, maxLag, pipelines, registry, redactor };
+  return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor };
 }
 
 function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {

@@ -56,6 +56,8 @@ export interface LoadedConfig {
   /** Backpressure limits of the topics that set `maxLag`. */
   maxLag: Map<string, number>;
   pipelines: PipelineSpec[];
+  /** Per topic, the processors that decode stored values for queries (`topics.<name>.decode`). */
+  queryDecoders: Map<string, ComponentSpec<ProcessorPlugin>[]>;
   registry: PluginRegistry;
   redactor: Redactor;
 }

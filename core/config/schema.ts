@@ -74,6 +74,12 @@ export const topicSchema = z.object({
     .default(4)
     .describe('Partitions of the topic; events with the same key stay in order in one partition.'),
   retention: retentionSchema.default({ allowLoss: false }).describe('How long stored events are kept.'),
+  decode: z
+    .array(componentSchema)
+    .default([])
+    .describe(
+      'Processors that turn stored values into what queries see (e.g. gunzip, then json), the same plugins as pipelines. Events they reject are left out of query tables.',
+    ),
   maxLag: z
     .number()
     .int()
