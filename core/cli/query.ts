@@ -4,8 +4,10 @@
 import { loadConfig } from '../config/load.js';
 import type { Redactor } from '../config/redactor.js';
 import type { Plugin } from '../plugin.js';
+import type { QueryDecoders } from '../query/query-decoders.js';
 import type { QueryOptions } from '../query/query-engine.js';
 import type { ResultFormat } from '../query/result-format.js';
+import { createLogger } from '../runtime/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { openAdminStorage } from './admin-storage.js';
 import { EXIT } from './exit-codes.js';
@@ -32,18 +34,19 @@ export async function queryCommand(
 ): Promise<number> {
   let redactor: Redactor | undefined;
   let storage: Storage | undefined;
+  let decoders: QueryDecoders | undefined;
   try {
     const options: QueryOptions = { lateness: o.lateness, clockSkew: o.clockSkew };
-    let redis = o.redis;
-    let prefix = o.prefix;
-    if (paths.length > 0) {
-      const config = await loadConfig(paths, { builtins, redisOverride: o.redis });
-      redactor = config.redactor;
-      redis = config.redis?.url;
-      prefix = config.redis?.prefix ?? prefix;
+    const config = paths.length > 0 ? await loadConfig(paths, { builtins, redisOverride: o.redis }) : undefined;
+    redactor = config?.redactor;
+    storage = await openAdminStorage(config ? config.redis?.url : o.redis, config?.redis?.prefix ?? o.prefix);
+    if (config) {
       options.deadLetterTopics = config.pipelines.map((p) => p.deadLetterTopic);
+      const { createQueryDecoders } = await import('../query/query-decoders.js');
+      const logger = createLogger({ level: 'warn', redactor: config.redactor, pretty: Boolean(process.stderr.isTTY) });
+      decoders = await createQueryDecoders(config.queryDecoders, storage, logger, new AbortController().signal);
+      options.decoders = decoders.decoders;
     }
-    storage = await openAdminStorage(redis, prefix);
     const [{ query }, { writeResult }] = await Promise.all([
       import('../query/query-engine.js'),
       import('../query/result-format.js'),
@@ -59,6 +62,7 @@ export async function queryCommand(
   } catch (err) {
     return reportError(err, redactor);
   } finally {
+    await decoders?.close().catch(() => {});
     await storage?.close().catch(() => {});
   }
 }

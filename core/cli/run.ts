@@ -77,16 +77,25 @@ async function startQueryEndpoint(
   logger: ReturnType<typeof createLogger>,
 ): Promise<() => Promise<void>> {
   if (options.queryPort === undefined) return async () => {};
-  const { startQueryServer } = await import('../query/query-server.js');
+  const [{ startQueryServer }, { createQueryDecoders }] = await Promise.all([
+    import('../query/query-server.js'),
+    import('../query/query-decoders.js'),
+  ]);
   const host = options.queryHost ?? '127.0.0.1';
+  const stopping = new AbortController();
+  const decoders = await createQueryDecoders(config.queryDecoders, storage, logger, stopping.signal);
   const server = await startQueryServer({
     host,
     port: options.queryPort,
     storage,
-    options: { deadLetterTopics: config.pipelines.map((p) => p.deadLetterTopic) },
+    options: { deadLetterTopics: config.pipelines.map((p) => p.deadLetterTopic), decoders: decoders.decoders },
   });
   logger.info({ url: `http://${host}:${server.port}/query` }, 'query endpoint listening');
-  return () => server.close();
+  return async () => {
+    stopping.abort();
+    await server.close();
+    await decoders.close();
+  };
 }
 
 async function supervise(

@@ -17,7 +17,11 @@ export async function validateCommand(
         `${config.files.length} file(s) valid: ${config.pipelines.length} pipeline(s), ${config.topics.size} topic(s), ${mode} mode\n`,
       );
       for (const p of config.pipelines) {
-        const from = p.source ? `${p.source.plugin.name} → ` : '';
+        const from = p.source
+          ? `${p.source.plugin.name} → `
+          : p.query
+            ? `topic "${p.query.input}" → query per ${p.query.window} ms window → `
+            : '';
         const to = p.sinks.map((s) => s.plugin.name).join(', ');
         process.stdout.write(`  ${p.name}: ${from}topic "${p.topic}"${to ? ` → ${to}` : ''}\n`);
       }

@@ -128,8 +128,24 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   const topics = new Map<string, TopicSpec>();
   const maxLag = new Map<string, number>();
   const topicOrigin = new Map<string, string>();
-  for (const { yaml, config } of parsed) {
+  const queryDecoders = new Map<string, ComponentSpec<ProcessorPlugin>[]>();
+  for (const file of parsed) {
+    const { yaml, config } = file;
     for (const [name, t] of Object.entries(config.topics)) {
+      const decode = t.decode
+        .map((raw, i) =>
+          buildComponent<ProcessorPlugin>(
+            'processor',
+            raw,
+            ['topics', name, 'decode', i],
+            file,
+            registry,
+            redactor,
+            issues,
+          ),
+        )
+        .filter((c): c is ComponentSpec<ProcessorPlugin> => c !== undefined);
+      if (decode.length > 0) queryDecoders.set(name, decode);
       if (topics.has(name)) {
         issues.push(
           yaml.issueAt(
@@ -177,7 +193,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     });
   }
   for (const p of pipelines) {
-    for (const t of [p.topic, p.deadLetterTopic])
+    for (const t of [p.topic, p.deadLetterTopic, ...(p.query ? [p.query.input] : [])])
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
   }
   if (issues.length === 0) {
@@ -186,7 +202,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     issues.push(...(await runComponentChecks(pipelines, files, { connect, connectTimeoutMs: 10_000 })));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
-  return { files: expanded.files, redis, topics, maxLag, pipelines, registry, redactor };
+  return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor };
 }
 
 function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {
@@ -470,7 +486,21 @@ function buildPipeline(
       ),
     );
   }
-  if (!p.source && p.topic && p.sinks.length === 0) {
+  if (p.query && p.source) {
+    issues.push(
+      yaml.issueAt(
+        [...base, 'query'],
+        `pipeline "${name}" has both a source and a query`,
+        'a query reads a stored topic: put the source in a pipeline of its own that writes that topic',
+      ),
+    );
+  }
+  if (p.query && !p.topic) {
+    issues.push(
+      yaml.issueAt([...base, 'query'], `the query of pipeline "${name}" has no topic to read`, 'add `topic:`'),
+    );
+  }
+  if (!p.source && !p.query && p.topic && p.sinks.length === 0) {
     issues.push(
       yaml.issueAt(base, `pipeline "${name}" subscribes to topic "${p.topic}" but has no sinks`, 'add `sinks:`'),
     );
@@ -531,8 +561,9 @@ function buildPipeline(
     baseDir: dirname(yaml.path),
     source,
     inbound: p.source ? processors : [],
-    topic: p.topic ?? name,
+    topic: p.query ? p.query.output : (p.topic ?? name),
     sinks,
     deadLetterTopic: p.deadLetterTopic ?? `${name}.dlq`,
+    query: p.query && p.topic ? { ...p.query, input: p.topic } : undefined,
   };
 }

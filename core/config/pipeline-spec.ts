@@ -5,7 +5,7 @@ import type { PluginRegistry } from '../registry.js';
 import type { TopicSpec } from '../storage/storage.js';
 import type { ConfigPath } from './issues.js';
 import type { Redactor } from './redactor.js';
-import type { BatchConfig, SinkCommonConfig } from './schema.js';
+import type { BatchConfig, ContinuousQueryConfig, SinkCommonConfig } from './schema.js';
 
 export interface ComponentSpec<P> {
   plugin: P;
@@ -37,6 +37,8 @@ export interface PipelineSpec {
   topic: string;
   sinks: SinkSpec[];
   deadLetterTopic: string;
+  /** A continuous query from `query.input`; then `topic` is its output, which the sinks subscribe to. */
+  query?: ContinuousQueryConfig & { input: string };
 }
 
 export interface RedisSettings {
@@ -54,6 +56,8 @@ export interface LoadedConfig {
   /** Backpressure limits of the topics that set `maxLag`. */
   maxLag: Map<string, number>;
   pipelines: PipelineSpec[];
+  /** Per topic, the processors that decode stored values for queries (`topics.<name>.decode`). */
+  queryDecoders: Map<string, ComponentSpec<ProcessorPlugin>[]>;
   registry: PluginRegistry;
   redactor: Redactor;
 }

@@ -77,6 +77,12 @@ export const topicSchema = z.object({
     .default(4)
     .describe('Partitions of the topic; events with the same key stay in order in one partition.'),
   retention: retentionSchema.default({ allowLoss: false }).describe('How long stored events are kept.'),
+  decode: z
+    .array(componentSchema)
+    .default([])
+    .describe(
+      'Processors that turn stored values into what queries see (e.g. gunzip, then json), the same plugins as pipelines. Events they reject are left out of query tables.',
+    ),
   maxLag: z
     .number()
     .int()
@@ -86,6 +92,26 @@ export const topicSchema = z.object({
       'Backpressure: when more events than this are stored but not yet delivered to the slowest sink, poll sources wait and push sources refuse (HTTP 429). 0: no limit. Default: 100000 embedded, no limit with Redis.',
     ),
 });
+
+export const continuousQuerySchema = z
+  .object({
+    sql: z
+      .string()
+      .min(1)
+      .describe(
+        "One SELECT over the pipeline's topic (named as the topic), run on the events of each closed window. Each row becomes an event on `output` with window_start and window_end; a `key` column keys it.",
+      ),
+    window: duration().describe('Window size by event time, e.g. 1m.'),
+    hop: duration()
+      .optional()
+      .describe('Distance between window starts, for hopping windows. Default: the window size (tumbling).'),
+    grace: duration()
+      .default(0)
+      .describe('How long past a window end (by event time) late events still count; later ones are dead-lettered.'),
+    output: name('topic').describe("Topic the result rows are stored on; this pipeline's sinks deliver them."),
+    every: duration().default(1000).describe('How often new events are read and closed windows evaluated.'),
+  })
+  .describe('A continuous query: SQL per closed event-time window, its rows stored on another topic.');
 
 export const pipelineSchema = z.object({
   description: z.string().optional().describe('What this pipeline is for.'),
@@ -106,6 +132,9 @@ export const pipelineSchema = z.object({
   deadLetterTopic: name('topic')
     .optional()
     .describe('Topic for events that cannot be processed or delivered. Default: "<pipeline>.dlq".'),
+  query: continuousQuerySchema
+    .optional()
+    .describe("A continuous query over `topic`; the pipeline's sinks subscribe to its output topic."),
 });
 
 export const redisSchema = z.union([
@@ -142,3 +171,4 @@ export type PipelineConfig = z.output<typeof pipelineSchema>;
 export type SinkCommonConfig = z.output<typeof sinkCommonSchema>;
 export type BatchConfig = z.output<typeof batchSchema>;
 export type TopicConfig = z.output<typeof topicSchema>;
+export type ContinuousQueryConfig = z.output<typeof continuousQuerySchema>;

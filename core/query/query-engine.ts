@@ -10,8 +10,11 @@ import { fromDuckDBError } from './query-error.js';
 import { planQuery, type TopicBounds } from './query-plan.js';
 import { TopicTable } from './topic-table.js';
 
-/** Turns stored values into what queries see (decompress, decrypt, decode): a processor chain, per topic. */
-export type ValueDecoder = (events: StoredEvent[]) => Promise<StoredEvent[]>;
+/**
+ * Turns stored values into what queries see (decompress, decrypt, decode): a processor chain, per topic. Events
+ * it rejects are left out and counted.
+ */
+export type ValueDecoder = (events: StoredEvent[]) => Promise<{ events: StoredEvent[]; rejected: number }>;
 
 export interface QueryOptions {
   /**
@@ -47,6 +50,8 @@ export type QueryRow = Record<string, unknown>;
 export interface QueryStats {
   /** Stored events read from storage, per topic: what pushdown saves. */
   entriesRead: Record<string, number>;
+  /** Events a topic's decoder rejected, left out of its table. */
+  undecodable: Record<string, number>;
   /** The stored-time range read per topic (ms, inclusive; absent: unbounded). */
   ranges: Record<string, { fromTime?: number; toTime?: number }>;
 }
@@ -93,7 +98,7 @@ export async function queryPages(
     await connection.run(`SET TimeZone = 'UTC'`);
     await connection.run('SET lock_configuration = true');
     const plan = await planQuery(connection, sql, topics);
-    const stats: QueryStats = { entriesRead: {}, ranges: {} };
+    const stats: QueryStats = { entriesRead: {}, undecodable: {}, ranges: {} };
     const deadLetter = new Set(options.deadLetterTopics ?? []);
     for (const [topic, bounds] of plan.topics) {
       stats.ranges[topic] = storedRange(bounds, options);
@@ -101,12 +106,20 @@ export async function queryPages(
       const table = await TopicTable.create(duck, connection, topic, isDeadLetter);
       const decode = options.decoders?.get(topic);
       let read = 0;
+      let undecodable = 0;
       for await (const page of pages(topic, bounds)) {
         read += page.length;
-        table.append(decode ? await decode(page) : page);
+        if (!decode) {
+          table.append(page);
+          continue;
+        }
+        const decoded = await decode(page);
+        undecodable += decoded.rejected;
+        table.append(decoded.events);
       }
       table.close();
       stats.entriesRead[topic] = read;
+      if (decode) stats.undecodable[topic] = undecodable;
     }
     const columns = await describe(connection, sql);
     const result = await connection.stream(sql).catch((err) => {

@@ -8,6 +8,7 @@ import type { Logger } from '../plugin.js';
 import type { WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
 import type { Storage } from '../storage/storage.js';
+import { startContinuousQueries } from './continuous-queries.js';
 import { deliver } from './deliver.js';
 import { dispatchLoop } from './dispatch.js';
 import { startIngest } from './ingest.js';
@@ -95,6 +96,7 @@ export class Engine {
     if (roles.deliver) this.startDelivery();
     this.startRetention();
     if (roles.ingest) {
+      startContinuousQueries(config.pipelines, storage, queue, logger);
       for (const p of this.pipelines) {
         startIngest(
           p,
