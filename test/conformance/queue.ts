@@ -88,7 +88,7 @@ export function describeQueueConformance(
         const q = (await open()).member();
         const seen: [DeliveryJob, JobInfo][] = [];
         q.consume(async (job, info) => void seen.push([job, info]), {
-          pipelines: ['orders-to-db'],
+          subscriptions: ['orders-to-db.sinks.0'],
           concurrency: 1,
           backoff: () => 10,
         });
@@ -102,7 +102,7 @@ export function describeQueueConformance(
         for (let i = 0; i < 5; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         const seen: string[] = [];
         q.consume(async (job) => void seen.push(job.id), {
-          pipelines: ['orders-to-db'],
+          subscriptions: ['orders-to-db.sinks.0'],
           concurrency: 1,
           backoff: () => 10,
         });
@@ -121,7 +121,7 @@ export function describeQueueConformance(
             runs += 1;
             await hold.promise;
           },
-          { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 4, backoff: () => 10 },
         );
         await waitFor('the first run', () => runs === 1);
         await q.submit(deliveryJob('a'), { attempts: 1 });
@@ -146,7 +146,7 @@ export function describeQueueConformance(
             running -= 1;
             done += 1;
           },
-          { pipelines: ['orders-to-db'], concurrency: 3, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 3, backoff: () => 10 },
         );
         for (let i = 0; i < 9; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         await waitFor('nine jobs', () => done === 9);
@@ -165,7 +165,7 @@ export function describeQueueConformance(
             if (info.attempt < 3) throw new RetryableError(`boom ${info.attempt}`);
           },
           {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: (attempt, error, job) => {
               backoffCalls.push([attempt, (error as Error).message, job.id]);
@@ -198,7 +198,7 @@ export function describeQueueConformance(
             runs += 1;
             throw new RetryableError('HTTP 503 from https://warehouse.example');
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 20 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 20 },
         );
         await q.submit(deliveryJob(1), { attempts: 2 });
         await waitFor('the job to fail', async () => (await q.counts()).failed === 1);
@@ -217,7 +217,7 @@ export function describeQueueConformance(
             startedAt.push(Date.now());
             if (startedAt.length === 1) throw new RetryableError('HTTP 429', { retryAfterMs: 600 });
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
         );
         await q.submit(deliveryJob(1), { attempts: 3 });
         await waitFor('the retry', () => startedAt.length === 2);
@@ -234,7 +234,7 @@ export function describeQueueConformance(
             if (job.id === deliveryJob(0).id) throw new RetryableError('later');
             await hold.promise;
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 60_000 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
         );
         await waitFor('one delayed, one active, one waiting', async () => {
           const c = await q.counts();
@@ -250,7 +250,7 @@ export function describeQueueConformance(
           const worker = f.member();
           const seen: string[] = [];
           worker.consume(async (job) => void seen.push(job.id), {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: () => 10,
           });
@@ -359,7 +359,7 @@ export function describeQueueConformance(
             await sleep(300);
             finished = true;
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -376,7 +376,7 @@ export function describeQueueConformance(
             started = true;
             await never.promise;
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -398,13 +398,13 @@ export function describeQueueConformance(
               startedOnFirst = true;
               await never.promise;
             },
-            { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+            { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
           );
           await first.submit(deliveryJob(1), { attempts: 3 });
           await waitFor('the job on the first member', () => startedOnFirst);
           const seen: JobInfo[] = [];
           second.consume(async (_job, info) => void seen.push(info), {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: () => 10,
           });

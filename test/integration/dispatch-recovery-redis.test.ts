@@ -83,7 +83,7 @@ describe('dispatch recovery after a worker died between claim and submit', () =>
           events.map((e) => e.id),
         );
       },
-      { pipelines: [target.pipeline], concurrency: 4, backoff: () => 10 },
+      { subscriptions: [SUBSCRIPTION], concurrency: 4, backoff: () => 10 },
     );
     await queue.submit(runningJob, { attempts: 3 });
     await waitFor('the live job to start', () => started.includes(runningJob.id));
