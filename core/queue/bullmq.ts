@@ -1,7 +1,7 @@
 // The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, one BullMQ queue per subscription (a sink of a
 // pipeline), each run by a BullMQ worker in every process that has that sink, so a process takes only jobs it can
-// do and leaves the others queued (a rolling deploy, workers with different files). A job names a range of stored events (never
-// one event). Retries use BullMQ's delayed jobs with our backoff.
+// do and leaves the others queued (a rolling deploy, workers with different files). A job names a range of stored
+// events (never one event). Retries use BullMQ's delayed jobs with our backoff.
 // Schedules and exclusive loops are leases in Redis (see scheduled-task.ts and exclusive-loop.ts), not BullMQ
 // job schedulers: a job scheduler enqueues the next run when the current one *starts*, so a poll that outlasts
 // its period runs twice at once on two workers, and a poll whose job lock lapses (a long GC pause) is re-run
@@ -98,6 +98,8 @@ export class BullmqQueue implements WorkQueue {
   private readonly bullClient?: RedisClient;
   /** The BullMQ queue of each subscription this process submitted to or consumes, opened on first use. */
   private readonly queues = new Map<string, Queue>();
+  /** Subscriptions known to be in the deployment's set of delivery queues. */
+  private readonly listed = new Set<string>();
   private readonly client: RedisClient;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
@@ -218,17 +220,24 @@ export class BullmqQueue implements WorkQueue {
     return this.keys.bullQueueName(`${this.queueStem}.${subscription}`);
   }
 
-  /** The subscription's queue, listed in the deployment's set of delivery queues the first time it is used here. */
+  /**
+   * The subscription's queue. It is listed in the deployment's set of delivery queues before its first job from
+   * here; a listing that failed (Redis unreachable) is tried again on the next use.
+   */
   private async queueOf(subscription: string): Promise<Queue> {
-    const known = this.queues.get(subscription);
-    if (known) return known;
-    const queue = new Queue(this.queueNameOf(subscription), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix(),
-    });
-    queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
-    this.queues.set(subscription, queue);
-    await this.client.sadd(this.keys.deliveryQueues(), subscription);
+    let queue = this.queues.get(subscription);
+    if (!queue) {
+      queue = new Queue(this.queueNameOf(subscription), {
+        connection: this.connection,
+        prefix: this.keys.bullPrefix(),
+      });
+      queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
+      this.queues.set(subscription, queue);
+    }
+    if (!this.listed.has(subscription)) {
+      await this.client.sadd(this.keys.deliveryQueues(), subscription);
+      this.listed.add(subscription);
+    }
     return queue;
   }
 
