@@ -257,6 +257,12 @@ export class BullmqQueue implements WorkQueue {
     if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
   }
 
+  async liveJobs(subscription: string): Promise<DeliveryJob[]> {
+    const queue = await this.queueOf(subscription);
+    const jobs = await queue.getJobs(['wait', 'prioritized', 'delayed', 'active'], 0, -1);
+    return jobs.filter((j) => j !== undefined).map((j) => j.data as DeliveryJob);
+  }
+
   /** Jobs of every subscription of the deployment, those this process does not deliver to included. */
   async counts(): Promise<QueueCounts> {
     const total: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0 };

@@ -87,6 +87,10 @@ export class MemoryQueue implements WorkQueue {
     this.loops.exclusive(name, loop);
   }
 
+  async liveJobs(subscription: string): Promise<DeliveryJob[]> {
+    return [...this.entries.values()].filter((e) => e.job.subscription === subscription).map((e) => e.job);
+  }
+
   async counts(): Promise<QueueCounts> {
     return {
       waiting: this.waiting.length - this.head,

@@ -68,6 +68,8 @@ export interface WorkQueue {
    * aborted when leadership is lost or on close.
    */
   exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void;
+  /** Jobs of `subscription` that are waiting, delayed or running, across the fleet (for recovery). */
+  liveJobs(subscription: string): Promise<DeliveryJob[]>;
   counts(): Promise<QueueCounts>;
   /** Stops taking work, lets running jobs finish for up to `graceMs`, releases the rest. */
   close(graceMs: number): Promise<void>;
