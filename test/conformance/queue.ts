@@ -243,6 +243,27 @@ export function describeQueueConformance(
         hold.open();
       });
 
+      it("lists a subscription's waiting, delayed and running jobs in liveJobs(), for recovery", async () => {
+        const q = (await open()).member();
+        for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
+        const hold = gate();
+        q.consume(
+          async (job) => {
+            if (job.id === deliveryJob(0).id) throw new RetryableError('later');
+            await hold.promise;
+          },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
+        );
+        await waitFor('one delayed, one active, one waiting', async () => {
+          const c = await q.counts();
+          return c.delayed === 1 && c.active === 1 && c.waiting === 1;
+        });
+        const live = await q.liveJobs('orders-to-db.sinks.0');
+        expect(live.map((j) => j.id).sort()).toEqual([0, 1, 2].map((i) => deliveryJob(i).id).sort());
+        expect(await q.liveJobs('orders-to-archive.sinks.0')).toEqual([]);
+        hold.open();
+      });
+
       if (options.sharesJobs) {
         it('runs a job submitted on one member on another member of the fleet', async () => {
           const f = await open();
