@@ -67,6 +67,28 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/**
+ * Submits three jobs and consumes them so that one waits for a retry a minute away, one runs until the returned
+ * gate opens, and one waits behind it. `beforeConsume` sees the three submitted and not yet taken.
+ */
+async function holdOneOfEach(q: WorkQueue, beforeConsume?: () => Promise<void>): Promise<{ open: () => void }> {
+  for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
+  await beforeConsume?.();
+  const hold = gate();
+  q.consume(
+    async (job) => {
+      if (job.id === deliveryJob(0).id) throw new RetryableError('later');
+      await hold.promise;
+    },
+    { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
+  );
+  await waitFor('one delayed, one active, one waiting', async () => {
+    const c = await q.counts();
+    return c.delayed === 1 && c.active === 1 && c.waiting === 1;
+  });
+  return hold;
+}
+
 export function describeQueueConformance(
   name: string,
   makeFleet: () => QueueFleet | Promise<QueueFleet>,
@@ -226,38 +248,15 @@ export function describeQueueConformance(
 
       it('reports waiting, active and delayed jobs in counts()', async () => {
         const q = (await open()).member();
-        for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
-        expect(await q.counts()).toEqual({ waiting: 3, active: 0, delayed: 0, failed: 0 });
-        const hold = gate();
-        q.consume(
-          async (job) => {
-            if (job.id === deliveryJob(0).id) throw new RetryableError('later');
-            await hold.promise;
-          },
-          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
+        const hold = await holdOneOfEach(q, async () =>
+          expect(await q.counts()).toEqual({ waiting: 3, active: 0, delayed: 0, failed: 0 }),
         );
-        await waitFor('one delayed, one active, one waiting', async () => {
-          const c = await q.counts();
-          return c.delayed === 1 && c.active === 1 && c.waiting === 1;
-        });
         hold.open();
       });
 
       it("lists a subscription's waiting, delayed and running jobs in liveJobs(), for recovery", async () => {
         const q = (await open()).member();
-        for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
-        const hold = gate();
-        q.consume(
-          async (job) => {
-            if (job.id === deliveryJob(0).id) throw new RetryableError('later');
-            await hold.promise;
-          },
-          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
-        );
-        await waitFor('one delayed, one active, one waiting', async () => {
-          const c = await q.counts();
-          return c.delayed === 1 && c.active === 1 && c.waiting === 1;
-        });
+        const hold = await holdOneOfEach(q);
         const live = await q.liveJobs('orders-to-db.sinks.0');
         expect(live.map((j) => j.id).sort()).toEqual([0, 1, 2].map((i) => deliveryJob(i).id).sort());
         expect(await q.liveJobs('orders-to-archive.sinks.0')).toEqual([]);
