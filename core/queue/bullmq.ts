@@ -1,7 +1,7 @@
-// The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, one BullMQ queue per pipeline, each run by a
-// BullMQ worker in every process that runs that pipeline, so a process takes only jobs it can do and leaves the
-// others queued (a rolling deploy, workers with different files). A job names a range of stored events (never
-// one event). Retries use BullMQ's delayed jobs with our backoff.
+// The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, one BullMQ queue per subscription (a sink of a
+// pipeline), each run by a BullMQ worker in every process that has that sink, so a process takes only jobs it can
+// do and leaves the others queued (a rolling deploy, workers with different files). A job names a range of stored
+// events (never one event). Retries use BullMQ's delayed jobs with our backoff.
 // Schedules and exclusive loops are leases in Redis (see scheduled-task.ts and exclusive-loop.ts), not BullMQ
 // job schedulers: a job scheduler enqueues the next run when the current one *starts*, so a poll that outlasts
 // its period runs twice at once on two workers, and a poll whose job lock lapses (a long GC pause) is re-run
@@ -33,7 +33,7 @@ export interface BullmqQueueOptions {
   connection: string | RedisTarget;
   /** Key prefix of the deployment; BullMQ keys live under `<prefix>:bull`. Default `sluice`. */
   prefix?: string;
-  /** Stem of the BullMQ queue names: a pipeline's jobs go to `<queueName>.<pipeline>`. Default `delivery`. */
+  /** Stem of the BullMQ queue names: a subscription's jobs go to `<queueName>.<subscription>`. Default `delivery`. */
   queueName?: string;
   /** This process in the fleet. Default `<host>:<pid>:<random>`. */
   workerId?: string;
@@ -96,8 +96,10 @@ export class BullmqQueue implements WorkQueue {
    * open (its worker runs on copies, which it closes), so the queue closes this one itself.
    */
   private readonly bullClient?: RedisClient;
-  /** The BullMQ queue of each pipeline this process submitted to or consumes, opened on first use. */
+  /** The BullMQ queue of each subscription this process submitted to or consumes, opened on first use. */
   private readonly queues = new Map<string, Queue>();
+  /** Subscriptions known to be in the deployment's set of delivery queues. */
+  private readonly listed = new Set<string>();
   private readonly client: RedisClient;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
@@ -167,7 +169,7 @@ export class BullmqQueue implements WorkQueue {
     // Dedupe by BullMQ deduplication rather than a custom job id: it holds exactly while the job is queued,
     // delayed or running, so a failed job kept for inspection never blocks a later submit of its range (a
     // custom id would), and the id may contain ':' (a custom job id may not).
-    await (await this.queueOf(job.pipeline)).add(job.id, job, {
+    await (await this.queueOf(job.subscription)).add(job.id, job, {
       deduplication: { id: job.id },
       attempts: Math.max(1, attempts),
       backoff: { type: 'sluice' },
@@ -179,13 +181,15 @@ export class BullmqQueue implements WorkQueue {
   consume(handler: JobHandler, options: ConsumeOptions): void {
     if (this.workers.length > 0) throw new Error('this work queue already has a consumer');
     if (this.closing) throw new Error('work queue is closed: consume() was called after close()');
-    for (const pipeline of new Set(options.pipelines)) this.workers.push(this.workerFor(pipeline, handler, options));
+    for (const subscription of new Set(options.subscriptions)) {
+      this.workers.push(this.workerFor(subscription, handler, options));
+    }
     this.heartbeat.start();
   }
 
-  private workerFor(pipeline: string, handler: JobHandler, options: ConsumeOptions): Worker {
-    void this.queueOf(pipeline).catch((err) => this.warnThrottled('queue', 'could not list a delivery queue', err));
-    const worker = new Worker(this.queueNameOf(pipeline), (job, token) => this.process(job, token, handler), {
+  private workerFor(subscription: string, handler: JobHandler, options: ConsumeOptions): Worker {
+    void this.queueOf(subscription).catch((err) => this.warnThrottled('queue', 'could not list a delivery queue', err));
+    const worker = new Worker(this.queueNameOf(subscription), (job, token) => this.process(job, token, handler), {
       connection: this.connection,
       prefix: this.keys.bullPrefix(),
       name: this.workerId,
@@ -212,21 +216,28 @@ export class BullmqQueue implements WorkQueue {
     return worker;
   }
 
-  private queueNameOf(pipeline: string): string {
-    return this.keys.bullQueueName(`${this.queueStem}.${pipeline}`);
+  private queueNameOf(subscription: string): string {
+    return this.keys.bullQueueName(`${this.queueStem}.${subscription}`);
   }
 
-  /** The pipeline's queue, listed in the deployment's set of delivery queues the first time it is used here. */
-  private async queueOf(pipeline: string): Promise<Queue> {
-    const known = this.queues.get(pipeline);
-    if (known) return known;
-    const queue = new Queue(this.queueNameOf(pipeline), {
-      connection: this.connection,
-      prefix: this.keys.bullPrefix(),
-    });
-    queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
-    this.queues.set(pipeline, queue);
-    await this.client.sadd(this.keys.deliveryQueues(), pipeline);
+  /**
+   * The subscription's queue. It is listed in the deployment's set of delivery queues before its first job from
+   * here; a listing that failed (Redis unreachable) is tried again on the next use.
+   */
+  private async queueOf(subscription: string): Promise<Queue> {
+    let queue = this.queues.get(subscription);
+    if (!queue) {
+      queue = new Queue(this.queueNameOf(subscription), {
+        connection: this.connection,
+        prefix: this.keys.bullPrefix(),
+      });
+      queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
+      this.queues.set(subscription, queue);
+    }
+    if (!this.listed.has(subscription)) {
+      await this.client.sadd(this.keys.deliveryQueues(), subscription);
+      this.listed.add(subscription);
+    }
     return queue;
   }
 
@@ -246,11 +257,17 @@ export class BullmqQueue implements WorkQueue {
     if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
   }
 
-  /** Jobs of every pipeline of the deployment, those this process does not run included. */
+  async liveJobs(subscription: string): Promise<DeliveryJob[]> {
+    const queue = await this.queueOf(subscription);
+    const jobs = await queue.getJobs(['wait', 'prioritized', 'delayed', 'active'], 0, -1);
+    return jobs.filter((j) => j !== undefined).map((j) => j.data as DeliveryJob);
+  }
+
+  /** Jobs of every subscription of the deployment, those this process does not deliver to included. */
   async counts(): Promise<QueueCounts> {
     const total: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0 };
-    for (const pipeline of await this.client.smembers(this.keys.deliveryQueues())) {
-      const queue = await this.queueOf(pipeline);
+    for (const subscription of await this.client.smembers(this.keys.deliveryQueues())) {
+      const queue = await this.queueOf(subscription);
       const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
       total.waiting += (c.waiting ?? 0) + (c.prioritized ?? 0);
       total.active += c.active ?? 0;

@@ -2,7 +2,7 @@
 // after they are submitted or a slot frees up, never by a polling timer, so ingest-to-delivery stays well under a
 // millisecond of queueing. Schedules and exclusive loops use the same lease logic as the Redis driver over an
 // in-process lock table; queues sharing one `MemoryLockTable` behave as members of one fleet. Jobs are not shared
-// between processes, so every job queued here is of a pipeline this process runs: `pipelines` filters nothing.
+// between processes, so every job queued here is of a sink this process has: `subscriptions` filters nothing.
 import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { settlesWithin } from './bounded-wait.js';
@@ -85,6 +85,10 @@ export class MemoryQueue implements WorkQueue {
 
   exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
     this.loops.exclusive(name, loop);
+  }
+
+  async liveJobs(subscription: string): Promise<DeliveryJob[]> {
+    return [...this.entries.values()].filter((e) => e.job.subscription === subscription).map((e) => e.job);
   }
 
   async counts(): Promise<QueueCounts> {

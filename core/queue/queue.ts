@@ -31,11 +31,12 @@ export type JobHandler = (job: DeliveryJob, info: JobInfo) => Promise<void>;
 
 export interface ConsumeOptions {
   /**
-   * The pipelines this process runs. It takes only their jobs; jobs of other pipelines stay queued, attempts
-   * untouched, for the processes that run them (a rolling deploy, a fleet whose workers run different files).
+   * The subscriptions (sinks) this process delivers to. It takes only their jobs; jobs of other subscriptions (of
+   * a pipeline or a sink it does not have) stay queued, attempts untouched, for the processes that have them (a
+   * rolling deploy, a fleet whose workers run different files).
    */
-  pipelines: readonly string[];
-  /** Jobs run at once: per pipeline on BullMQ (each pipeline's queue has its own worker), in all in memory. */
+  subscriptions: readonly string[];
+  /** Jobs run at once: per subscription on BullMQ (each has its own queue and worker), in all in memory. */
   concurrency: number;
   /** Delay before the next attempt, ms; `error` is what the handler threw. */
   backoff(attempt: number, error: unknown, job: DeliveryJob): number;
@@ -53,7 +54,7 @@ export interface WorkQueue {
   /** Queues a job unless a job with the same id is already queued or running. */
   submit(job: DeliveryJob, options: { attempts: number }): Promise<void>;
   /**
-   * Starts taking jobs of `options.pipelines`. A handler that throws is retried after `backoff` until attempts run
+   * Starts taking jobs of `options.subscriptions`. A handler that throws is retried after `backoff` until attempts run
    * out.
    */
   consume(handler: JobHandler, options: ConsumeOptions): void;
@@ -67,6 +68,8 @@ export interface WorkQueue {
    * aborted when leadership is lost or on close.
    */
   exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void;
+  /** Jobs of `subscription` that are waiting, delayed or running, across the fleet (for recovery). */
+  liveJobs(subscription: string): Promise<DeliveryJob[]>;
   counts(): Promise<QueueCounts>;
   /** Stops taking work, lets running jobs finish for up to `graceMs`, releases the rest. */
   close(graceMs: number): Promise<void>;

@@ -1,11 +1,12 @@
 // Turns new events of one subscription partition into delivery jobs that name a range (never one job per
 // event). One dispatcher per subscription partition runs across the fleet; when it starts, it first re-submits
-// what was handed out but never acknowledged, so a crash between claim and submit loses nothing.
+// what was handed out but never acknowledged and is in no live job, so a crash between claim and submit loses
+// nothing, and a takeover does not deliver twice what live jobs still hold.
 import type { SinkSpec } from '../config/pipeline-spec.js';
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import type { DeliveryJob, WorkQueue } from '../queue/queue.js';
-import type { Storage, StoredEvent } from '../storage/storage.js';
+import { compareStreamIds, parseEventId, type Storage, type StoredEvent } from '../storage/storage.js';
 
 export interface DispatchTarget {
   pipeline: string;
@@ -55,9 +56,9 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
   const maxEvents = sink.batch.maxEvents;
   const submit = (events: StoredEvent[]) => queue.submit(jobFor(target, events), { attempts });
 
-  for (const batch of chunk(await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT), maxEvents)) {
-    await submit(batch);
-  }
+  const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
+  const live = (await queue.liveJobs(sink.subscription)).filter((j) => j.partition === partition);
+  for (const batch of orphanRuns(pending, live, maxEvents)) await submit(batch);
   const maxPending = sink.common.ordered ? 0 : sink.common.concurrency * maxEvents;
   let failures = 0;
   while (!signal.aborted) {
@@ -97,8 +98,34 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
   }
 }
 
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
+/**
+ * Pending events that no live job covers (claimed by a process that died before it submitted them), in runs of at
+ * most `size` that never span an event a live job holds: a job delivers every event between its ends. Which ones a
+ * live job holds is decided by its range, never by its id.
+ */
+export function orphanRuns(
+  pending: readonly StoredEvent[],
+  live: readonly DeliveryJob[],
+  size: number,
+): StoredEvent[][] {
+  const at = (id: string) => parseEventId(id).streamId;
+  const ranges = live.map((j) => ({ first: at(j.firstId), last: at(j.lastId) }));
+  const isHeld = (e: StoredEvent) =>
+    ranges.some((r) => compareStreamIds(r.first, at(e.id)) <= 0 && compareStreamIds(at(e.id), r.last) <= 0);
+  const runs: StoredEvent[][] = [];
+  let run: StoredEvent[] = [];
+  for (const event of pending) {
+    if (isHeld(event)) {
+      if (run.length > 0) runs.push(run);
+      run = [];
+      continue;
+    }
+    run.push(event);
+    if (run.length === size) {
+      runs.push(run);
+      run = [];
+    }
+  }
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

@@ -24,7 +24,7 @@ export interface EngineOptions {
   logger: Logger;
   /** Which halves this process runs (default: both). */
   roles?: { ingest: boolean; deliver: boolean };
-  /** Delivery jobs run at once in this process: in all when embedded, per pipeline in a fleet. */
+  /** Delivery jobs run at once in this process: in all when embedded, per subscription (sink) in a fleet. */
   concurrency?: number;
   /** Events stored but undelivered above which sources wait (default: 100 000 embedded, off in a fleet). */
   maxLag?: number;
@@ -126,7 +126,7 @@ export class Engine {
         });
       },
       {
-        pipelines: this.pipelines.map((p) => p.name),
+        subscriptions: this.pipelines.flatMap((p) => p.sinks.map((s) => s.spec.subscription)),
         concurrency: this.options.concurrency ?? 8,
         backoff: (attempt, error, job) => {
           const policy = retryOf.get(job.subscription) ?? { baseMs: 200, capMs: 30_000 };

@@ -84,7 +84,7 @@ export class RedisKeys {
     return `${this.prefix}:fleet:{workers}`;
   }
 
-  /** Set of the delivery queues' names (one per pipeline), so counts cover queues no process here consumes. */
+  /** Set of the delivery queues' subscriptions (one queue each), so counts cover queues no process here consumes. */
   deliveryQueues(): string {
     return `${this.prefix}:fleet:delivery-queues`;
   }

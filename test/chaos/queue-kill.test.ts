@@ -98,7 +98,7 @@ describe('a worker killed with SIGKILL', () => {
         if (held.includes(job.id)) tookOverAt.set(job.id, Date.now() - killedAt);
         done.set(job.id, info);
       },
-      { pipelines: ['orders-to-db'], concurrency: 8, backoff: () => 10 },
+      { subscriptions: ['orders-to-db.sinks.0'], concurrency: 8, backoff: () => 10 },
     );
     await waitFor('every job', () => done.size === 20, 20_000);
     expect([...done.keys()].sort()).toEqual([...ids].sort());
@@ -158,7 +158,7 @@ describe('a worker stopped with SIGTERM', () => {
     const seen: [string, JobInfo][] = [];
     const startedAt = Date.now();
     survivor.consume(async (job, info) => void seen.push([job.id, info]), {
-      pipelines: ['orders-to-db'],
+      subscriptions: ['orders-to-db.sinks.0'],
       concurrency: 1,
       backoff: () => 10,
     });
@@ -194,7 +194,7 @@ describe('Redis stopped and started again', () => {
         await new Promise((r) => setTimeout(r, 20));
         done.add(job.id);
       },
-      { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 100 },
+      { subscriptions: ['orders-to-db.sinks.0'], concurrency: 4, backoff: () => 100 },
     );
     let polls = 0;
     q.schedule('poll', 100, async () => {

@@ -67,6 +67,28 @@ function gate(): { promise: Promise<void>; open: () => void } {
   return { promise, open };
 }
 
+/**
+ * Submits three jobs and consumes them so that one waits for a retry a minute away, one runs until the returned
+ * gate opens, and one waits behind it. `beforeConsume` sees the three submitted and not yet taken.
+ */
+async function holdOneOfEach(q: WorkQueue, beforeConsume?: () => Promise<void>): Promise<{ open: () => void }> {
+  for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
+  await beforeConsume?.();
+  const hold = gate();
+  q.consume(
+    async (job) => {
+      if (job.id === deliveryJob(0).id) throw new RetryableError('later');
+      await hold.promise;
+    },
+    { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 60_000 },
+  );
+  await waitFor('one delayed, one active, one waiting', async () => {
+    const c = await q.counts();
+    return c.delayed === 1 && c.active === 1 && c.waiting === 1;
+  });
+  return hold;
+}
+
 export function describeQueueConformance(
   name: string,
   makeFleet: () => QueueFleet | Promise<QueueFleet>,
@@ -88,7 +110,7 @@ export function describeQueueConformance(
         const q = (await open()).member();
         const seen: [DeliveryJob, JobInfo][] = [];
         q.consume(async (job, info) => void seen.push([job, info]), {
-          pipelines: ['orders-to-db'],
+          subscriptions: ['orders-to-db.sinks.0'],
           concurrency: 1,
           backoff: () => 10,
         });
@@ -102,7 +124,7 @@ export function describeQueueConformance(
         for (let i = 0; i < 5; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         const seen: string[] = [];
         q.consume(async (job) => void seen.push(job.id), {
-          pipelines: ['orders-to-db'],
+          subscriptions: ['orders-to-db.sinks.0'],
           concurrency: 1,
           backoff: () => 10,
         });
@@ -121,7 +143,7 @@ export function describeQueueConformance(
             runs += 1;
             await hold.promise;
           },
-          { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 4, backoff: () => 10 },
         );
         await waitFor('the first run', () => runs === 1);
         await q.submit(deliveryJob('a'), { attempts: 1 });
@@ -146,7 +168,7 @@ export function describeQueueConformance(
             running -= 1;
             done += 1;
           },
-          { pipelines: ['orders-to-db'], concurrency: 3, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 3, backoff: () => 10 },
         );
         for (let i = 0; i < 9; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         await waitFor('nine jobs', () => done === 9);
@@ -165,7 +187,7 @@ export function describeQueueConformance(
             if (info.attempt < 3) throw new RetryableError(`boom ${info.attempt}`);
           },
           {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: (attempt, error, job) => {
               backoffCalls.push([attempt, (error as Error).message, job.id]);
@@ -198,7 +220,7 @@ export function describeQueueConformance(
             runs += 1;
             throw new RetryableError('HTTP 503 from https://warehouse.example');
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 20 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 20 },
         );
         await q.submit(deliveryJob(1), { attempts: 2 });
         await waitFor('the job to fail', async () => (await q.counts()).failed === 1);
@@ -217,7 +239,7 @@ export function describeQueueConformance(
             startedAt.push(Date.now());
             if (startedAt.length === 1) throw new RetryableError('HTTP 429', { retryAfterMs: 600 });
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
         );
         await q.submit(deliveryJob(1), { attempts: 3 });
         await waitFor('the retry', () => startedAt.length === 2);
@@ -226,20 +248,18 @@ export function describeQueueConformance(
 
       it('reports waiting, active and delayed jobs in counts()', async () => {
         const q = (await open()).member();
-        for (let i = 0; i < 3; i++) await q.submit(deliveryJob(i), { attempts: 2 });
-        expect(await q.counts()).toEqual({ waiting: 3, active: 0, delayed: 0, failed: 0 });
-        const hold = gate();
-        q.consume(
-          async (job) => {
-            if (job.id === deliveryJob(0).id) throw new RetryableError('later');
-            await hold.promise;
-          },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 60_000 },
+        const hold = await holdOneOfEach(q, async () =>
+          expect(await q.counts()).toEqual({ waiting: 3, active: 0, delayed: 0, failed: 0 }),
         );
-        await waitFor('one delayed, one active, one waiting', async () => {
-          const c = await q.counts();
-          return c.delayed === 1 && c.active === 1 && c.waiting === 1;
-        });
+        hold.open();
+      });
+
+      it("lists a subscription's waiting, delayed and running jobs in liveJobs(), for recovery", async () => {
+        const q = (await open()).member();
+        const hold = await holdOneOfEach(q);
+        const live = await q.liveJobs('orders-to-db.sinks.0');
+        expect(live.map((j) => j.id).sort()).toEqual([0, 1, 2].map((i) => deliveryJob(i).id).sort());
+        expect(await q.liveJobs('orders-to-archive.sinks.0')).toEqual([]);
         hold.open();
       });
 
@@ -250,7 +270,7 @@ export function describeQueueConformance(
           const worker = f.member();
           const seen: string[] = [];
           worker.consume(async (job) => void seen.push(job.id), {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: () => 10,
           });
@@ -359,7 +379,7 @@ export function describeQueueConformance(
             await sleep(300);
             finished = true;
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -376,7 +396,7 @@ export function describeQueueConformance(
             started = true;
             await never.promise;
           },
-          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+          { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -398,13 +418,13 @@ export function describeQueueConformance(
               startedOnFirst = true;
               await never.promise;
             },
-            { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
+            { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
           );
           await first.submit(deliveryJob(1), { attempts: 3 });
           await waitFor('the job on the first member', () => startedOnFirst);
           const seen: JobInfo[] = [];
           second.consume(async (_job, info) => void seen.push(info), {
-            pipelines: ['orders-to-db'],
+            subscriptions: ['orders-to-db.sinks.0'],
             concurrency: 1,
             backoff: () => 10,
           });

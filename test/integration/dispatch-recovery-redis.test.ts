@@ -1,6 +1,6 @@
 // A worker killed between claiming events and submitting their job leaves them pending; the dispatcher that takes
-// over re-submits every pending event. When a live job still runs a range that starts where the recovery batch
-// starts, the recovery job must not be mistaken for it: both run, and every event ends acknowledged.
+// over re-submits the pending events that no live job holds. A live job that runs a range starting where the
+// pending events start must neither swallow the recovery (by sharing its job id) nor be delivered twice.
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { SinkSpec } from '../../core/config/pipeline-spec.js';
@@ -83,7 +83,7 @@ describe('dispatch recovery after a worker died between claim and submit', () =>
           events.map((e) => e.id),
         );
       },
-      { pipelines: [target.pipeline], concurrency: 4, backoff: () => 10 },
+      { subscriptions: [SUBSCRIPTION], concurrency: 4, backoff: () => 10 },
     );
     await queue.submit(runningJob, { attempts: 3 });
     await waitFor('the live job to start', () => started.includes(runningJob.id));
@@ -100,6 +100,8 @@ describe('dispatch recovery after a worker died between claim and submit', () =>
       await loop;
     });
     await waitFor('the recovery job to run beside the live one', () => started.length >= 2, 15_000);
+    // It names exactly the orphaned events: what the live job holds is not delivered twice.
+    expect(started).toEqual([runningJob.id, jobFor(target, orphaned).id]);
     releaseRunning();
 
     await waitFor(

@@ -112,4 +112,41 @@ describe('a fleet whose workers run different versions of the pipeline file', ()
     expect((await next.queue.counts()).failed).toBe(0);
     expect(old.engine.fatalError).toBeUndefined();
   });
+
+  it('leaves jobs of a sink that a new version of the pipeline renamed to the workers that still have it', async () => {
+    const before = `
+pipelines:
+  to-a:
+    topic: orders
+    sinks: [ { name: warehouse, type: test-record, id: old } ]
+`;
+    const after = before.replace(
+      'name: warehouse, type: test-record, id: old',
+      'name: lake, type: test-record, id: new',
+    );
+    const v1 = await load(before);
+    const sink = v1.pipelines[0].sinks[0];
+    const { storage, queue: submitter } = await drivers('deployer');
+    await storage.ensureTopic(v1.topics.get('orders')!);
+    await storage.ensureSubscription('orders', sink.subscription, 'beginning');
+    await storage.append(
+      'orders',
+      range(20).map((n) => createEvent({ key: `k${n % 3}`, value: { n } })),
+    );
+    const claimed = await storage.claim('orders', sink.subscription, 0, { count: 100, consumer: 'v1-gone' });
+    await submitter.submit(jobFor({ pipeline: 'to-a', topic: 'orders', sink, partition: 0 }, claimed), {
+      attempts: sink.retry.attempts,
+    });
+
+    // The new version has the pipeline but not that sink: it delivers to its own and leaves the job alone.
+    const next = await worker(after, 'v2');
+    await waitFor('the new sink to get every event', () => ns('new').length >= 20, 20_000);
+    expect(await next.queue.counts()).toEqual({ waiting: 1, active: 0, delayed: 0, failed: 0 });
+    expect(ns('old')).toEqual([]);
+
+    // A worker still on the old version takes it.
+    await worker(before, 'v1');
+    await waitFor('the old sink to get every event', () => new Set(ns('old')).size === 20, 20_000);
+    expect((await next.queue.counts()).failed).toBe(0);
+  });
 });

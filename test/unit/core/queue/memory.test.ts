@@ -11,7 +11,7 @@ describe('MemoryQueue', () => {
       async (job) => {
         latencies.push(Number(process.hrtime.bigint() - submittedAt.get(job.id)!) / 1e6);
       },
-      { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 10 },
+      { subscriptions: ['orders-to-db.sinks.0'], concurrency: 4, backoff: () => 10 },
     );
     for (let i = 0; i < 2000; i++) {
       const job = deliveryJob(i);
