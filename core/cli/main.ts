@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
+import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
 import { offsetsCommand } from './offsets.js';
@@ -55,10 +56,20 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     'time to drain on SIGINT/SIGTERM before exiting',
   )
     .option('--no-status', 'no live status line on a terminal')
+    .option(
+      '--dead-letters <file>',
+      "embedded: append the run's dead-lettered events to this NDJSON file when it ends",
+      DEFAULT_DEAD_LETTER_FILE,
+    )
+    .option('--force', 'embedded: exit 0 even if stored events were not delivered when the run stopped (they are lost)')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel } = o;
+      const { redis, grace, concurrency, logLevel, force } = o;
       const status = o.status === false ? false : undefined;
-      code = await runCommand(paths, { redis, grace, concurrency, logLevel, status }, builtins);
+      code = await runCommand(
+        paths,
+        { redis, grace, concurrency, logLevel, status, force, deadLetterFile: o.deadLetters },
+        builtins,
+      );
     });
 
   runtimeCommand(

@@ -8,7 +8,9 @@ import { ConfigError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
 import { Engine } from '../runtime/engine.js';
 import { createLogger } from '../runtime/logger.js';
-import { openDrivers } from './drivers.js';
+import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
+import { type Drivers, openDrivers } from './drivers.js';
+import { endEmbeddedRun } from './embedded-end.js';
 import { EXIT } from './exit-codes.js';
 import { startLiveStatus } from './live-status.js';
 import { reportError } from './report-error.js';
@@ -22,6 +24,10 @@ export interface RunOptions {
   /** worker: never exits by itself, requires Redis. */
   isWorker?: boolean;
   roles?: { ingest: boolean; deliver: boolean };
+  /** Embedded: exit 0 even when stored events were still undelivered at the end (they are lost). */
+  force?: boolean;
+  /** Embedded: the file dead letters are appended to at the end (default {@link DEFAULT_DEAD_LETTER_FILE}). */
+  deadLetterFile?: string;
 }
 
 export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
@@ -47,7 +53,7 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
       workerId,
       roles: options.roles,
     });
-    return await supervise(engine, drivers.close, options, logger, redactor);
+    return await supervise(engine, drivers, options, logger, redactor);
   } catch (err) {
     return reportError(err, redactor);
   }
@@ -55,7 +61,7 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
 
 async function supervise(
   engine: Engine,
-  closeDrivers: () => Promise<void>,
+  drivers: Drivers,
   options: RunOptions,
   logger: ReturnType<typeof createLogger>,
   redactor: Redactor,
@@ -91,6 +97,12 @@ async function supervise(
       { mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId },
       'sluice started',
     );
+    if (engine.mode === 'embedded') {
+      logger.warn(
+        {},
+        'embedded mode: events are stored in this process only, not durably; events not yet delivered are lost if it dies, and it exits non-zero if it stops with any; set `redis:` for durable storage',
+      );
+    }
     const tty = options.status ?? Boolean(process.stderr.isTTY);
     stopStatus = startLiveStatus({ engine, logger, tty });
     if (!options.isWorker) {
@@ -102,6 +114,13 @@ async function supervise(
     if (watcher) clearInterval(watcher);
     stopStatus();
     await engine.stop(options.grace);
+    const settled =
+      engine.mode === 'embedded'
+        ? await endEmbeddedRun(engine, drivers.storage, {
+            force: options.force === true,
+            deadLetterFile: options.deadLetterFile ?? DEFAULT_DEAD_LETTER_FILE,
+          })
+        : EXIT.ok;
     const fatal = engine.fatalError;
     if (fatal) {
       process.stderr.write(`sluice: ${redactor.text(fatal.error.message)} [${fatal.error.code}]\n`);
@@ -109,7 +128,7 @@ async function supervise(
     }
     const t = engine.metrics.totals();
     logger.info({ stored: t.in, delivered: t.out, deadLettered: t.deadLettered }, 'sluice stopped');
-    return code;
+    return settled === EXIT.ok ? code : settled;
   } catch (err) {
     if (watcher) clearInterval(watcher);
     stopStatus();
@@ -118,7 +137,7 @@ async function supervise(
   } finally {
     process.off('SIGINT', sigint);
     process.off('SIGTERM', sigterm);
-    await closeDrivers().catch(() => {});
+    await drivers.close().catch(() => {});
     await new Promise<void>((r) => logger.flush(() => r()));
   }
 }

@@ -1,5 +1,7 @@
-// The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, run by a BullMQ worker in every process.
-// A job names a range of stored events (never one event). Retries use BullMQ's delayed jobs with our backoff.
+// The work queue of a fleet: delivery jobs are BullMQ jobs on Redis, one BullMQ queue per pipeline, each run by a
+// BullMQ worker in every process that runs that pipeline, so a process takes only jobs it can do and leaves the
+// others queued (a rolling deploy, workers with different files). A job names a range of stored events (never
+// one event). Retries use BullMQ's delayed jobs with our backoff.
 // Schedules and exclusive loops are leases in Redis (see scheduled-task.ts and exclusive-loop.ts), not BullMQ
 // job schedulers: a job scheduler enqueues the next run when the current one *starts*, so a poll that outlasts
 // its period runs twice at once on two workers, and a poll whose job lock lapses (a long GC pause) is re-run
@@ -31,7 +33,7 @@ export interface BullmqQueueOptions {
   connection: string | RedisTarget;
   /** Key prefix of the deployment; BullMQ keys live under `<prefix>:bull`. Default `sluice`. */
   prefix?: string;
-  /** BullMQ queue name. Default `delivery`. */
+  /** Stem of the BullMQ queue names: a pipeline's jobs go to `<queueName>.<pipeline>`. Default `delivery`. */
   queueName?: string;
   /** This process in the fleet. Default `<host>:<pid>:<random>`. */
   workerId?: string;
@@ -86,7 +88,7 @@ export class BullmqQueue implements WorkQueue {
   readonly kind = 'bullmq' as const;
   readonly workerId: string;
   private readonly keys: RedisKeys;
-  private readonly queueName: string;
+  private readonly queueStem: string;
   private readonly logger: Logger;
   private readonly connection: ConnectionOptions;
   /**
@@ -94,20 +96,21 @@ export class BullmqQueue implements WorkQueue {
    * open (its worker runs on copies, which it closes), so the queue closes this one itself.
    */
   private readonly bullClient?: RedisClient;
-  private readonly queue: Queue;
+  /** The BullMQ queue of each pipeline this process submitted to or consumes, opened on first use. */
+  private readonly queues = new Map<string, Queue>();
   private readonly client: RedisClient;
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
   private readonly loops: LeaseLoops;
   private readonly startedAt = Date.now();
-  private worker?: Worker;
+  private readonly workers: Worker[] = [];
   private closing?: Promise<void>;
   private readonly reconnectCapMs: number;
   private readonly lastWarned = new Map<string, number>();
 
   constructor(private readonly options: BullmqQueueOptions) {
     this.keys = new RedisKeys(options.prefix ?? 'sluice');
-    this.queueName = this.keys.bullQueueName(options.queueName ?? 'delivery');
+    this.queueStem = options.queueName ?? 'delivery';
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.logger = options.logger ?? fallbackLogger;
     this.reconnectCapMs = options.reconnectCapMs ?? 2000;
@@ -120,8 +123,6 @@ export class BullmqQueue implements WorkQueue {
     } else {
       this.connection = bullmqOptions(target, retryStrategy);
     }
-    this.queue = new Queue(this.queueName, { connection: this.connection, prefix: this.keys.bullPrefix() });
-    this.queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
     this.client = openClient(
       target,
       { commandTimeout: LOCK_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1 },
@@ -166,7 +167,7 @@ export class BullmqQueue implements WorkQueue {
     // Dedupe by BullMQ deduplication rather than a custom job id: it holds exactly while the job is queued,
     // delayed or running, so a failed job kept for inspection never blocks a later submit of its range (a
     // custom id would), and the id may contain ':' (a custom job id may not).
-    await this.queue.add(job.id, job, {
+    await (await this.queueOf(job.pipeline)).add(job.id, job, {
       deduplication: { id: job.id },
       attempts: Math.max(1, attempts),
       backoff: { type: 'sluice' },
@@ -176,9 +177,15 @@ export class BullmqQueue implements WorkQueue {
   }
 
   consume(handler: JobHandler, options: ConsumeOptions): void {
-    if (this.worker) throw new Error('this work queue already has a consumer');
+    if (this.workers.length > 0) throw new Error('this work queue already has a consumer');
     if (this.closing) throw new Error('work queue is closed: consume() was called after close()');
-    const worker = new Worker(this.queueName, (job, token) => this.process(job, token, handler), {
+    for (const pipeline of new Set(options.pipelines)) this.workers.push(this.workerFor(pipeline, handler, options));
+    this.heartbeat.start();
+  }
+
+  private workerFor(pipeline: string, handler: JobHandler, options: ConsumeOptions): Worker {
+    void this.queueOf(pipeline).catch((err) => this.warnThrottled('queue', 'could not list a delivery queue', err));
+    const worker = new Worker(this.queueNameOf(pipeline), (job, token) => this.process(job, token, handler), {
       connection: this.connection,
       prefix: this.keys.bullPrefix(),
       name: this.workerId,
@@ -202,8 +209,25 @@ export class BullmqQueue implements WorkQueue {
         );
       }
     });
-    this.worker = worker;
-    this.heartbeat.start();
+    return worker;
+  }
+
+  private queueNameOf(pipeline: string): string {
+    return this.keys.bullQueueName(`${this.queueStem}.${pipeline}`);
+  }
+
+  /** The pipeline's queue, listed in the deployment's set of delivery queues the first time it is used here. */
+  private async queueOf(pipeline: string): Promise<Queue> {
+    const known = this.queues.get(pipeline);
+    if (known) return known;
+    const queue = new Queue(this.queueNameOf(pipeline), {
+      connection: this.connection,
+      prefix: this.keys.bullPrefix(),
+    });
+    queue.on('error', (err) => this.warnThrottled('queue', 'BullMQ queue error', err));
+    this.queues.set(pipeline, queue);
+    await this.client.sadd(this.keys.deliveryQueues(), pipeline);
+    return queue;
   }
 
   schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
@@ -222,14 +246,18 @@ export class BullmqQueue implements WorkQueue {
     if (this.closing) throw new Error(`work queue is closed: "${name}" was not started`);
   }
 
+  /** Jobs of every pipeline of the deployment, those this process does not run included. */
   async counts(): Promise<QueueCounts> {
-    const c = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
-    return {
-      waiting: (c.waiting ?? 0) + (c.prioritized ?? 0),
-      active: c.active ?? 0,
-      delayed: c.delayed ?? 0,
-      failed: c.failed ?? 0,
-    };
+    const total: QueueCounts = { waiting: 0, active: 0, delayed: 0, failed: 0 };
+    for (const pipeline of await this.client.smembers(this.keys.deliveryQueues())) {
+      const queue = await this.queueOf(pipeline);
+      const c = await queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed', 'failed');
+      total.waiting += (c.waiting ?? 0) + (c.prioritized ?? 0);
+      total.active += c.active ?? 0;
+      total.delayed += c.delayed ?? 0;
+      total.failed += c.failed ?? 0;
+    }
+    return total;
   }
 
   close(graceMs: number): Promise<void> {
@@ -276,21 +304,22 @@ export class BullmqQueue implements WorkQueue {
     const deadline = Date.now() + graceMs + AFTER_GRACE_MS;
     const left = () => Math.max(0, deadline - Date.now());
     const loopsStopped = this.loops.stop(graceMs);
-    const worker = this.worker;
-    if (worker) {
+    if (this.workers.length > 0) {
       // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.
-      const closed = worker.close();
+      const closed = Promise.all(this.workers.map((w) => w.close()));
       if (!(await settlesWithin(closed, graceMs))) {
         await settlesWithin(this.handBackUnfinished(graceMs), left());
         if (!(await settlesWithin(closed, left()))) {
-          this.logger.warn({ worker: this.workerId }, 'the BullMQ worker did not close in time; disconnecting it');
-          await settlesWithin(worker.disconnect(), 1000);
+          this.logger.warn({ worker: this.workerId }, 'the BullMQ workers did not close in time; disconnecting them');
+          await settlesWithin(Promise.all(this.workers.map((w) => w.disconnect())), 1000);
         }
       }
     }
     await settlesWithin(loopsStopped, left());
     await settlesWithin(this.heartbeat.stop(), left());
-    if (!(await settlesWithin(this.queue.close(), left()))) await settlesWithin(this.queue.disconnect(), 1000);
+    for (const queue of this.queues.values()) {
+      if (!(await settlesWithin(queue.close(), left()))) await settlesWithin(queue.disconnect(), 1000);
+    }
     for (const client of [this.bullClient, this.client]) {
       if (client && !(await settlesWithin(client.quit(), left()))) client.disconnect();
     }

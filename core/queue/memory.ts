@@ -1,7 +1,8 @@
 // The work queue of embedded mode: jobs live in this process (not durable) and are dispatched on the microtask
 // after they are submitted or a slot frees up, never by a polling timer, so ingest-to-delivery stays well under a
 // millisecond of queueing. Schedules and exclusive loops use the same lease logic as the Redis driver over an
-// in-process lock table; queues sharing one `MemoryLockTable` behave as members of one fleet.
+// in-process lock table; queues sharing one `MemoryLockTable` behave as members of one fleet. Jobs are not shared
+// between processes, so every job queued here is of a pipeline this process runs: `pipelines` filters nothing.
 import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { settlesWithin } from './bounded-wait.js';

@@ -3,7 +3,10 @@
 
 /** One batch of delivery work: a contiguous range of one partition for one subscription. */
 export interface DeliveryJob {
-  /** Deterministic (`<subscription>:<partition>:<firstId>`), so a re-submitted range is not queued twice. */
+  /**
+   * Deterministic (`<subscription>/<partition>/<firstId>/<lastId>`), so a re-submitted range is not queued twice,
+   * and a different range (a recovery batch that starts where a live job starts) never shares an id with it.
+   */
   id: string;
   pipeline: string;
   /** Index of the sink in the pipeline's `sinks`. */
@@ -27,6 +30,12 @@ export interface JobInfo {
 export type JobHandler = (job: DeliveryJob, info: JobInfo) => Promise<void>;
 
 export interface ConsumeOptions {
+  /**
+   * The pipelines this process runs. It takes only their jobs; jobs of other pipelines stay queued, attempts
+   * untouched, for the processes that run them (a rolling deploy, a fleet whose workers run different files).
+   */
+  pipelines: readonly string[];
+  /** Jobs run at once: per pipeline on BullMQ (each pipeline's queue has its own worker), in all in memory. */
   concurrency: number;
   /** Delay before the next attempt, ms; `error` is what the handler threw. */
   backoff(attempt: number, error: unknown, job: DeliveryJob): number;
@@ -43,7 +52,10 @@ export interface WorkQueue {
   readonly kind: 'memory' | 'bullmq';
   /** Queues a job unless a job with the same id is already queued or running. */
   submit(job: DeliveryJob, options: { attempts: number }): Promise<void>;
-  /** Starts taking jobs. A handler that throws is retried after `backoff` until attempts run out. */
+  /**
+   * Starts taking jobs of `options.pipelines`. A handler that throws is retried after `backoff` until attempts run
+   * out.
+   */
   consume(handler: JobHandler, options: ConsumeOptions): void;
   /**
    * Runs `task` every `everyMs` with at most one run at a time across the whole fleet. A task that returns

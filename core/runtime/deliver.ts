@@ -21,7 +21,9 @@ export async function deliver(
   hooks: DeliverHooks,
 ): Promise<void> {
   const { storage, metrics } = pipeline.services;
-  const sink = pipeline.sinks.find((s) => s.spec.index === job.sink);
+  // By subscription, not index: a worker on another version of the file may list the pipeline's sinks in another
+  // order, and the job's index would then name a different sink.
+  const sink = pipeline.sinks.find((s) => s.spec.subscription === job.subscription);
   if (!sink || pipeline.isStopped) {
     throw toSluiceError({
       kind: 'retryable',

@@ -26,17 +26,24 @@ export interface DispatchDeps {
 const BLOCK_MS = 1000;
 const RECOVERY_LIMIT = 100_000;
 
+/**
+ * The job of a range. Its id names both ends: a recovery batch often starts where a live job's range starts, and
+ * an id of the first event alone would make the queue drop the recovery batch as a duplicate of that job, which
+ * then acknowledges only its own, shorter range. Equal ids now mean equal ranges, so a dropped duplicate is
+ * always covered by the job that holds the id.
+ */
 export function jobFor(target: DispatchTarget, events: readonly StoredEvent[]): DeliveryJob {
   const first = events[0].id;
+  const last = events[events.length - 1].id;
   return {
-    id: `${target.sink.subscription}/${target.partition}/${first}`,
+    id: `${target.sink.subscription}/${target.partition}/${first}/${last}`,
     pipeline: target.pipeline,
     sink: target.sink.index,
     topic: target.topic,
     subscription: target.sink.subscription,
     partition: target.partition,
     firstId: first,
-    lastId: events[events.length - 1].id,
+    lastId: last,
     count: events.length,
   };
 }

@@ -23,7 +23,7 @@ export interface EngineOptions {
   logger: Logger;
   /** Which halves this process runs (default: both). */
   roles?: { ingest: boolean; deliver: boolean };
-  /** Delivery jobs run at once in this process. */
+  /** Delivery jobs run at once in this process: in all when embedded, per pipeline in a fleet. */
   concurrency?: number;
   /** Events stored but undelivered above which sources wait (default: 100 000 embedded, off in a fleet). */
   maxLag?: number;
@@ -110,9 +110,7 @@ export class Engine {
   private startDelivery(): void {
     const { config, storage, queue, logger } = this.options;
     const byName = new Map(this.pipelines.map((p) => [p.name, p]));
-    const retryOf = new Map(
-      config.pipelines.flatMap((p) => p.sinks.map((s) => [`${p.name}/${s.index}`, s.retry] as const)),
-    );
+    const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [s.subscription, s.retry] as const)));
     queue.consume(
       async (job, info) => {
         const pipeline = byName.get(job.pipeline);
@@ -126,9 +124,10 @@ export class Engine {
         });
       },
       {
+        pipelines: this.pipelines.map((p) => p.name),
         concurrency: this.options.concurrency ?? 8,
         backoff: (attempt, error, job) => {
-          const policy = retryOf.get(`${job.pipeline}/${job.sink}`) ?? { baseMs: 200, capMs: 30_000 };
+          const policy = retryOf.get(job.subscription) ?? { baseMs: 200, capMs: 30_000 };
           return backoffFor(policy)(attempt, error);
         },
       },
@@ -214,6 +213,20 @@ export class Engine {
     for (const p of this.pipelines) if (!p.isStopped && (await p.lag()) > 0) return false;
     const counts = await this.options.queue.counts();
     return counts.active + counts.waiting + counts.delayed === 0;
+  }
+
+  /** Events stored and not yet acknowledged, per subscription of this process's pipelines (none listed: all done). */
+  async undelivered(): Promise<Map<string, number>> {
+    const left = new Map<string, number>();
+    for (const p of this.pipelines) {
+      for (const [subscription, count] of await p.lagBySubscription()) if (count > 0) left.set(subscription, count);
+    }
+    return left;
+  }
+
+  /** The dead-letter topics of this process's pipelines. */
+  get deadLetterTopics(): string[] {
+    return [...new Set(this.pipelines.map((p) => p.spec.deadLetterTopic))];
   }
 
   /**

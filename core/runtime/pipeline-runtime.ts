@@ -148,23 +148,41 @@ export class PipelineRuntime {
 
   private async whyFull(limit: number): Promise<string | undefined> {
     if (await this.services.isStorageFull()) return 'storage is over its memory limit (redis.memoryLimit)';
-    if (limit > 0 && this.spec.sinks.length > 0 && (await this.lag()) >= limit) {
+    if (limit > 0 && (await this.topicLag()) >= limit) {
       return `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag)`;
     }
     return undefined;
   }
 
-  /** Events stored but not yet acknowledged by the slowest sink. */
+  /** Events stored but not yet acknowledged by the slowest of this pipeline's sinks. */
   async lag(): Promise<number> {
-    let worst = 0;
-    for (const s of this.spec.sinks) {
-      const positions = await this.services.storage.positions(this.spec.topic, s.subscription);
-      worst = Math.max(
-        worst,
+    return Math.max(0, ...(await this.lagBySubscription()).values());
+  }
+
+  /** Events stored but not yet acknowledged, per subscription of this pipeline's sinks. */
+  lagBySubscription(): Promise<Map<string, number>> {
+    return this.lagsOf(this.spec.sinks.map((s) => s.subscription));
+  }
+
+  /**
+   * Events stored but not yet acknowledged by the slowest subscription of the topic, whichever pipeline (here or
+   * elsewhere in the fleet) reads it: a source's pipeline often has no sinks of its own.
+   */
+  private async topicLag(): Promise<number> {
+    const lags = await this.lagsOf(await this.services.storage.listSubscriptions(this.spec.topic));
+    return Math.max(0, ...lags.values());
+  }
+
+  private async lagsOf(subscriptions: readonly string[]): Promise<Map<string, number>> {
+    const lags = new Map<string, number>();
+    for (const subscription of subscriptions) {
+      const positions = await this.services.storage.positions(this.spec.topic, subscription);
+      lags.set(
+        subscription,
         positions.reduce((n, p) => n + p.lag + p.pending, 0),
       );
     }
-    return worst;
+    return lags;
   }
 
   async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {

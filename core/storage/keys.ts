@@ -38,6 +38,14 @@ export class RedisKeys {
     return `${this.tag(topic)}:lost`;
   }
 
+  /**
+   * Run id of the Redis process that last served the topic's positions: when it changes (a restart, a failover),
+   * the consumer groups' read counters are reset, because Redis may have restored them stale.
+   */
+  topicRedisRun(topic: string): string {
+    return `${this.tag(topic)}:redis-run`;
+  }
+
   /** Round-robin counter for events without a key. */
   topicSpread(topic: string): string {
     return `${this.tag(topic)}:spread`;
@@ -74,6 +82,11 @@ export class RedisKeys {
   /** Sorted set of worker ids scored by when their heartbeat expires, so live workers are listed without SCAN. */
   workerIndex(): string {
     return `${this.prefix}:fleet:{workers}`;
+  }
+
+  /** Set of the delivery queues' names (one per pipeline), so counts cover queues no process here consumes. */
+  deliveryQueues(): string {
+    return `${this.prefix}:fleet:delivery-queues`;
   }
 
   /** Prefix under which BullMQ keeps its own keys. */

@@ -278,13 +278,29 @@ return 1
 `;
 
 /**
- * KEYS p0 … p(P-1). ARGV group.
+ * KEYS redis-run, p0 … p(P-1). ARGV group.
  * Returns per partition {last delivered id, pending, lag}; lag -1 when Redis cannot tell (after a seek into
- * the middle of a partition) and it has to be counted.
+ * the middle of a partition, after a restart) and it has to be counted.
+ *
+ * Redis logs a group's reads in its append-only file as XCLAIMs that move last-delivered-id but not entries-read,
+ * so after a rewrite of the file and a restart, a group's entries-read is the one of the rewrite: too low, and the
+ * lag Redis derives from it (entries-added minus entries-read) counts delivered events. So the first time a Redis
+ * process is seen here, every group of the topic gets its position set again without a counter, which marks the
+ * counter unknown; Redis learns it again once the group reads the newest entry, and counting fills the gap.
  */
 const positions = `
+local run = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+if redis.call('GET', KEYS[1]) ~= run then
+  for i = 2, #KEYS do
+    for _, g in ipairs(groups_of(KEYS[i])) do
+      redis.call('XGROUP', 'SETID', KEYS[i], g.name, g['last-delivered-id'])
+    end
+  end
+  redis.call('SET', KEYS[1], run)
+end
 local out = {}
-for i, key in ipairs(KEYS) do
+for i = 2, #KEYS do
+  local key = KEYS[i]
   local g = group_of(key, ARGV[1])
   if not g then return redis.error_reply('SLUICE_SUBSCRIPTION_UNKNOWN no such subscription') end
   local last = g['last-delivered-id']
@@ -301,7 +317,7 @@ for i, key in ipairs(KEYS) do
   else
     lag = -1
   end
-  out[i] = {last, g.pending, lag}
+  out[i - 1] = {last, g.pending, lag}
 end
 return out
 `;

@@ -408,7 +408,11 @@ export class RedisStorage implements Storage {
     return this.run(context, async () => {
       const partitions = await this.partitionsOf(topic);
       const keys = this.partitionKeys(topic, partitions);
-      const rows = (await this.script('sluicePositions', keys, [subscription])) as Array<[string, number, number]>;
+      const rows = (await this.script(
+        'sluicePositions',
+        [this.keys.topicRedisRun(topic), ...keys],
+        [subscription],
+      )) as Array<[string, number, number]>;
       return Promise.all(
         rows.map(async ([last, pending, lag], partition) => ({
           partition,

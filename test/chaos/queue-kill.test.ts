@@ -98,7 +98,7 @@ describe('a worker killed with SIGKILL', () => {
         if (held.includes(job.id)) tookOverAt.set(job.id, Date.now() - killedAt);
         done.set(job.id, info);
       },
-      { concurrency: 8, backoff: () => 10 },
+      { pipelines: ['orders-to-db'], concurrency: 8, backoff: () => 10 },
     );
     await waitFor('every job', () => done.size === 20, 20_000);
     expect([...done.keys()].sort()).toEqual([...ids].sort());
@@ -157,7 +157,11 @@ describe('a worker stopped with SIGTERM', () => {
     const survivor = queue(TEST_REDIS_URL, p);
     const seen: [string, JobInfo][] = [];
     const startedAt = Date.now();
-    survivor.consume(async (job, info) => void seen.push([job.id, info]), { concurrency: 1, backoff: () => 10 });
+    survivor.consume(async (job, info) => void seen.push([job.id, info]), {
+      pipelines: ['orders-to-db'],
+      concurrency: 1,
+      backoff: () => 10,
+    });
     await waitFor('the handed-back job', () => seen.length === 1, 5000);
     // Handed back, not stalled: it is waiting at once, not after its lock lapses, and costs no attempt.
     expect(Date.now() - startedAt).toBeLessThan(2000);
@@ -190,7 +194,7 @@ describe('Redis stopped and started again', () => {
         await new Promise((r) => setTimeout(r, 20));
         done.add(job.id);
       },
-      { concurrency: 4, backoff: () => 100 },
+      { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 100 },
     );
     let polls = 0;
     q.schedule('poll', 100, async () => {

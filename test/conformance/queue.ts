@@ -87,7 +87,11 @@ export function describeQueueConformance(
       it('delivers a submitted job to the consumer as attempt 1 of its attempts', async () => {
         const q = (await open()).member();
         const seen: [DeliveryJob, JobInfo][] = [];
-        q.consume(async (job, info) => void seen.push([job, info]), { concurrency: 1, backoff: () => 10 });
+        q.consume(async (job, info) => void seen.push([job, info]), {
+          pipelines: ['orders-to-db'],
+          concurrency: 1,
+          backoff: () => 10,
+        });
         await q.submit(deliveryJob(1), { attempts: 3 });
         await waitFor('the job', () => seen.length === 1);
         expect(seen[0]).toEqual([deliveryJob(1), { attempt: 1, maxAttempts: 3 }]);
@@ -97,7 +101,11 @@ export function describeQueueConformance(
         const q = (await open()).member();
         for (let i = 0; i < 5; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         const seen: string[] = [];
-        q.consume(async (job) => void seen.push(job.id), { concurrency: 1, backoff: () => 10 });
+        q.consume(async (job) => void seen.push(job.id), {
+          pipelines: ['orders-to-db'],
+          concurrency: 1,
+          backoff: () => 10,
+        });
         await waitFor('five jobs', () => seen.length === 5);
         expect(seen).toEqual([0, 1, 2, 3, 4].map((i) => deliveryJob(i).id));
       });
@@ -113,7 +121,7 @@ export function describeQueueConformance(
             runs += 1;
             await hold.promise;
           },
-          { concurrency: 4, backoff: () => 10 },
+          { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 10 },
         );
         await waitFor('the first run', () => runs === 1);
         await q.submit(deliveryJob('a'), { attempts: 1 });
@@ -138,7 +146,7 @@ export function describeQueueConformance(
             running -= 1;
             done += 1;
           },
-          { concurrency: 3, backoff: () => 10 },
+          { pipelines: ['orders-to-db'], concurrency: 3, backoff: () => 10 },
         );
         for (let i = 0; i < 9; i++) await q.submit(deliveryJob(i), { attempts: 1 });
         await waitFor('nine jobs', () => done === 9);
@@ -157,6 +165,7 @@ export function describeQueueConformance(
             if (info.attempt < 3) throw new RetryableError(`boom ${info.attempt}`);
           },
           {
+            pipelines: ['orders-to-db'],
             concurrency: 1,
             backoff: (attempt, error, job) => {
               backoffCalls.push([attempt, (error as Error).message, job.id]);
@@ -189,7 +198,7 @@ export function describeQueueConformance(
             runs += 1;
             throw new RetryableError('HTTP 503 from https://warehouse.example');
           },
-          { concurrency: 1, backoff: () => 20 },
+          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 20 },
         );
         await q.submit(deliveryJob(1), { attempts: 2 });
         await waitFor('the job to fail', async () => (await q.counts()).failed === 1);
@@ -208,7 +217,7 @@ export function describeQueueConformance(
             startedAt.push(Date.now());
             if (startedAt.length === 1) throw new RetryableError('HTTP 429', { retryAfterMs: 600 });
           },
-          { concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
+          { pipelines: ['orders-to-db'], concurrency: 1, backoff: backoffFor({ baseMs: 1, capMs: 5 }) },
         );
         await q.submit(deliveryJob(1), { attempts: 3 });
         await waitFor('the retry', () => startedAt.length === 2);
@@ -225,7 +234,7 @@ export function describeQueueConformance(
             if (job.id === deliveryJob(0).id) throw new RetryableError('later');
             await hold.promise;
           },
-          { concurrency: 1, backoff: () => 60_000 },
+          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 60_000 },
         );
         await waitFor('one delayed, one active, one waiting', async () => {
           const c = await q.counts();
@@ -240,7 +249,11 @@ export function describeQueueConformance(
           const producer = f.member();
           const worker = f.member();
           const seen: string[] = [];
-          worker.consume(async (job) => void seen.push(job.id), { concurrency: 1, backoff: () => 10 });
+          worker.consume(async (job) => void seen.push(job.id), {
+            pipelines: ['orders-to-db'],
+            concurrency: 1,
+            backoff: () => 10,
+          });
           await producer.submit(deliveryJob(1), { attempts: 1 });
           await waitFor('the job on the other member', () => seen.length === 1);
         });
@@ -346,7 +359,7 @@ export function describeQueueConformance(
             await sleep(300);
             finished = true;
           },
-          { concurrency: 1, backoff: () => 10 },
+          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -363,7 +376,7 @@ export function describeQueueConformance(
             started = true;
             await never.promise;
           },
-          { concurrency: 1, backoff: () => 10 },
+          { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
         );
         await q.submit(deliveryJob(1), { attempts: 1 });
         await waitFor('the job to start', () => started);
@@ -385,12 +398,16 @@ export function describeQueueConformance(
               startedOnFirst = true;
               await never.promise;
             },
-            { concurrency: 1, backoff: () => 10 },
+            { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
           );
           await first.submit(deliveryJob(1), { attempts: 3 });
           await waitFor('the job on the first member', () => startedOnFirst);
           const seen: JobInfo[] = [];
-          second.consume(async (_job, info) => void seen.push(info), { concurrency: 1, backoff: () => 10 });
+          second.consume(async (_job, info) => void seen.push(info), {
+            pipelines: ['orders-to-db'],
+            concurrency: 1,
+            backoff: () => 10,
+          });
           const closingAt = Date.now();
           await first.close(200);
           await waitFor('the job on the second member', () => seen.length === 1, 3000);

@@ -29,7 +29,7 @@ describe('BullmqQueue on a Redis Cluster', () => {
     const clientsBefore = await clientCount();
     const q = f.member();
     const ran: string[] = [];
-    q.consume(async (job) => void ran.push(job.id), { concurrency: 2, backoff: () => 10 });
+    q.consume(async (job) => void ran.push(job.id), { pipelines: ['orders-to-db'], concurrency: 2, backoff: () => 10 });
     for (let i = 0; i < 6; i++) q.schedule(`poll-${i}`, 50, async () => false);
     for (let i = 0; i < 5; i++) await q.submit(deliveryJob(i), { attempts: 1 });
     await waitFor('the jobs', () => ran.length === 5);

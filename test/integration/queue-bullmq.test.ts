@@ -22,7 +22,7 @@ describe('BullmqQueue', () => {
   it('keeps every key it writes under its prefix', async () => {
     const f = fleet();
     const q = f.member();
-    q.consume(async () => {}, { concurrency: 1, backoff: () => 10 });
+    q.consume(async () => {}, { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 });
     q.schedule('poll', 50, async () => false);
     await q.submit(deliveryJob(1), { attempts: 1 });
     await waitFor('the job', async () => (await q.counts()).waiting === 0 && (await q.counts()).active === 0);
@@ -40,7 +40,7 @@ describe('BullmqQueue', () => {
     const held = new Promise<void>((r) => {
       release = r;
     });
-    q.consume(() => held, { concurrency: 1, backoff: () => 10 });
+    q.consume(() => held, { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 });
     await q.submit(deliveryJob(7), { attempts: 4 });
     await waitFor('the held job in the heartbeat', async () => {
       const workers = await listWorkers(admin, keys);
@@ -64,7 +64,7 @@ describe('BullmqQueue', () => {
         runs += 1;
         if (runs === 1) throw new Error('table "positions" does not exist');
       },
-      { concurrency: 1, backoff: () => 10 },
+      { pipelines: ['orders-to-db'], concurrency: 1, backoff: () => 10 },
     );
     await q.submit(deliveryJob(1), { attempts: 1 });
     await waitFor('the failure', async () => (await q.counts()).failed === 1);

@@ -11,7 +11,7 @@ describe('MemoryQueue', () => {
       async (job) => {
         latencies.push(Number(process.hrtime.bigint() - submittedAt.get(job.id)!) / 1e6);
       },
-      { concurrency: 4, backoff: () => 10 },
+      { pipelines: ['orders-to-db'], concurrency: 4, backoff: () => 10 },
     );
     for (let i = 0; i < 2000; i++) {
       const job = deliveryJob(i);
