@@ -126,6 +126,7 @@ export const sql: Scenario = {
           async measure() {
             await sinkTable(db, sinkName);
             await db.schema.dropTableIfExists(offsets);
+            await db.schema.dropTableIfExists(`${offsets}_ranges`);
             return toMeasurement(await engineRun(sinkFile, 'sql-sink'), rows);
           },
         },
@@ -149,7 +150,7 @@ export const sql: Scenario = {
         },
       ]);
     } finally {
-      for (const t of [sinkName, sourceName, offsets]) await db.schema.dropTableIfExists(t).catch(() => {});
+      for (const t of [sinkName, sourceName, offsets, `${offsets}_ranges`]) await db.schema.dropTableIfExists(t).catch(() => {});
       await db.destroy();
     }
     result.ratios.push(

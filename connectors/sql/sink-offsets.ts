@@ -1,17 +1,23 @@
 // Effectively-once writes: the sink records, per consumer and topic partition, the id ranges of the batches it
-// has written, in a small table of the destination database, updated in the same transaction as the rows. An
-// event whose id falls in a recorded range (a retry after a crash between commit and acknowledgement, a stalled
-// job run twice) is skipped.
+// has written, in two small tables of the destination database, updated in the same transaction as the rows.
+// An event whose id falls in a recorded range (a retry after a crash between commit and acknowledgement, a
+// stalled job run twice, a takeover after kill -9, a replay from the beginning) is skipped.
 //
 // Why ranges and not one high-water mark: the runtime may have several batches of a partition in flight and
 // retries a failed one after later ones succeeded; "skip everything below the highest id written" would then
 // skip the retried batch. A range [first, last] of a written batch is safe to skip: the runtime claims events of
 // a partition in order, so every event between first and last either was in that batch or belongs to a batch
-// that was acknowledged earlier. Ranges of the most recent batches are kept (MAX_RANGES per partition); a
-// redelivery older than that is written again (at-least-once), never lost.
+// that was acknowledged earlier.
 //
-// Event ids are `<partition>-<ms>-<seq>`; a string compare would put `0-999-0` after `0-1000-0`, so ids are
-// compared as numbers. The offsets row is locked for the transaction, so two deliveries of one batch serialise.
+// Every range is kept (no window: a redelivery or replay of any age is skipped), one row per range in
+// `<offsetsTable>_ranges`, keyed by its last position so that a batch reads only the ranges around its own ids.
+// Ranges that overlap or touch (the next id in the same millisecond) are merged into one row. A gap between two
+// ranges cannot be closed: the sink cannot tell events it never saw from events still on their way.
+//
+// Event ids are `<partition>-<ms>-<seq>`; a string compare would put `0-999-0` after `0-1000-0`, so positions
+// are compared as numbers, and stored as fixed-width text that sorts like them. The partition's row in
+// `<offsetsTable>` is locked for the transaction, so two deliveries of one batch serialise; its `written`
+// column holds the ranges of earlier versions (the 64 most recent), which are still read.
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
@@ -25,6 +31,8 @@ export interface EventPosition {
 }
 
 const EVENT_ID = /^(\d+)-(\d+)-(\d+)$/;
+const SORTABLE = /^(\d{20})(\d{20})$/;
+const WIDTH = 20; // digits of 2^64 - 1, the largest part of a stream id
 
 /** The position of an event id, or undefined for an id that is not `<partition>-<ms>-<seq>`. */
 export function parseEventPosition(id: string | undefined): EventPosition | undefined {
@@ -45,24 +53,41 @@ export function formatPosition(p: EventPosition): string {
   return `${p.partition}-${p.ms}-${p.seq}`;
 }
 
-/** How many written ranges are remembered per partition. */
-export const MAX_RANGES = 64;
+/**
+ * Fixed-width digits (`<ms><seq>`, each zero-padded to 20) whose text order is the position order under any
+ * collation (locale collations skip punctuation, so there is none).
+ */
+export function sortablePosition(p: EventPosition): string {
+  return `${p.ms.toString().padStart(WIDTH, '0')}${p.seq.toString().padStart(WIDTH, '0')}`;
+}
 
-/** Written ranges of one partition, oldest first, non-overlapping. */
+export function parseSortablePosition(text: string, partition: number): EventPosition | undefined {
+  const m = SORTABLE.exec(text);
+  return m ? { partition, ms: BigInt(m[1]), seq: BigInt(m[2]) } : undefined;
+}
+
+/** The id right before `p` in the same millisecond, if there is one. */
+function predecessor(p: EventPosition): EventPosition | undefined {
+  return p.seq > 0n ? { ...p, seq: p.seq - 1n } : undefined;
+}
+
+export type Range = readonly [EventPosition, EventPosition];
+
+/** Ranges of one partition, non-overlapping. */
 export class WrittenRanges {
-  private constructor(private ranges: Array<[EventPosition, EventPosition]>) {}
+  constructor(readonly ranges: readonly Range[] = []) {}
 
   static empty(): WrittenRanges {
-    return new WrittenRanges([]);
+    return new WrittenRanges();
   }
 
-  /** Reads the stored JSON (`[["0-1-0","0-9-0"], …]`); anything unreadable counts as nothing written. */
+  /** Reads the JSON of earlier versions (`[["0-1-0","0-9-0"], …]`); anything unreadable counts as nothing. */
   static parse(text: string | null | undefined): WrittenRanges {
     if (!text) return WrittenRanges.empty();
     try {
       const raw = JSON.parse(text) as unknown;
       if (!Array.isArray(raw)) return WrittenRanges.empty();
-      const ranges: Array<[EventPosition, EventPosition]> = [];
+      const ranges: Range[] = [];
       for (const r of raw) {
         const first = Array.isArray(r) ? parseEventPosition(String(r[0])) : undefined;
         const last = Array.isArray(r) ? parseEventPosition(String(r[1])) : undefined;
@@ -83,32 +108,35 @@ export class WrittenRanges {
     return this.ranges.some(([a, b]) => comparePositions(a, first) <= 0 && comparePositions(last, b) <= 0);
   }
 
-  /** Adds a written range, merging it with the ranges it overlaps; the oldest are dropped beyond MAX_RANGES. */
-  add(first: EventPosition, last: EventPosition): void {
-    let lo = first;
-    let hi = last;
-    const kept: Array<[EventPosition, EventPosition]> = [];
-    for (const [a, b] of this.ranges) {
-      if (comparePositions(b, lo) < 0 || comparePositions(hi, a) < 0) kept.push([a, b]);
-      else {
-        if (comparePositions(a, lo) < 0) lo = a;
-        if (comparePositions(b, hi) > 0) hi = b;
-      }
-    }
-    kept.push([lo, hi]);
-    this.ranges = kept.slice(-MAX_RANGES);
+  with(other: WrittenRanges): WrittenRanges {
+    return new WrittenRanges([...this.ranges, ...other.ranges]);
   }
+}
 
-  /** The highest written id, for people reading the table. */
-  highest(): EventPosition | undefined {
-    let top: EventPosition | undefined;
-    for (const [, b] of this.ranges) if (top === undefined || comparePositions(b, top) > 0) top = b;
-    return top;
+/**
+ * The one range that replaces [first, last] and every recorded range it overlaps or touches, and the recorded
+ * ranges it replaces.
+ */
+export function mergeRange(
+  first: EventPosition,
+  last: EventPosition,
+  recorded: readonly Range[],
+): { merged: Range; replaced: Range[] } {
+  let lo = first;
+  let hi = last;
+  const replaced: Range[] = [];
+  const before = predecessor(first);
+  for (const range of recorded) {
+    const [a, b] = range;
+    const touches = before !== undefined && comparePositions(b, before) === 0;
+    const overlaps = comparePositions(a, last) <= 0 && comparePositions(first, b) <= 0;
+    const follows = comparePositions(a, { ...last, seq: last.seq + 1n }) === 0;
+    if (!touches && !overlaps && !follows) continue;
+    replaced.push(range);
+    if (comparePositions(a, lo) < 0) lo = a;
+    if (comparePositions(b, hi) > 0) hi = b;
   }
-
-  toJSON(): string {
-    return JSON.stringify(this.ranges.map(([a, b]) => [formatPosition(a), formatPosition(b)]));
-  }
+  return { merged: [lo, hi], replaced };
 }
 
 /** Indexes of the batch's events that a recorded range already holds. */
@@ -123,31 +151,33 @@ export function alreadyWritten(
   return indexes;
 }
 
-/** Adds the batch's range of each partition to `written`; returns the partitions whose record changed. */
-export function recordBatch(
-  positions: readonly (EventPosition | undefined)[],
-  written: ReadonlyMap<number, WrittenRanges>,
-): Map<number, WrittenRanges> {
-  const ranges = new Map<number, [EventPosition, EventPosition]>();
+/** The first and last position of the batch in each partition. */
+export function batchSpans(positions: readonly (EventPosition | undefined)[]): Map<number, Range> {
+  const spans = new Map<number, [EventPosition, EventPosition]>();
   for (const p of positions) {
     if (p === undefined) continue;
-    const range = ranges.get(p.partition);
-    if (!range) ranges.set(p.partition, [p, p]);
-    else if (comparePositions(p, range[0]) < 0) range[0] = p;
-    else if (comparePositions(p, range[1]) > 0) range[1] = p;
+    const span = spans.get(p.partition);
+    if (!span) spans.set(p.partition, [p, p]);
+    else if (comparePositions(p, span[0]) < 0) span[0] = p;
+    else if (comparePositions(p, span[1]) > 0) span[1] = p;
   }
-  const changed = new Map<number, WrittenRanges>();
-  for (const [partition, [first, last]] of ranges) {
-    const recorded = written.get(partition) ?? WrittenRanges.empty();
-    if (recorded.covers(first, last)) continue; // a redelivery: nothing new
-    recorded.add(first, last);
-    changed.set(partition, recorded);
-  }
-  return changed;
+  return spans;
 }
+
+/** What the offsets tables say about the partitions of a batch. */
+export interface PartitionRecords {
+  /** Recorded ranges around the batch's span, per partition. */
+  written: Map<number, WrittenRanges>;
+  /** The highest id written, per partition (shown to people as `last_id`). */
+  highest: Map<number, EventPosition | undefined>;
+}
+
+// Ranges read per query while looking for those around a batch; one page is the common case.
+const PAGE = 64;
 
 export class OffsetsTable {
   private readonly table: string;
+  private readonly rangesTable: string;
   private readonly known = new Set<number>();
   private isCreated = false;
 
@@ -157,30 +187,31 @@ export class OffsetsTable {
     private readonly consumer: string,
   ) {
     this.table = quoteQualified(db.dialect, name);
+    this.rangesTable = quoteQualified(db.dialect, { ...name, name: `${name.name}_ranges` });
   }
 
-  private get columns() {
-    const q = (n: string) => quoteIdentifier(this.db.dialect, n);
-    return {
-      consumer: q('consumer'),
-      partition: q('topic_partition'),
-      lastId: q('last_id'),
-      written: q('written'),
-      updatedAt: q('updated_at'),
-    };
+  private q(name: string): string {
+    return quoteIdentifier(this.db.dialect, name);
   }
 
-  /** Creates the table if needed and makes sure a row exists for each partition, so that it can be locked. */
+  /** Creates the tables if needed and makes sure a row exists for each partition, so that it can be locked. */
   async prepare(partitions: Iterable<number>): Promise<void> {
-    const c = this.columns;
+    const q = (n: string) => this.q(n);
     if (!this.isCreated) {
       const dialect = this.db.dialect;
       const updatedAt = dialect === 'mysql2' ? 'TIMESTAMP(6) NULL' : dialect === 'pg' ? 'timestamptz' : 'TEXT';
       await createIfMissing(
         this.db,
-        `CREATE TABLE IF NOT EXISTS ${this.table} (${c.consumer} VARCHAR(255) NOT NULL, ${c.partition} INTEGER NOT NULL, ` +
-          `${c.lastId} VARCHAR(64) NOT NULL, ${c.written} TEXT NOT NULL, ${c.updatedAt} ${updatedAt}, ` +
-          `PRIMARY KEY (${c.consumer}, ${c.partition}))`,
+        `CREATE TABLE IF NOT EXISTS ${this.table} (${q('consumer')} VARCHAR(255) NOT NULL, ` +
+          `${q('topic_partition')} INTEGER NOT NULL, ${q('last_id')} VARCHAR(64) NOT NULL, ${q('written')} TEXT NOT NULL, ` +
+          `${q('updated_at')} ${updatedAt}, PRIMARY KEY (${q('consumer')}, ${q('topic_partition')}))`,
+      );
+      await createIfMissing(
+        this.db,
+        `CREATE TABLE IF NOT EXISTS ${this.rangesTable} (${q('consumer')} VARCHAR(255) NOT NULL, ` +
+          `${q('topic_partition')} INTEGER NOT NULL, ${q('first_position')} VARCHAR(40) NOT NULL, ` +
+          `${q('last_position')} VARCHAR(40) NOT NULL, ` +
+          `PRIMARY KEY (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}))`,
       );
       this.isCreated = true;
     }
@@ -189,40 +220,91 @@ export class OffsetsTable {
     const values = missing.map(() => "(?, ?, '', '[]')").join(', ');
     const conflict =
       this.db.dialect === 'mysql2'
-        ? ` ON DUPLICATE KEY UPDATE ${c.lastId} = ${c.lastId}`
-        : ` ON CONFLICT (${c.consumer}, ${c.partition}) DO NOTHING`;
+        ? ` ON DUPLICATE KEY UPDATE ${q('last_id')} = ${q('last_id')}`
+        : ` ON CONFLICT (${q('consumer')}, ${q('topic_partition')}) DO NOTHING`;
     await this.db.knex.raw(
-      `INSERT INTO ${this.table} (${c.consumer}, ${c.partition}, ${c.lastId}, ${c.written}) VALUES ${values}${conflict}`,
+      `INSERT INTO ${this.table} (${q('consumer')}, ${q('topic_partition')}, ${q('last_id')}, ${q('written')}) ` +
+        `VALUES ${values}${conflict}`,
       missing.flatMap((p) => [this.consumer, p]),
     );
     for (const p of missing) this.known.add(p);
   }
 
-  /** Locks the partitions' rows for this transaction (in partition order) and returns what they record. */
-  async lock(trx: Knex.Transaction, partitions: readonly number[]): Promise<Map<number, WrittenRanges>> {
-    const c = this.columns;
-    const sorted = [...partitions].sort((a, b) => a - b);
+  /**
+   * Locks the partitions' rows for this transaction (in partition order) and returns, per partition, the
+   * recorded ranges that overlap or touch the batch's span: all that deciding and recording the batch needs.
+   */
+  async lock(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>): Promise<PartitionRecords> {
+    const q = (n: string) => this.q(n);
+    const sorted = [...spans.keys()].sort((a, b) => a - b);
     const forUpdate = this.db.dialect === 'better-sqlite3' ? '' : ' FOR UPDATE';
     const rows = (await selectRows(
       trx,
-      `SELECT ${c.partition} AS p, ${c.written} AS w FROM ${this.table} WHERE ${c.consumer} = ? AND ` +
-        `${c.partition} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${c.partition}${forUpdate}`,
+      `SELECT ${q('topic_partition')} AS p, ${q('last_id')} AS h, ${q('written')} AS w FROM ${this.table} WHERE ${q('consumer')} = ? AND ` +
+        `${q('topic_partition')} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${q('topic_partition')}${forUpdate}`,
       [this.consumer, ...sorted],
-    )) as Array<{ p: number | bigint; w: string }>;
+    )) as Array<{ p: number | bigint; h: string; w: string }>;
+    const legacy = new Map(rows.map((row) => [Number(row.p), WrittenRanges.parse(row.w)]));
+    const highest = new Map(rows.map((row) => [Number(row.p), parseEventPosition(row.h)]));
     const written = new Map<number, WrittenRanges>();
-    for (const p of sorted) written.set(p, WrittenRanges.empty());
-    for (const row of rows) written.set(Number(row.p), WrittenRanges.parse(row.w));
-    return written;
+    for (const p of sorted) {
+      const recorded = await this.rangesAround(trx, spans.get(p)!);
+      written.set(p, recorded.with(legacy.get(p) ?? WrittenRanges.empty()));
+    }
+    return { written, highest };
   }
 
-  async save(trx: Knex.Transaction, written: ReadonlyMap<number, WrittenRanges>): Promise<void> {
-    const c = this.columns;
-    for (const [partition, ranges] of written) {
-      const highest = ranges.highest();
+  /** Recorded ranges of one partition that overlap or touch [first, last], read in pages along the key. */
+  private async rangesAround(trx: Knex.Transaction, [first, last]: Range): Promise<WrittenRanges> {
+    const q = (n: string) => this.q(n);
+    const ranges: Range[] = [];
+    const lastSortable = sortablePosition({ ...last, seq: last.seq + 1n });
+    let after = { operator: '>=', position: sortablePosition(predecessor(first) ?? first) };
+    for (;;) {
+      const rows = (await selectRows(
+        trx,
+        `SELECT ${q('first_position')} AS f, ${q('last_position')} AS l FROM ${this.rangesTable} ` +
+          `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ${q('last_position')} ${after.operator} ? ` +
+          `ORDER BY ${q('last_position')} LIMIT ${PAGE}`,
+        [this.consumer, first.partition, after.position],
+      )) as Array<{ f: string; l: string }>;
+      for (const row of rows) {
+        if (row.f > lastSortable) return new WrittenRanges(ranges);
+        const a = parseSortablePosition(row.f, first.partition);
+        const b = parseSortablePosition(row.l, first.partition);
+        if (a && b) ranges.push([a, b]);
+      }
+      if (rows.length < PAGE) return new WrittenRanges(ranges);
+      after = { operator: '>', position: rows[rows.length - 1].l };
+    }
+  }
+
+  /** Records the batch's span of each partition, unless a recorded range already covers it. */
+  async record(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>, records: PartitionRecords): Promise<void> {
+    const q = (n: string) => this.q(n);
+    for (const [partition, [first, last]] of spans) {
+      const recorded = records.written.get(partition) ?? WrittenRanges.empty();
+      if (recorded.covers(first, last)) continue; // a redelivery: nothing new
+      const { merged, replaced } = mergeRange(first, last, recorded.ranges);
+      const stored = replaced.map(([, b]) => sortablePosition(b));
+      if (stored.length > 0) {
+        await trx.raw(
+          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+            `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
+          [this.consumer, partition, ...stored],
+        );
+      }
       await trx.raw(
-        `UPDATE ${this.table} SET ${c.lastId} = ?, ${c.written} = ?, ${c.updatedAt} = CURRENT_TIMESTAMP ` +
-          `WHERE ${c.consumer} = ? AND ${c.partition} = ?`,
-        [highest ? formatPosition(highest) : '', ranges.toJSON(), this.consumer, partition],
+        `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${q('first_position')}, ` +
+          `${q('last_position')}) VALUES (?, ?, ?, ?)`,
+        [this.consumer, partition, sortablePosition(merged[0]), sortablePosition(merged[1])],
+      );
+      const highest = records.highest.get(partition);
+      const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
+      await trx.raw(
+        `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
+          `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
+        [formatPosition(top), this.consumer, partition],
       );
     }
   }

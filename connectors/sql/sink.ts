@@ -2,16 +2,28 @@
 // widens the table when asked, skips events it already wrote (sink-offsets.ts), and sends a row the database
 // refuses to the dead-letter topic with the database's message while the rest of the batch is written.
 import jsonata from 'jsonata';
-import { FatalError, RecordError, RetryableError } from '../../core/errors.js';
+import { RecordError, RetryableError, type SluiceError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
-import { defineSink, type RecordRejection, z } from '../../core/plugin.js';
+import { defineSink, type PluginContext, type RecordRejection, type SinkInstance, z } from '../../core/plugin.js';
 import { classifySqlError, databaseMessage, isRowError, sqlErrorCode } from './classify-error.js';
-import { connectionFields, openDatabase } from './connection.js';
-import { columnNameSchema, identifierProblem, parseQualifiedName, tableNameSchema } from './identifiers.js';
-import { type RowOp, RowWriter } from './row-writer.js';
-import { alreadyWritten, OffsetsTable, parseEventPosition, recordBatch, type WrittenRanges } from './sink-offsets.js';
-import { addColumns, createTable, hasUniqueKey, loadTable, type NewColumn, type TableInfo } from './table-schema.js';
-import { type InferredType, inferType, mergeTypes } from './type-mapping.js';
+import { connectionFields, type Database, openDatabase } from './connection.js';
+import { EventRows, type Refusal } from './event-rows.js';
+import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
+import { OutageLog } from './outage-log.js';
+import { type RowFailure, type RowOp, RowWriter } from './row-writer.js';
+import {
+  alreadyWritten,
+  batchSpans,
+  type EventPosition,
+  OffsetsTable,
+  parseEventPosition,
+  type Range,
+} from './sink-offsets.js';
+import { SinkTable } from './sink-table.js';
+import type { ColumnKind } from './type-mapping.js';
+
+// Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
+const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
 
 const config = z
   .object({
@@ -58,7 +70,8 @@ const config = z
       .boolean()
       .default(false)
       .describe(
-        'Create a missing table from the first batch (column types from the values, keyColumns as primary key).',
+        'Create a missing table from the first batch (column types from the values, keyColumns as primary key; ' +
+          'numbers become double precision columns, integer key columns bigint).',
       ),
     autoEvolve: z.boolean().default(false).describe('Add a nullable column for a field the table does not have.'),
     trackOffsets: z
@@ -68,9 +81,13 @@ const config = z
         'Record the id ranges written per partition in offsetsTable, in the same transaction as the rows, and skip ' +
           'events delivered again.',
       ),
-    offsetsTable: tableNameSchema('Table holding the written offsets (created when missing).').default(
-      'sluice_offsets',
-    ),
+    offsetsTable: tableNameSchema(
+      'Table holding the written offsets, with <offsetsTable>_ranges beside it (both created when missing).',
+    )
+      .refine((name) => Buffer.byteLength(parseQualifiedName(name).name) <= MAX_OFFSETS_NAME_BYTES, {
+        message: `the table name must leave room for the "_ranges" table beside it: at most ${MAX_OFFSETS_NAME_BYTES} bytes`,
+      })
+      .default('sluice_offsets'),
     offsetsKey: z
       .string()
       .min(1)
@@ -84,277 +101,146 @@ const config = z
     }
   });
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array);
+type SinkConfig = z.output<typeof config>;
+
+/** A batch ready to write: its operations fitted to the table, and where its events sit in their partitions. */
+interface PlannedBatch {
+  ops: RowOp[];
+  kinds: ReadonlyMap<string, ColumnKind>;
+  positions: readonly (EventPosition | undefined)[];
+  spans: ReadonlyMap<number, Range>;
 }
 
-/** Key column values from an event key: a JSON object (or array) of them, or the key text for a single column. */
-export function keyFromEventKey(key: string | null, keyColumns: readonly string[]): unknown[] | undefined {
-  if (key === null || keyColumns.length === 0) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(key);
-    if (isPlainObject(parsed) && keyColumns.every((c) => parsed[c] !== undefined && parsed[c] !== null))
-      return keyColumns.map((c) => parsed[c]);
-    if (Array.isArray(parsed) && parsed.length === keyColumns.length && keyColumns.length > 1) return parsed;
-  } catch {
-    // not JSON: the key text itself
+/** What one transaction did: the events it skipped as already written, and the rows the database refused. */
+interface Written {
+  skipped: ReadonlySet<number>;
+  rowFailures: RowFailure[];
+}
+
+class SqlSink implements SinkInstance {
+  private readonly db: Database;
+  private readonly where: string;
+  private readonly rows: EventRows;
+  private readonly table: SinkTable;
+  private readonly writer: RowWriter;
+  private readonly offsets: OffsetsTable;
+  private readonly outage: OutageLog;
+
+  constructor(
+    private readonly c: SinkConfig,
+    ctx: PluginContext,
+  ) {
+    this.db = openDatabase(c, ctx);
+    const table = parseQualifiedName(c.table);
+    const who = `sql sink of pipeline "${ctx.pipeline}" writing table "${c.table}"`;
+    this.where = `${who} (${this.db.label})`;
+    this.rows = new EventRows(c);
+    this.table = new SinkTable({ ...c, db: this.db, table, tableName: c.table, where: this.where, logger: ctx.logger });
+    this.writer = new RowWriter(this.db, { table, mode: c.mode, keyColumns: c.keyColumns });
+    this.offsets = new OffsetsTable(
+      this.db,
+      parseQualifiedName(c.offsetsTable),
+      c.offsetsKey ?? `${ctx.pipeline}/${c.table}`,
+    );
+    this.outage = new OutageLog({ logger: ctx.logger, what: who, database: this.db.label });
   }
-  return keyColumns.length === 1 ? [key] : undefined;
+
+  async write(batch: readonly SluiceEvent[]) {
+    const refusals: Refusal[] = [];
+    const ops: RowOp[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const prepared = await this.rows.prepare(batch[i], i);
+      if ('kind' in prepared) ops.push(prepared);
+      else refusals.push(prepared);
+    }
+    let outcome: { written: Written; refused: Refusal[] };
+    try {
+      outcome = await this.db.write(async () => {
+        const { planned, refused } = await this.plan(ops, batch);
+        return { written: await this.writeTransaction(planned), refused };
+      });
+    } catch (err) {
+      throw this.failure(err);
+    }
+    this.outage.succeeded();
+    const { written, refused } = outcome;
+    const rejected: RecordRejection[] = [...refusals, ...refused].map((r) => ({
+      index: r.index,
+      error: new RecordError(`${this.where}: ${r.message}`, { code: r.code }),
+    }));
+    for (const f of written.rowFailures) {
+      rejected.push({
+        index: f.index,
+        error: new RecordError(
+          `${this.where}: event ${batch[f.index].id ?? `#${f.index}`} not written: ${databaseMessage(f.error)}`,
+          { code: sqlErrorCode(f.error) },
+        ),
+      });
+    }
+    // An event written (or dead-lettered) by an earlier delivery is not dead-lettered again.
+    const result = rejected.filter((r) => !written.skipped.has(r.index)).sort((a, b) => a.index - b.index);
+    return result.length > 0 ? { rejected: result } : {};
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+
+  /** Fits the operations to the table (creating or widening it when asked) and makes the offsets rows ready. */
+  private async plan(
+    ops: RowOp[],
+    batch: readonly SluiceEvent[],
+  ): Promise<{ planned: PlannedBatch; refused: Refusal[] }> {
+    const fitted = ops.length > 0 ? await this.table.prepare(ops, batch) : undefined;
+    const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
+    const spans = batchSpans(positions);
+    if (spans.size > 0) await this.offsets.prepare(spans.keys());
+    const planned = { ops: fitted?.ops ?? [], kinds: fitted?.info.columns ?? new Map(), positions, spans };
+    return { planned, refused: fitted?.refused ?? [] };
+  }
+
+  private async writeTransaction(planned: PlannedBatch): Promise<Written> {
+    try {
+      return await this.transaction(planned, false);
+    } catch (err) {
+      // A row error aborts the batch statement (and in PostgreSQL the transaction): write again, isolating rows.
+      if (!isRowError(err)) throw err;
+      return this.transaction(planned, true);
+    }
+  }
+
+  private transaction({ ops, kinds, positions, spans }: PlannedBatch, isCareful: boolean): Promise<Written> {
+    return this.db.knex.transaction(async (trx) => {
+      const records = spans.size > 0 ? await this.offsets.lock(trx, spans) : undefined;
+      // Decided before this batch's own range is recorded below.
+      const skipped = records ? alreadyWritten(positions, records.written) : new Set<number>();
+      const todo = ops.filter((op) => !skipped.has(op.index));
+      const rowFailures = todo.length > 0 ? await this.writer.write(trx, todo, kinds, isCareful) : [];
+      // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
+      if (records) await this.offsets.record(trx, spans, records);
+      return { skipped, rowFailures };
+    });
+  }
+
+  /** The error to throw for a failed batch; a lost connection is logged once per outage. */
+  private failure(err: unknown): SluiceError {
+    const error = classifySqlError(err, this.where);
+    this.outage.failed(error);
+    // Rows the database refuses are isolated and returned by the transaction; a record-kind error that still
+    // reaches here concerns the batch (DDL, the offsets tables), so the batch is retried, not dead-lettered.
+    if (error.kind === 'record') return new RetryableError(error.message, { code: error.code, cause: err });
+    if (error.code === 'E_SQL_MISSING_TABLE' || error.code === 'E_SQL_MISSING_COLUMN') {
+      this.table.forget(); // the table changed under the sink: look again next time
+      if (this.c.autoCreate || this.c.autoEvolve)
+        return new RetryableError(error.message, { code: error.code, cause: err });
+    }
+    return error;
+  }
 }
 
 export default defineSink({
   name: 'sql',
   summary: 'Write events as rows to PostgreSQL, MySQL/MariaDB or SQLite: insert, upsert or delete, effectively once.',
   config,
-  create(c, ctx) {
-    const db = openDatabase(c, ctx);
-    const table = parseQualifiedName(c.table);
-    const where = `sql sink of pipeline "${ctx.pipeline}" writing table "${c.table}" (${db.label})`;
-    const writer = new RowWriter(db, { table, mode: c.mode, keyColumns: c.keyColumns });
-    const offsets = new OffsetsTable(
-      db,
-      parseQualifiedName(c.offsetsTable),
-      c.offsetsKey ?? `${ctx.pipeline}/${c.table}`,
-    );
-    const mapping = c.mapping === undefined ? undefined : jsonata(c.mapping);
-    let info: TableInfo | undefined;
-    let isKeyChecked = false;
-
-    const reject = (index: number, message: string, code: string): RecordRejection => ({
-      index,
-      error: new RecordError(`${where}: ${message}`, { code }),
-    });
-
-    async function toRow(event: SluiceEvent): Promise<unknown> {
-      if (!mapping) return event.value;
-      return mapping.evaluate({
-        key: event.key,
-        value: event.value,
-        ts: event.ts,
-        headers: event.headers,
-        id: event.id,
-      });
-    }
-
-    /** One operation per event, or the reason the event cannot be written. */
-    async function prepare(event: SluiceEvent, index: number): Promise<RowOp | RecordRejection> {
-      const label = `event ${event.id ?? `#${index}`}`;
-      if (event.value === null) {
-        if (!c.deleteOnNull)
-          return reject(index, `${label} has a null value and deleteOnNull is off`, 'E_SQL_TOMBSTONE');
-        const key = keyFromEventKey(event.key, c.keyColumns);
-        if (key === undefined) {
-          return reject(
-            index,
-            `${label} has a null value (a delete) but its key ${JSON.stringify(event.key)} does not give ` +
-              `keyColumns [${c.keyColumns.join(', ')}]${c.keyColumns.length === 0 ? '; set keyColumns' : ''}`,
-            'E_SQL_KEY',
-          );
-        }
-        return { index, kind: 'delete', key };
-      }
-      let value: unknown;
-      try {
-        value = await toRow(event);
-      } catch (err) {
-        return reject(index, `mapping failed for ${label}: ${(err as Error).message}`, 'E_SQL_MAPPING');
-      }
-      if (!isPlainObject(value)) {
-        const what =
-          value instanceof Uint8Array
-            ? 'bytes (decode them first, e.g. with the json processor)'
-            : (JSON.stringify(value) ?? 'nothing');
-        return reject(index, `${label} gives ${what}, not an object of column values; set mapping`, 'E_SQL_MAPPING');
-      }
-      const row: Record<string, unknown> = {};
-      for (const [column, v] of Object.entries(value)) {
-        if (v === undefined) continue;
-        const problem = identifierProblem(column);
-        if (problem)
-          return reject(
-            index,
-            `${label} has field ${JSON.stringify(column)}, which as a column name ${problem}; rename it with mapping`,
-            'E_SQL_COLUMN',
-          );
-        row[column] = v;
-      }
-      const missingKeys = c.keyColumns.filter((k) => row[k] === undefined || row[k] === null);
-      if (missingKeys.length > 0) {
-        const fromKey = keyFromEventKey(event.key, c.keyColumns);
-        if (fromKey) for (const [i, k] of c.keyColumns.entries()) row[k] ??= fromKey[i];
-        else if (c.mode === 'upsert')
-          return reject(index, `${label} has no value for key column(s) ${missingKeys.join(', ')}`, 'E_SQL_KEY');
-      }
-      if (Object.keys(row).length === 0) return reject(index, `${label} has no fields to write`, 'E_SQL_MAPPING');
-      return { index, kind: 'write', row };
-    }
-
-    function inferColumns(ops: readonly RowOp[], names: Iterable<string>): NewColumn[] {
-      const types = new Map<string, InferredType | undefined>();
-      for (const name of names) types.set(name, undefined);
-      for (const op of ops) {
-        if (op.kind !== 'write') continue;
-        for (const [name, v] of Object.entries(op.row))
-          if (types.has(name)) types.set(name, mergeTypes(types.get(name), inferType(v)));
-      }
-      return [...types].map(([name, type]) => ({ name, type }));
-    }
-
-    /** Loads (and when asked creates or widens) the table so that it has every column the operations use. */
-    async function ensureTable(ops: readonly RowOp[]): Promise<TableInfo> {
-      info ??= await loadTable(db, table);
-      if (info.columns.size === 0) {
-        if (!c.autoCreate) {
-          throw new FatalError(`${where}: the table does not exist; create it, or set autoCreate: true`, {
-            code: 'E_SQL_MISSING_TABLE',
-          });
-        }
-        const names = new Set(c.keyColumns);
-        for (const op of ops) if (op.kind === 'write') for (const name of Object.keys(op.row)) names.add(name);
-        if (names.size === 0) return info;
-        await createTable(db, table, inferColumns(ops, names), c.keyColumns);
-        ctx.logger.info({ table: c.table }, 'created the table from the first batch (autoCreate)');
-        info = await loadTable(db, table);
-      }
-      if (c.autoEvolve) {
-        const missing = new Set<string>();
-        for (const op of ops)
-          if (op.kind === 'write')
-            for (const name of Object.keys(op.row)) if (!info.columns.has(name)) missing.add(name);
-        if (missing.size > 0) {
-          await addColumns(db, table, inferColumns(ops, missing));
-          ctx.logger.info({ table: c.table, columns: [...missing] }, 'added columns for new fields (autoEvolve)');
-          info = await loadTable(db, table);
-        }
-      }
-      if (c.mode === 'upsert' && !isKeyChecked) {
-        if (!(await hasUniqueKey(db, table, c.keyColumns))) {
-          throw new FatalError(
-            `${where}: upsert needs a primary key or unique index on exactly (${c.keyColumns.join(', ')}), and the ` +
-              'table has none; create one',
-            { code: 'E_SQL_NO_UNIQUE_KEY' },
-          );
-        }
-        isKeyChecked = true;
-      }
-      return info;
-    }
-
-    /** Drops or rejects fields that have no column (autoEvolve off). */
-    function fitColumns(
-      ops: RowOp[],
-      known: TableInfo,
-      batch: readonly SluiceEvent[],
-      rejected: RecordRejection[],
-    ): RowOp[] {
-      const kept: RowOp[] = [];
-      for (const op of ops) {
-        if (op.kind === 'write') {
-          const unknown = Object.keys(op.row).filter((name) => !known.columns.has(name));
-          if (unknown.length > 0) {
-            if (c.onUnknownField === 'reject') {
-              const id = batch[op.index].id ?? `#${op.index}`;
-              rejected.push(
-                reject(
-                  op.index,
-                  `event ${id} has field(s) ${unknown.join(', ')} with no column in the table; add the columns, set autoEvolve: true, or onUnknownField: ignore`,
-                  'E_SQL_UNKNOWN_COLUMN',
-                ),
-              );
-              continue;
-            }
-            const row = { ...op.row };
-            for (const name of unknown) delete row[name];
-            if (Object.keys(row).length === 0) continue;
-            kept.push({ ...op, row });
-            continue;
-          }
-        }
-        kept.push(op);
-      }
-      return kept;
-    }
-
-    return {
-      async write(batch) {
-        const rejected: RecordRejection[] = [];
-        let ops: RowOp[] = [];
-        for (let i = 0; i < batch.length; i++) {
-          const prepared = await prepare(batch[i], i);
-          if ('kind' in prepared) ops.push(prepared);
-          else rejected.push(prepared);
-        }
-        const positions = batch.map((e) => (c.trackOffsets ? parseEventPosition(e.id) : undefined));
-        const partitions = [...new Set(positions.filter((p) => p !== undefined).map((p) => p.partition))];
-        let skipped: (index: number) => boolean = () => false;
-        let failures: Array<{ index: number; error: unknown }> = [];
-        try {
-          await db.write(async () => {
-            if (ops.length > 0) {
-              let known = await ensureTable(ops);
-              // A column added since the table was last looked at (by a person, or another worker) is found here.
-              if (
-                ops.some((op) => op.kind === 'write' && Object.keys(op.row).some((name) => !known.columns.has(name)))
-              ) {
-                info = undefined;
-                known = await ensureTable(ops);
-              }
-              ops = fitColumns(ops, known, batch, rejected);
-            }
-            if (partitions.length > 0) await offsets.prepare(partitions);
-            const kinds = info?.columns ?? new Map();
-            const attempt = (isCareful: boolean) =>
-              db.knex.transaction(async (trx) => {
-                const written =
-                  partitions.length > 0 ? await offsets.lock(trx, partitions) : new Map<number, WrittenRanges>();
-                // Decided before this batch's own range is recorded below.
-                const skippedIndexes = alreadyWritten(positions, written);
-                const isSkipped = (index: number) => skippedIndexes.has(index);
-                const todo = ops.filter((op) => !isSkipped(op.index));
-                const rowFailures = todo.length > 0 ? await writer.write(trx, todo, kinds, isCareful) : [];
-                // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
-                const changed = recordBatch(positions, written);
-                await offsets.save(trx, changed);
-                return { isSkipped, rowFailures };
-              });
-            let outcome: Awaited<ReturnType<typeof attempt>>;
-            try {
-              outcome = await attempt(false);
-            } catch (err) {
-              // A row error aborts the batch statement (and in PostgreSQL the transaction): write again, isolating rows.
-              if (!isRowError(err)) throw err;
-              outcome = await attempt(true);
-            }
-            skipped = outcome.isSkipped;
-            failures = outcome.rowFailures;
-          });
-        } catch (err) {
-          let error = classifySqlError(err, where);
-          // Rows the database refuses are isolated and returned above; a record-kind error that still reaches
-          // here concerns the batch (DDL, the offsets table), so the batch is retried, not dead-lettered.
-          if (error.kind === 'record') error = new RetryableError(error.message, { code: error.code, cause: err });
-          if (error.code === 'E_SQL_MISSING_TABLE' || error.code === 'E_SQL_MISSING_COLUMN') {
-            info = undefined; // the table changed under us: look again next time
-            if (c.autoCreate || c.autoEvolve) throw new RetryableError(error.message, { code: error.code, cause: err });
-          }
-          throw error;
-        }
-        for (const f of failures) {
-          rejected.push({
-            index: f.index,
-            error: new RecordError(
-              `${where}: event ${batch[f.index].id ?? `#${f.index}`} not written: ${databaseMessage(f.error)}`,
-              {
-                code: sqlErrorCode(f.error),
-              },
-            ),
-          });
-        }
-        // An event written (or dead-lettered) by an earlier delivery is not dead-lettered again.
-        const result = rejected.filter((r) => !skipped(r.index)).sort((a, b) => a.index - b.index);
-        return result.length > 0 ? { rejected: result } : {};
-      },
-      close: () => db.close(),
-    };
-  },
+  create: (c, ctx) => new SqlSink(c, ctx),
 });

@@ -7,6 +7,7 @@ import { classifySqlError } from './classify-error.js';
 import { connectionFields, openDatabase } from './connection.js';
 import { type CursorSpec, type Mode, parseCheckpoint, type Row, step, trimQueryRows } from './cursor.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
+import { OutageLog } from './outage-log.js';
 import { parseQueryParams } from './query-params.js';
 import { nativePlaceholders, runQuery } from './raw-query.js';
 import { type CursorValue, clockQuery, type RowQuery, renderRowQuery } from './select-query.js';
@@ -134,6 +135,11 @@ export default defineSource({
     };
     const db = openDatabase(c, ctx, { numbers: read.numbers });
     const where = `sql source of pipeline "${ctx.pipeline}" (${db.label})`;
+    const outage = new OutageLog({
+      logger: ctx.logger,
+      what: `sql source of pipeline "${ctx.pipeline}"`,
+      database: db.label,
+    });
     const mode: Mode = c.mode;
     const tsColumn = c.tsColumn ?? c.timestampColumn;
     const values = new WeakMap<Row, Row>();
@@ -206,8 +212,11 @@ export default defineSource({
         try {
           result = checkpoint.mode === 'query' ? await pollQuery(checkpoint) : await step(spec!, checkpoint, io);
         } catch (err) {
-          throw classifySqlError(err, where);
+          const error = classifySqlError(err, where);
+          outage.failed(error);
+          throw error;
         }
+        outage.succeeded();
         const now = Date.now();
         return {
           events: result.rows.map((row) => toEvent(row, now)),

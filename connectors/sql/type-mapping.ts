@@ -232,9 +232,15 @@ const SQL_TYPES: Record<Dialect, Record<InferredType, string>> = {
   },
 };
 
-/** Column type for DDL; MySQL cannot index unbounded text or blobs, so key columns get bounded types there. */
+/**
+ * Column type for DDL. JSON has one number type: `60.0` arrives as 60 and the next event may say 60.5, so a
+ * number column is a double (exact for integers up to 2^53, all a JSON number holds exactly) unless it is a key
+ * column, where integers are identifiers. MySQL cannot index unbounded text or blobs, so key columns get
+ * bounded types there.
+ */
 export function sqlType(dialect: Dialect, type: InferredType | undefined, isKey: boolean): string {
-  const t = type ?? 'text';
+  const inferred = type ?? 'text';
+  const t = inferred === 'integer' && !isKey ? 'float' : inferred;
   if (dialect === 'mysql2' && isKey) {
     if (t === 'text' || t === 'json') return 'VARCHAR(255)';
     if (t === 'bytes') return 'VARBINARY(255)';

@@ -85,6 +85,11 @@ export class ThrowawayPostgres {
     this.process = undefined;
   }
 
+  /** Starts the stopped server again, on the same port with the same data. */
+  async resume(): Promise<void> {
+    await this.run();
+  }
+
   async restart(downMs = 500): Promise<void> {
     await this.stop();
     await new Promise((r) => setTimeout(r, downMs));

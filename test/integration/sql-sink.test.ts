@@ -177,6 +177,22 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
     }
   });
 
+  it('creates number columns that hold integers and fractions alike (60.0 first, then 60.5)', async () => {
+    const sink = await openSink({ ...base(), table: 'speeds', mode: 'upsert', keyColumns: ['car'], autoCreate: true });
+    try {
+      // JSON.parse('{"speed":60.0}') is {speed: 60}: the first batch cannot tell an integer column from a real one.
+      expect((await write(sink, [ev(JSON.parse('{"car":7,"speed":60.0}'))])).rejected ?? []).toEqual([]);
+      expect((await write(sink, [ev({ car: 8, speed: 60.5 })])).rejected ?? []).toEqual([]);
+      const got = await rows<{ car: unknown; speed: unknown }>(db.knex, 'SELECT car, speed FROM speeds ORDER BY car');
+      expect(got.map((r) => [Number(r.car), Number(r.speed)])).toEqual([
+        [7, 60],
+        [8, 60.5],
+      ]);
+    } finally {
+      await sink.close?.();
+    }
+  });
+
   it('several workers starting at once create the table and the offsets table without losing a batch', async () => {
     const sinks = await Promise.all(
       Array.from({ length: 6 }, () =>

@@ -40,4 +40,11 @@ describe('sql connector config', () => {
     const r = sqlSink.config.safeParse({ ...conn, table: 't', mapping: '{ "a": ' });
     expect(r.error?.issues[0].message).toMatch(/not a valid JSONata expression/);
   });
+
+  it('refuses an offsets table name that leaves no room for the ranges table beside it', () => {
+    const issues = (offsetsTable: string) =>
+      sqlSink.config.safeParse({ ...conn, table: 't', offsetsTable }).error?.issues.map((i) => i.message) ?? [];
+    expect(issues(`warehouse.${'o'.repeat(56)}`)).toEqual([]);
+    expect(issues('o'.repeat(57))).toEqual([expect.stringContaining('"_ranges" table beside it: at most 56 bytes')]);
+  });
 });

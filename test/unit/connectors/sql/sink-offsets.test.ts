@@ -2,11 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   alreadyWritten,
+  batchSpans,
   comparePositions,
+  type EventPosition,
   formatPosition,
-  MAX_RANGES,
+  mergeRange,
   parseEventPosition,
-  recordBatch,
+  parseSortablePosition,
+  type Range,
+  sortablePosition,
   WrittenRanges,
 } from '../../../../connectors/sql/sink-offsets.js';
 
@@ -39,39 +43,72 @@ describe('sql sink event positions', () => {
           expect(formatPosition(a)).toBe(`${p}-${m1}-${s1}`);
           const expected = m1 !== m2 ? (m1 < m2 ? -1 : 1) : Math.sign(s1 - s2);
           expect(comparePositions(a, b)).toBe(expected);
+          // The stored form sorts as text like the positions, and reads back.
+          const [ta, tb] = [sortablePosition(a), sortablePosition(b)];
+          expect(ta < tb ? -1 : ta > tb ? 1 : 0).toBe(expected);
+          expect(parseSortablePosition(ta, p)).toEqual(a);
         },
       ),
     );
   });
 });
 
-describe('sql sink written ranges', () => {
-  const pos = (n: number) => parseEventPosition(`0-${n}-0`)!;
+/** The ranges table of one partition as the sink keeps it: what the transaction reads, then records. */
+class RangesTable {
+  ranges: Range[] = [];
 
-  it('merges overlapping ranges, keeps apart ranges that do not touch, and survives its JSON form', () => {
-    const r = WrittenRanges.empty();
-    r.add(pos(10), pos(20));
-    r.add(pos(30), pos(40));
-    r.add(pos(15), pos(32));
-    r.add(pos(50), pos(60));
-    expect(JSON.parse(r.toJSON())).toEqual([
+  deliver(positions: EventPosition[]): Set<number> {
+    const spans = batchSpans(positions);
+    const written = new Map([[0, new WrittenRanges(this.ranges)]]);
+    const skipped = alreadyWritten(positions, written);
+    const [first, last] = spans.get(0)!;
+    if (!written.get(0)!.covers(first, last)) {
+      const { merged, replaced } = mergeRange(first, last, this.ranges);
+      this.ranges = [...this.ranges.filter((r) => !replaced.includes(r)), merged];
+    }
+    return skipped;
+  }
+}
+
+describe('sql sink written ranges', () => {
+  const pos = (n: number, seq = 0) => parseEventPosition(`0-${n}-${seq}`)!;
+  const shown = (ranges: readonly Range[]) =>
+    ranges.map(([a, b]) => [formatPosition(a), formatPosition(b)]).sort((x, y) => x[0].localeCompare(y[0]));
+
+  it('merges ranges that overlap or touch (the next id of the same millisecond), keeps apart the others', () => {
+    const table = new RangesTable();
+    table.deliver([pos(10), pos(20)]);
+    table.deliver([pos(30), pos(40)]);
+    table.deliver([pos(15), pos(32)]);
+    table.deliver([pos(50), pos(60, 4)]);
+    table.deliver([pos(60, 5), pos(70)]);
+    table.deliver([pos(80, 1), pos(90)]);
+    table.deliver([pos(75), pos(80)]);
+    expect(shown(table.ranges)).toEqual([
       ['0-10-0', '0-40-0'],
-      ['0-50-0', '0-60-0'],
+      ['0-50-0', '0-70-0'],
+      ['0-75-0', '0-90-0'],
     ]);
-    const again = WrittenRanges.parse(r.toJSON());
-    expect(again.contains(pos(45))).toBe(false);
-    expect(again.contains(pos(40))).toBe(true);
-    expect(again.covers(pos(12), pos(39))).toBe(true);
-    expect(again.covers(pos(12), pos(55))).toBe(false);
-    expect(formatPosition(again.highest()!)).toBe('0-60-0');
+    const ranges = new WrittenRanges(table.ranges);
+    expect(ranges.contains(pos(45))).toBe(false);
+    expect(ranges.contains(pos(40))).toBe(true);
+    expect(ranges.covers(pos(12), pos(39))).toBe(true);
+    expect(ranges.covers(pos(12), pos(55))).toBe(false);
+  });
+
+  it('reads the ranges earlier versions kept as JSON', () => {
+    const legacy = WrittenRanges.parse('[["0-10-0","0-20-0"],["0-30-0","0-40-0"]]');
+    expect(legacy.contains(pos(15))).toBe(true);
+    expect(legacy.contains(pos(25))).toBe(false);
     expect(WrittenRanges.parse('not json').contains(pos(1))).toBe(false);
   });
 
-  it('keeps the most recent ranges only', () => {
-    const r = WrittenRanges.empty();
-    for (let i = 0; i < MAX_RANGES + 10; i++) r.add(pos(i * 10), pos(i * 10 + 5));
-    expect(r.contains(pos(0))).toBe(false);
-    expect(r.contains(pos((MAX_RANGES + 9) * 10))).toBe(true);
+  it('skips a batch redelivered after any number of later batches (no window)', () => {
+    const table = new RangesTable();
+    for (let i = 0; i < 1_000; i++) table.deliver([pos(i * 10), pos(i * 10 + 5)]);
+    expect(table.deliver([pos(0), pos(5)])).toEqual(new Set([0, 1]));
+    expect(table.deliver([pos(5_000), pos(5_005)])).toEqual(new Set([0, 1]));
+    expect(table.ranges).toHaveLength(1_000);
   });
 
   // Batches of a partition are contiguous runs of events; the runtime may deliver them in any order, retry a
@@ -81,10 +118,12 @@ describe('sql sink written ranges', () => {
       fc.property(
         fc.array(fc.integer({ min: 1, max: 8 }), { minLength: 1, maxLength: 30 }),
         fc.array(fc.nat(), { minLength: 1, maxLength: 120 }),
-        (sizes, picks) => {
+        fc.boolean(),
+        (sizes, picks, isDense) => {
           const batches: number[][] = [];
           let next = 1;
-          for (const size of sizes) batches.push(Array.from({ length: size }, () => (next += 1 + (next % 3))));
+          for (const size of sizes)
+            batches.push(Array.from({ length: size }, () => (next += isDense ? 1 : 1 + (next % 3))));
           // Each batch is delivered once, some twice; the order is shuffled by `picks`.
           const deliveries = [...batches, ...batches.filter((_, i) => i % 3 === 0)];
           const order: number[][] = [];
@@ -94,14 +133,13 @@ describe('sql sink written ranges', () => {
             order.push(pool.splice(pick % pool.length, 1)[0]);
           }
           order.push(...pool);
-          // What the sink does in each batch's transaction.
-          const written = new Map([[0, WrittenRanges.empty()]]);
+          // Dense ids share one millisecond, so that neighbouring batches touch and merge.
+          const at = (id: number) => (isDense ? pos(7, id) : pos(id));
+          const table = new RangesTable();
           const writes = new Map<number, number>();
           for (const batch of order) {
-            const positions = batch.map(pos);
-            const skipped = alreadyWritten(positions, written);
+            const skipped = table.deliver(batch.map(at));
             for (const [i, id] of batch.entries()) if (!skipped.has(i)) writes.set(id, (writes.get(id) ?? 0) + 1);
-            recordBatch(positions, written);
           }
           expect([...writes.keys()].sort((a, b) => a - b)).toEqual(batches.flat());
           expect([...writes.values()].every((n) => n === 1)).toBe(true);

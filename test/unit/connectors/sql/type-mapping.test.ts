@@ -96,6 +96,11 @@ describe('sql type mapping, writing', () => {
     expect(mergeTypes(undefined, 'boolean')).toBe('boolean');
     expect(sqlType('mysql2', 'text', true)).toBe('VARCHAR(255)');
     expect(sqlType('pg', undefined, false)).toBe('text');
+    // A number field may be 60 now and 60.5 next: only key columns become integers.
+    expect(sqlType('pg', 'integer', false)).toBe('double precision');
+    expect(sqlType('mysql2', 'integer', false)).toBe('DOUBLE');
+    expect(sqlType('better-sqlite3', 'integer', false)).toBe('REAL');
+    expect(sqlType('pg', 'integer', true)).toBe('bigint');
     expect(columnKind('mysql2', 'datetime')).toBe('datetime');
     expect(columnKind('pg', 'ARRAY')).toBe('array');
     expect(columnKind('better-sqlite3', 'JSON')).toBe('json');
