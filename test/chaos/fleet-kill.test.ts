@@ -15,11 +15,11 @@ afterAll(deletePipelineKeys);
 const BATCH = 500;
 const CONCURRENCY = 4;
 
-function fleetPipeline(total: number): { pipeline: SequencePipeline; out: string } {
+function fleetPipeline(total: number, rate = 0): { pipeline: SequencePipeline; out: string } {
   const pipeline = sequencePipeline({
     redisUrl: TEST_REDIS_URL,
     total,
-    rate: 0,
+    rate,
     sinks: (dir) => `      - type: file
         name: out
         file: "${join(dir, 'out')}/\${WORKER_NAME}.ndjson"
@@ -36,10 +36,12 @@ function worker(pipeline: SequencePipeline, name: string): Promise<SluiceProcess
 
 const KILLS = 5;
 const TOTAL = suiteSize() === 'full' ? 100_000 : 30_000;
+// Paced so the run outlasts five kills and the start of five replacements on a busy machine (about a minute).
+const RATE = suiteSize() === 'full' ? 1_500 : 500;
 
 describe('a worker fleet', () => {
   it(`loses nothing when workers are killed with SIGKILL ${KILLS} times during a ${TOTAL}-event run`, async () => {
-    const { pipeline, out } = fleetPipeline(TOTAL);
+    const { pipeline, out } = fleetPipeline(TOTAL, RATE);
     const live = await Promise.all([worker(pipeline, 'w1'), worker(pipeline, 'w2'), worker(pipeline, 'w3')]);
     let started = live.length;
     let killsMidRun = 0;

@@ -1,6 +1,6 @@
 // Poison records among good ones: an HTTP ingest stores request bodies as they are (format raw); the outbound
-// chain parses them as JSON and checks them against a schema. Every tenth body is cut short (not JSON) or has a
-// field of the wrong type. Each poison record must reach the dead-letter topic once, with its reason, and every
+// chain parses them as JSON and checks them against a schema. One body in ten is cut short (not JSON) and one
+// in ten has a field of the wrong type. Each poison record must reach the dead-letter topic once, with its reason, and every
 // good one must be delivered.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,7 +1,7 @@
 // Retention trims a topic while one of its subscriptions is slow (a throttle in its chain): the topic keeps only
 // a few hundred events per partition, far fewer than the slow subscription lags behind. By default retention must
-// wait for it, so it misses nothing; with `allowLoss: true` it may lose events, but every one must be counted
-// as lost.
+// wait for it, so no subscription misses anything; with `allowLoss: true` events may be lost, but every one
+// must be counted as lost.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RedisKeys } from '../../core/storage/keys.js';
@@ -42,32 +42,37 @@ describe.each([
     const lost = async () => Number((await redis.get(lostKey)) ?? 0);
     const worker = await startWorker(pipeline, 'a');
     const startedAt = Date.now();
-    // Done when the slow subscription has every event, or every event it lacks is counted as lost.
+    // Done when each subscription has every event, or as many as it lacks are counted as lost.
     const isSettled = await waitUntil(async () => {
-      const counts = sequenceCounts(slow);
-      return sequenceCounts(fast).size >= TOTAL && counts.size + (await lost()) >= TOTAL;
+      const slowest = Math.min(sequenceCounts(slow).size, sequenceCounts(fast).size);
+      return slowest + (await lost()) >= TOTAL;
     }, 300_000);
     const recoverMs = isSettled ? Date.now() - startedAt : undefined;
     await new Promise((r) => setTimeout(r, 1000));
-    const slowReport = deliveryReport(sequenceCounts(slow), TOTAL);
-    const fastReport = deliveryReport(sequenceCounts(fast), TOTAL);
+    const slowCounts = sequenceCounts(slow);
+    const fastCounts = sequenceCounts(fast);
+    const slowReport = deliveryReport(slowCounts, TOTAL);
+    const fastReport = deliveryReport(fastCounts, TOTAL);
+    // Retention counts an event lost once, however many subscriptions missed it: compare with the union.
+    let missedBySome = 0;
+    for (let seq = 1; seq <= TOTAL; seq++) if (!slowCounts.has(seq) || !fastCounts.has(seq)) missedBySome++;
     const lostCount = await lost();
     redis.disconnect();
-    const uncounted = slowReport.missing - lostCount;
-    const isHeld = fastReport.missing === 0 && (allowLoss ? uncounted === 0 : slowReport.missing === 0);
+    // A loss is silent when more events are missing than were counted as lost.
+    const uncounted = Math.max(0, missedBySome - lostCount);
+    const isHeld = allowLoss ? uncounted === 0 : missedBySome === 0 && lostCount === 0;
     recordChaosRow({
       case: `slow subscription under retention, allowLoss ${allowLoss}`,
       tries: 1,
       held: isHeld ? 1 : 0,
-      report: { missing: slowReport.missing, duplicates: slowReport.duplicates + fastReport.duplicates },
+      report: { missing: missedBySome, duplicates: slowReport.duplicates + fastReport.duplicates },
       recoverMs,
-      note: `counted lost ${lostCount}`,
+      note: `counted lost ${lostCount}, lost uncounted ${uncounted}`,
     });
-    expect(fastReport.missing).toBe(0);
     if (allowLoss) {
       expect(uncounted).toBe(0);
     } else {
-      expect(slowReport.missing).toBe(0);
+      expect(missedBySome).toBe(0);
       expect(lostCount).toBe(0);
     }
     worker.kill('SIGTERM');

@@ -40,11 +40,12 @@ export interface SequencePipeline {
   prefix: string;
 }
 
-export function sequencePipeline(options: SequencePipelineOptions): SequencePipeline {
-  const prefix = uniquePrefix('chaos');
-  if (options.redisUrl === TEST_REDIS_URL) prefixesOnTestRedis.push(prefix);
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-chaos-'));
-  const file = join(dir, 'pipeline.yaml');
+/** Writes the pipeline file; given `previous`, a changed version of it beside it, on the same Redis keys. */
+export function sequencePipeline(options: SequencePipelineOptions, previous?: SequencePipeline): SequencePipeline {
+  const prefix = previous?.prefix ?? uniquePrefix('chaos');
+  if (!previous && options.redisUrl === TEST_REDIS_URL) prefixesOnTestRedis.push(prefix);
+  const dir = previous?.dir ?? mkdtempSync(join(tmpdir(), 'sluice-chaos-'));
+  const file = join(dir, previous ? 'pipeline-changed.yaml' : 'pipeline.yaml');
   const chain = typeof options.processors === 'function' ? options.processors(dir) : options.processors;
   const processors = chain ? `    processors:\n${chain}` : '';
   writeFileSync(

@@ -51,7 +51,7 @@ export class SluiceProcess {
   }
 
   /** Resolves once the process says it started its pipelines (before then a signal finds no handler). */
-  whenStarted(timeoutMs = 60_000): Promise<void> {
+  whenStarted(timeoutMs = 300_000): Promise<void> {
     return waitFor(() => this.log().includes('"msg":"sluice started"'), timeoutMs, `${this.logFile} to say it started`);
   }
 
