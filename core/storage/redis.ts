@@ -4,6 +4,7 @@
 // wait on connections of their own, so that a waiting claim never holds up the commands of anyone else.
 
 import type { Cluster, Redis } from 'ioredis';
+import { RetryableError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import type { StateStore } from '../plugin.js';
 import {
@@ -93,6 +94,9 @@ function streamBound(streamId: string, exclusive: boolean): Bound {
 
 const later = (a: Bound, b: Bound) =>
   a.ms > b.ms || (a.ms === b.ms && (a.seq > b.seq || (a.seq === b.seq && a.exclusive)));
+
+/** What an append refused while Redis is away suggests as Retry-After. */
+const UNAVAILABLE_RETRY_AFTER_MS = 1000;
 
 /** Topics, subscriptions and state in Redis (7 or newer, one server or a Cluster). */
 export class RedisStorage implements Storage {
@@ -220,7 +224,10 @@ export class RedisStorage implements Storage {
         for (const f of fields) args.push(f);
       }
       args[6] = keyless;
-      const [duplicate, record] = (await this.script('sluiceAppend', keys, args)) as [number, string];
+      const [duplicate, record] = (await this.whileConnected(this.script('sluiceAppend', keys, args))) as [
+        number,
+        string,
+      ];
       return { ids: decodeAppendRecord(record), duplicate: duplicate === 1 };
     });
   }
@@ -501,6 +508,29 @@ export class RedisStorage implements Storage {
     } catch (err) {
       throw translateRedisError(err, context);
     }
+  }
+
+  /**
+   * An append fails at once while Redis is away, instead of waiting in the client's queue for the reconnect:
+   * an HTTP ingest then answers 503 with Retry-After rather than holding its client for the whole outage. An
+   * append already sent may still be stored once Redis is back; it was not acknowledged, so a retry makes at
+   * most a duplicate (at least once), never a loss.
+   */
+  private whileConnected<T>(work: Promise<T>): Promise<T> {
+    const unavailable = () =>
+      new RetryableError(`${this.where} is not reachable right now; nothing was stored, send again shortly`, {
+        code: 'E_REDIS_UNAVAILABLE',
+        retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
+      });
+    if (this.client.status !== 'ready') {
+      work.catch(() => {});
+      return Promise.reject(unavailable());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const onClose = () => reject(unavailable());
+      this.client.once('close', onClose);
+      work.then(resolve, reject).finally(() => this.client.off('close', onClose));
+    });
   }
 
   private script(name: StorageScript, keys: string[], args: ScriptArg[], buffers = false): Promise<unknown> {
