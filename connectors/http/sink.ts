@@ -305,7 +305,7 @@ class HttpSink {
     }
     let excerpt: string;
     try {
-      excerpt = await readExcerpt(res.body);
+      excerpt = withoutSentCredentials(await readExcerpt(res.body), [...Object.values(req.headers), authorization]);
     } catch {
       excerpt = '';
     }
@@ -369,6 +369,18 @@ class HttpSink {
       clearTimeout(timer);
     }
   }
+}
+
+/**
+ * A receiver may echo the request in its error answer. The excerpt goes on into logs and dead letters, so the
+ * credentials sent (the Authorization value and its token, and every configured header, all secret) are masked.
+ */
+function withoutSentCredentials(excerpt: string, sent: Array<string | undefined>): string {
+  const values = sent.flatMap((v) => (v === undefined ? [] : [v, v.split(' ').slice(1).join(' ')]));
+  return values
+    .filter((v) => v.length >= 4)
+    .sort((a, b) => b.length - a.length)
+    .reduce((text, v) => text.split(v).join('***'), excerpt);
 }
 
 export default defineSink({

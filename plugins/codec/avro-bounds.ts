@@ -104,25 +104,33 @@ function walk(c: Cursor, type: AnyType, memo: Map<AnyType, number>): void {
     case 'null':
       return;
     case 'boolean':
-      return advance(c, 1, 'a boolean');
+      advance(c, 1, 'a boolean');
+      return;
     case 'float':
-      return advance(c, 4, 'a float');
+      advance(c, 4, 'a float');
+      return;
     case 'double':
-      return advance(c, 8, 'a double');
+      advance(c, 8, 'a double');
+      return;
     case 'fixed':
-      return advance(c, type.size ?? 0, 'a fixed');
+      advance(c, type.size ?? 0, 'a fixed');
+      return;
     case 'bytes':
-      return advance(c, readLong(c), 'bytes');
+      advance(c, readLong(c), 'bytes');
+      return;
     case 'string':
-      return advance(c, readLong(c), 'a string');
+      advance(c, readLong(c), 'a string');
+      return;
     case 'record':
     case 'error':
       for (const field of type.fields ?? []) walk(c, field.type, memo);
       return;
     case 'array':
-      return checkBlocks(c, type.itemsType as AnyType, memo, false);
+      checkBlocks(c, type.itemsType as AnyType, memo, false);
+      return;
     case 'map':
-      return checkBlocks(c, type.valuesType as AnyType, memo, true);
+      checkBlocks(c, type.valuesType as AnyType, memo, true);
+      return;
     case 'union:unwrapped':
     case 'union:wrapped': {
       const branches = type.types ?? [];
@@ -130,11 +138,15 @@ function walk(c: Cursor, type: AnyType, memo: Map<AnyType, number>): void {
       if (index < 0 || index >= branches.length) {
         throw new Error(`union branch ${index} does not exist (the union has ${branches.length})`);
       }
-      return walk(c, branches[index], memo);
+      walk(c, branches[index], memo);
+      return;
     }
     default:
       // int, long (exact or built-in), enum: one varint. Logical types read as their underlying type.
-      if (type.underlyingType) return walk(c, type.underlyingType, memo);
+      if (type.underlyingType) {
+        walk(c, type.underlyingType, memo);
+        return;
+      }
       readLong(c);
   }
 }
