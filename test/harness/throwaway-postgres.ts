@@ -2,26 +2,14 @@
 // restart the server. The machine's own PostgreSQL is never touched. Superuser `etl`, trust auth.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
-import { freePort } from './loopback.js';
+import { accepts, freePort } from './loopback.js';
 
 const SCRIPT = process.env.SLUICE_PG_RUN_SCRIPT ?? fileURLToPath(new URL('./servers/postgres-run.sh', import.meta.url));
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-    socket.connect(port, '127.0.0.1');
-  });
-}
 
 export class ThrowawayPostgres {
   private process: ChildProcess | undefined;
