@@ -18,8 +18,9 @@ import { processors } from './scenarios/4-processors.js';
 import { latency } from './scenarios/5-latency.js';
 import { sql } from './scenarios/6-sql.js';
 import { queryScenario } from './scenarios/7-query.js';
+import { ftp } from './scenarios/8-ftp.js';
 
-const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql, queryScenario];
+const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql, queryScenario, ftp];
 
 function parseArgs(argv: string[]) {
   const options = {
