@@ -2,6 +2,7 @@
 import { filePlugins } from './connectors/file/index.js';
 import { generatePlugins } from './connectors/generate/index.js';
 import { httpPlugins } from './connectors/http/index.js';
+import { sftpPlugins } from './connectors/sftp/index.js';
 import { sqlPlugins } from './connectors/sql/index.js';
 import { stdioPlugins } from './connectors/stdio/index.js';
 import type { Plugin } from './core/plugin.js';
@@ -16,6 +17,7 @@ export const builtins: Plugin[] = [
   ...stdioPlugins,
   ...filePlugins,
   ...httpPlugins,
+  ...sftpPlugins,
   ...sqlPlugins,
   ...codecPlugins,
   ...compressPlugins,
