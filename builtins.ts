@@ -1,5 +1,6 @@
 // The one list of built-in plugins. Nothing registers itself by side effect: what is not here is not built in.
 import { filePlugins } from './connectors/file/index.js';
+import { ftpPlugins } from './connectors/ftp/index.js';
 import { generatePlugins } from './connectors/generate/index.js';
 import { httpPlugins } from './connectors/http/index.js';
 import { sftpPlugins } from './connectors/sftp/index.js';
@@ -16,6 +17,7 @@ export const builtins: Plugin[] = [
   ...generatePlugins,
   ...stdioPlugins,
   ...filePlugins,
+  ...ftpPlugins,
   ...httpPlugins,
   ...sftpPlugins,
   ...sqlPlugins,

@@ -88,7 +88,10 @@ export function createSharedFileSource(parts: FileSourceParts): PollSource {
           continue;
         }
         if (standing !== 'unfinished') {
-          const isReady = marker === undefined ? isStable(pending, file, now, config.stableMs) : markers.has(marker);
+          const isReady =
+            marker === undefined
+              ? isStable(pending, file, now, config.stableMs, fs.capabilities.mtimePrecisionMs)
+              : markers.has(marker);
           if (!isReady) continue;
         }
         delete pending[file.name];

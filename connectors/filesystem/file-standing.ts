@@ -61,13 +61,15 @@ export function isStable(
   file: ListedFile,
   now: number,
   stableMs: number,
+  mtimePrecisionMs = 1,
 ): boolean {
-  // Clocks give whole milliseconds, file times fractions of one: compare at the clock's resolution.
-  const age = now - Math.floor(file.mtimeMs);
+  // Clocks give whole milliseconds, file times fractions of one: compare at the clock's resolution. A time
+  // coarser than a second (FTP LIST gives minutes) cannot show the age, only unchanged listings can.
+  const age = mtimePrecisionMs > 1000 ? Number.NEGATIVE_INFINITY : now - Math.floor(file.mtimeMs);
   const last = pending[file.name];
   if (last === undefined || last.size !== file.size || last.mtimeMs !== file.mtimeMs) {
     pending[file.name] = { size: file.size, mtimeMs: file.mtimeMs, since: now };
-    return age >= stableMs;
+    return stableMs === 0 || age >= stableMs;
   }
   return age >= stableMs || now - last.since >= stableMs;
 }

@@ -21,7 +21,7 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** True when 127.0.0.1:port accepts a TCP connection now (a server has started listening). */
+/** True when something accepts a TCP connection on 127.0.0.1:`port` now (a server started and ready). */
 export function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();

@@ -2,6 +2,7 @@
 // restart the server. The machine's own PostgreSQL is never touched. Superuser `etl`, trust auth.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
