@@ -79,15 +79,19 @@ export function createRemoteSource(
   return new RemoteSource(config, open, ctx, where);
 }
 
-/** Opens the adapter for `protocol` on the connection fields of a config. */
+/** Opens the adapter for `protocol` on the connection fields of a config; contract paths map under `root`. */
 export function openRemoteFileSystem(
   protocol: 'sftp' | 'scp',
   config: SshConnectionConfig,
   ctx: PluginContext,
   where: string,
-  verifyChecksum = true,
+  options: { verifyChecksum?: boolean; root?: string } = {},
 ): Adapter {
   const pool = new SessionPool(resolveSshSettings(config, ctx.baseDir, where), ctx.logger);
-  const options = { root: '/', verifyChecksum, logger: ctx.logger };
-  return protocol === 'sftp' ? new SftpFileSystem(pool, options) : new ScpFileSystem(pool, options);
+  const adapterOptions = {
+    root: options.root ?? '/',
+    verifyChecksum: options.verifyChecksum ?? true,
+    logger: ctx.logger,
+  };
+  return protocol === 'sftp' ? new SftpFileSystem(pool, adapterOptions) : new ScpFileSystem(pool, adapterOptions);
 }
