@@ -20,7 +20,8 @@ export function ftpError(err: unknown, doing: string): SluiceError {
   const reply =
     typeof (err as { code?: unknown })?.code === 'number' ? ((err as { code: number }).code as number) : undefined;
   const errno = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
-  const text = ((err as Error)?.message ?? String(err)).trim();
+  // basic-ftp's message starts with the reply code already.
+  const text = ((err as Error)?.message ?? String(err)).trim().replace(/^\d{3}[ -]/, '');
   const options = { cause: err, details: reply === undefined ? { errno } : { reply } };
   if (reply === 530) {
     return new FatalError(`${doing}: the server refused the login (530 ${text}); check user and password`, {
