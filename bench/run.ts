@@ -17,8 +17,9 @@ import { endToEnd } from './scenarios/3-end-to-end.js';
 import { processors } from './scenarios/4-processors.js';
 import { latency } from './scenarios/5-latency.js';
 import { sql } from './scenarios/6-sql.js';
+import { ftp } from './scenarios/7-ftp.js';
 
-const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql];
+const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql, ftp];
 
 function parseArgs(argv: string[]) {
   const options = {

@@ -40,7 +40,11 @@ interface OpenRead {
   mtimeMs: number;
   offset: number;
   stream: Readable;
-  lines: AsyncGenerator<Line>;
+  lines: AsyncGenerator<Line[]>;
+  /** Lines of the last chunk not handed out yet (the batch was full). */
+  buffered: Line[];
+  /** Index of the next line of `buffered` to hand out. */
+  next: number;
 }
 
 export class FileReader {
@@ -54,19 +58,24 @@ export class FileReader {
 
   /** Up to `maxEvents` events of the file from `at.offset`; `where` names the source for messages. */
   async read(fs: FileSystem, at: ReadPosition, maxEvents: number, now: number): Promise<ReadResult> {
-    const lines = await this.linesFrom(fs, at);
+    const open = await this.linesFrom(fs, at);
     const out: ReadResult = { events: [], offset: at.offset, lines: at.lines, columns: at.columns };
     try {
       while (out.events.length < maxEvents) {
-        const next = await lines.next();
-        if (next.done) {
-          this.forget();
-          break;
+        if (open.next >= open.buffered.length) {
+          const next = await open.lines.next();
+          if (next.done) {
+            this.forget();
+            break;
+          }
+          open.buffered = next.value;
+          open.next = 0;
         }
+        const line = open.buffered[open.next++] as Line;
         out.lines++;
-        out.offset = next.value.end;
-        if (this.open) this.open.offset = out.offset;
-        const event = this.eventOf(next.value.text, out, `file "${at.path}" line ${out.lines}`, now);
+        out.offset = line.end;
+        open.offset = out.offset;
+        const event = this.eventOf(line.text, out, `file "${at.path}" line ${out.lines}`, now);
         if (event !== null)
           out.events.push({ ...event, headers: { ...event.headers, [this.options.fileHeader]: at.name } });
       }
@@ -104,16 +113,25 @@ export class FileReader {
     return { key: null, value, ts: now, headers: {} };
   }
 
-  private async linesFrom(fs: FileSystem, at: ReadPosition): Promise<AsyncGenerator<Line>> {
+  private async linesFrom(fs: FileSystem, at: ReadPosition): Promise<OpenRead> {
     const o = this.open;
     if (o && o.path === at.path && o.offset === at.offset && o.size === at.size && o.mtimeMs === at.mtimeMs) {
-      return o.lines;
+      return o;
     }
     this.forget();
     const stream = await fs.read(at.path, at.offset);
     const lines = linesOf(stream, at.offset, at.size);
-    this.open = { path: at.path, size: at.size, mtimeMs: at.mtimeMs, offset: at.offset, stream, lines };
-    return lines;
+    this.open = {
+      path: at.path,
+      size: at.size,
+      mtimeMs: at.mtimeMs,
+      offset: at.offset,
+      stream,
+      lines,
+      buffered: [],
+      next: 0,
+    };
+    return this.open;
   }
 
   /** Ends the open read (a file done, a failure, the source closing). */

@@ -1,0 +1,87 @@
+// Scenario 7, FTP: one big file of lines on a vsftpd of the bench's own, read by the ftp source line by line
+// (peak memory must stay under 256 MiB, whatever the file size), against curl downloading the same file to
+// /dev/null (the ftp source's bytes/s must reach 0.8× curl's).
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ThrowawayVsftpd } from '../../test/harness/throwaway-vsftpd.js';
+import { spawnScript } from '../harness/child.js';
+import { type RunContext, ratioOf, repeat, type Scenario, type ScenarioResult } from '../harness/scenario.js';
+
+async function writeLines(path: string, bytes: number): Promise<number> {
+  const out = createWriteStream(path);
+  const line = `${'x'.repeat(90)}\n`;
+  const chunk = line.repeat(10_000);
+  let lines = 0;
+  for (let written = 0; written < bytes; written += chunk.length) {
+    if (!out.write(chunk)) await once(out, 'drain');
+    lines += 10_000;
+  }
+  out.end();
+  await once(out, 'close');
+  return lines;
+}
+
+export const ftp: Scenario = {
+  name: 'ftp',
+  title: '7. FTP: a big file read line by line by the ftp source, against curl (MB/s, peak RSS)',
+  async run(ctx: RunContext): Promise<ScenarioResult> {
+    const result: ScenarioResult = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] };
+    const server = await ThrowawayVsftpd.start();
+    try {
+      const bytesWanted = ctx.smoke ? 20 * 2 ** 20 : 2 ** 30;
+      execFileSync('mkdir', ['-p', join(server.root, 'big')]);
+      const lines = await writeLines(join(server.root, 'big', 'lines.txt'), bytesWanted);
+      const size = statSync(join(server.root, 'big', 'lines.txt')).size;
+      const timeoutMs = ctx.smoke ? 60_000 : 600_000;
+      result.variants = await repeat(ctx, [
+        {
+          name: 'ftp source',
+          description: `ftp source, format lines, batchSize 10000, polls until done; ${lines} lines, ${size} bytes`,
+          async measure() {
+            const spec = {
+              host: '127.0.0.1',
+              port: server.port,
+              user: server.user,
+              password: server.password,
+              directory: '/big',
+              batchSize: 10_000,
+            };
+            const child = spawnScript('harness/ftp-lines.ts', spec, { label: 'ftp-lines' });
+            const r = (await child.result(timeoutMs)) as {
+              count: number;
+              startedAt: number;
+              lastAt: number;
+              peakRssBytes: number;
+            };
+            const seconds = Math.max(0.001, (r.lastAt - r.startedAt) / 1000);
+            return {
+              eventsPerSec: r.count / seconds,
+              mbPerSec: size / 1e6 / seconds,
+              peakRssBytes: r.peakRssBytes,
+              missing: Math.max(0, lines - r.count),
+            };
+          },
+        },
+        {
+          name: 'curl',
+          description: 'curl -o /dev/null of the same file',
+          async measure() {
+            const started = Date.now();
+            execFileSync('curl', ['-sS', '-o', '/dev/null', server.url('/big/lines.txt')]);
+            const seconds = Math.max(0.001, (Date.now() - started) / 1000);
+            return { eventsPerSec: lines / seconds, mbPerSec: size / 1e6 / seconds };
+          },
+        },
+      ]);
+      result.ratios.push(
+        ratioOf('ftp source / curl (MB/s)', result.variants, 'ftp source', 'curl', 'mbPerSec', { atLeast: 0.8 }),
+      );
+      result.notes.push('target: ftp source peak RSS under 256 MiB for the 1 GB file (full run)');
+    } finally {
+      await server.stop();
+    }
+    return result;
+  },
+};
