@@ -3,6 +3,7 @@ import { filePlugins } from './connectors/file/index.js';
 import { ftpPlugins } from './connectors/ftp/index.js';
 import { generatePlugins } from './connectors/generate/index.js';
 import { httpPlugins } from './connectors/http/index.js';
+import { sftpPlugins } from './connectors/sftp/index.js';
 import { sqlPlugins } from './connectors/sql/index.js';
 import { stdioPlugins } from './connectors/stdio/index.js';
 import type { Plugin } from './core/plugin.js';
@@ -18,6 +19,7 @@ export const builtins: Plugin[] = [
   ...filePlugins,
   ...ftpPlugins,
   ...httpPlugins,
+  ...sftpPlugins,
   ...sqlPlugins,
   ...codecPlugins,
   ...compressPlugins,

@@ -15,27 +15,32 @@ export interface CommandResult {
 }
 
 export async function runCommand(session: SshSession, command: string, what: string): Promise<CommandResult> {
-  const channel = await session.exec(command, what);
   const stdout: Buffer[] = [];
   let stderr = '';
   let stdoutBytes = 0;
   let exitCode: number | undefined;
-  channel.on('data', (d: Buffer) => {
-    stdout.push(d);
-    stdoutBytes += d.length;
-  });
-  channel.stderr.on('data', (d: Buffer) => {
-    if (stderr.length < MAX_STDERR) stderr += d.toString('utf8');
-  });
-  channel.on('exit', (code: number | null) => {
-    exitCode = code ?? undefined;
+  let closed: Promise<void> = Promise.resolve();
+  const channel = await session.exec(command, what, (ch) => {
+    closed = new Promise<void>((resolve, reject) => {
+      ch.once('close', () => resolve());
+      ch.once('error', reject);
+    });
+    // Observed below; this keeps a channel that fails after a deadline already passed from going unhandled.
+    closed.catch(() => {});
+    ch.on('data', (d: Buffer) => {
+      stdout.push(d);
+      stdoutBytes += d.length;
+    });
+    ch.stderr.on('data', (d: Buffer) => {
+      if (stderr.length < MAX_STDERR) stderr += d.toString('utf8');
+    });
+    ch.on('exit', (code: number | null) => {
+      exitCode = code ?? undefined;
+    });
   });
   channel.end();
   session.guardTransfer(channel, what, () => stdoutBytes + stderr.length);
-  await new Promise<void>((resolve, reject) => {
-    channel.once('close', () => resolve());
-    channel.once('error', reject);
-  }).catch((err) => {
+  await closed.catch((err) => {
     throw new RetryableError(`${session.settings.where}, ${what}: ${(err as Error).message}`, {
       code: FS_ERROR.unavailable,
       cause: err,

@@ -162,11 +162,15 @@ export class SftpWriteStream extends Writable {
   }
 }
 
-/** Closes a handle whatever state the channel is in; a closed channel has closed its handles already. */
+/**
+ * Asks the server to close a handle without waiting for its answer: a stream being destroyed must settle even
+ * when the connection is dead and no answer will ever come (a closed channel has closed its handles already).
+ */
 function closeQuietly(sftp: SFTPWrapper, handle: Buffer, then: () => void): void {
   try {
-    sftp.close(handle, () => then());
+    sftp.close(handle, () => {});
   } catch {
-    then();
+    // the channel is gone, and the handle with it
   }
+  then();
 }

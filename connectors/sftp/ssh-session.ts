@@ -179,9 +179,18 @@ export class SshSession {
     return this.sftpChannel;
   }
 
-  /** Starts a command on an exec channel (for SCP and server-side helpers such as sha256sum). */
-  exec(command: string, what: string): Promise<ClientChannel> {
-    return this.request<ClientChannel>(what, (done) => this.client.exec(command, (err, channel) => done(err, channel)));
+  /**
+   * Starts a command on an exec channel (for SCP and server-side helpers such as sha256sum). `prepare` runs as
+   * soon as the channel opens, before anything else is parsed: a quick command's exit status can arrive in the
+   * same packet as the channel's confirmation, and a listener added after an await would miss it.
+   */
+  exec(command: string, what: string, prepare?: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    return this.request<ClientChannel>(what, (done) =>
+      this.client.exec(command, (err, channel) => {
+        if (!err) prepare?.(channel);
+        done(err, channel);
+      }),
+    );
   }
 
   /**
