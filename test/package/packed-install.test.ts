@@ -33,8 +33,18 @@ beforeAll(() => {
 });
 
 describe('the packed package, installed into an empty folder', () => {
-  it('answers --version', () => {
+  it('answers --version, and reports how long the installed command takes to', () => {
     expect(sh('npx', ['sluice', '--version'], app).trim()).toMatch(/^\d+\.\d+\.\d+/);
+    // Reported, not asserted (a busy machine is slower): the command as a user starts it, without npx.
+    const bin = join(app, 'node_modules/.bin/sluice');
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      sh(bin, ['--version'], app);
+      times.push(performance.now() - started);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`sluice --version: median ${times[2].toFixed(0)} ms over 5 starts (min ${times[0].toFixed(0)} ms)`);
   });
 
   it('scaffolds a sink with sluice new that builds and passes its conformance tests', () => {
