@@ -63,7 +63,8 @@ export interface EmitOptions {
   /**
    * How long to wait for room when the topic is over its `maxLag` before failing with a retryable error coded
    * `E_BACKPRESSURE` (with `retryAfterMs`). Default: wait as long as it takes. A server that should answer
-   * 429 at once passes 0.
+   * 429 at once passes 0; with 0, storage that cannot be reached (Redis down) also fails at once, with a
+   * retryable error, instead of holding the call until it is back.
    */
   maxWaitMs?: number;
 }

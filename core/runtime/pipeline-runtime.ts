@@ -122,6 +122,8 @@ export class PipelineRuntime {
     const result = await storage.append(this.spec.topic, out, {
       checkpoint: hasCheckpoint ? { source: this.spec.name, value: options.checkpoint } : undefined,
       idempotencyKey: options.idempotencyKey,
+      // A source that will not wait for room (an HTTP server answering at once) will not wait for storage either.
+      waitWhileUnavailable: options.maxWaitMs !== 0,
     });
     if (!result.duplicate) metrics.for(this.spec.name).in += out.length;
     return result;

@@ -224,10 +224,10 @@ export class RedisStorage implements Storage {
         for (const f of fields) args.push(f);
       }
       args[6] = keyless;
-      const [duplicate, record] = (await this.whileConnected(this.script('sluiceAppend', keys, args))) as [
-        number,
-        string,
-      ];
+      const appended = this.script('sluiceAppend', keys, args);
+      const [duplicate, record] = (await (options.waitWhileUnavailable === false
+        ? this.whileConnected(appended)
+        : appended)) as [number, string];
       return { ids: decodeAppendRecord(record), duplicate: duplicate === 1 };
     });
   }
@@ -511,8 +511,8 @@ export class RedisStorage implements Storage {
   }
 
   /**
-   * An append fails at once while Redis is away, instead of waiting in the client's queue for the reconnect:
-   * an HTTP ingest then answers 503 with Retry-After rather than holding its client for the whole outage. An
+   * An append that may not wait fails at once while Redis is away, instead of waiting in the client's queue for
+   * the reconnect: an HTTP ingest then answers 503 with Retry-After rather than holding its client. An
    * append already sent may still be stored once Redis is back; it was not acknowledged, so a retry makes at
    * most a duplicate (at least once), never a loss.
    */

@@ -37,6 +37,11 @@ export interface AppendOptions {
   idempotencyKey?: string;
   /** How long an idempotency key is remembered, ms. Default {@link DEFAULT_IDEMPOTENCY_TTL_MS} (one hour). */
   idempotencyTtlMs?: number;
+  /**
+   * False: while the storage cannot be reached, fail at once with a retryable error instead of waiting for it
+   * to come back (an HTTP ingest then answers 503 rather than holding its client). Default true.
+   */
+  waitWhileUnavailable?: boolean;
 }
 
 /** How long an idempotency key is remembered when the append does not say: one hour covers client retries. */

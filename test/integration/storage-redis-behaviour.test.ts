@@ -103,6 +103,23 @@ describe('RedisStorage on its own redis-server', () => {
     ]);
   });
 
+  it('fails at once, as retryable, an append that may not wait while Redis is down, and stores it after', async () => {
+    const redis = await server(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const storage = await connect(redis.url);
+    await storage.ensureTopic({ name: 'gps', partitions: 2 });
+    await redis.halt();
+    const error = await storage.append('gps', [gps(1)], { waitWhileUnavailable: false }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(error).toMatchObject({ kind: 'retryable', code: 'E_REDIS_UNAVAILABLE' });
+    expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
+    expect((error as Error).message).toMatch(/not reachable right now; nothing was stored/);
+    await redis.resume();
+    // The same append waits for Redis when it may: once Redis is back it is stored.
+    await expect(storage.append('gps', [gps(2)])).resolves.toMatchObject({ duplicate: false });
+  });
+
   it('appends a batch of 500 events in one round trip', async () => {
     const redis = await server();
     const connection = client(redis.url);
