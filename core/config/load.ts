@@ -350,6 +350,19 @@ function validateAgainst(schema: z.ZodType, value: unknown, place: Place, issues
         report(yaml.issueAt([...base, ...parent], `missing key "${key}" in ${where}: ${describeExpected(issue)}`));
         continue;
       }
+      if (issue.code === 'invalid_key' && path.length > 0) {
+        const name = String(path[path.length - 1]);
+        const reason = issue.issues[0]?.message ?? issue.message;
+        report(
+          yaml.issueAt(
+            [...base, ...path.slice(0, -1)],
+            `invalid name "${name}" in ${label}: ${reason}`,
+            undefined,
+            name,
+          ),
+        );
+        continue;
+      }
       const field = path.length > 0 ? `"${formatPath(path)}"` : 'the value';
       const message = issue.message.replace(/^Invalid input: /, '');
       report(yaml.issueAt([...base, ...path], `invalid ${field} in ${label}: ${message}`));

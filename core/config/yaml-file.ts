@@ -36,10 +36,17 @@ export class YamlFile {
     }
   }
 
-  /** Aliases without an anchor, and aliases inside the very value their anchor names (an endless value). */
+  /**
+   * Aliases without an anchor, aliases inside the very value their anchor names (an endless value), and the key
+   * `__proto__`, which a JavaScript object cannot hold as data (it would vanish or replace the prototype).
+   */
   private aliasIssues(): ConfigIssue[] {
     const out: ConfigIssue[] = [];
     visit(this.doc, {
+      Pair: (_key, pair) => {
+        if (isScalar(pair.key) && pair.key.value === '__proto__')
+          out.push(this.issueAtOffset(pair.key.range?.[0] ?? 0, 'key "__proto__" is not allowed in a pipeline file'));
+      },
       Alias: (_key, node: Alias) => {
         const at = node.range?.[0] ?? 0;
         const target = node.resolve(this.doc);
