@@ -115,14 +115,27 @@ describe('the sluice command', () => {
     expect(validate({ pipelines: { p: { topic: 't', batch: { maxEvents: 'five' }, sinks: [] } } })).toBe(false);
   });
 
-  it('accepts the first pipeline of the README as written', async () => {
+  it('runs the first pipeline of the README as written and prints what README says it prints', async () => {
     const readme = readFileSync('README.md', 'utf8');
     const yaml = /Save this as `rooms.yaml`:\n\n```yaml\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(yaml).toBeDefined();
-    const r = await runCli(['validate', file(yaml as string)]);
-    expect(r.stderr).toBe('');
+    const path = file(yaml as string);
+    const checked = await runCli(['validate', path], { timeoutMs: 120_000 });
+    expect(checked.stderr).toBe('');
+    expect(checked.code).toBe(0);
+    const said = /prints the (\d+) of the (\d+) readings above (\d+) °C/.exec(readme.replace(/\n/g, ' '));
+    expect(said, 'README says how many readings the first pipeline prints').not.toBeNull();
+    const [, printed, , above] = (said as RegExpExecArray).map(Number);
+    const r = await runCli(['run', path], { cwd: join(path, '..'), timeoutMs: 120_000 });
     expect(r.code).toBe(0);
-  });
+    const events = lines(r.stdout);
+    expect(events).toHaveLength(printed);
+    for (const e of events) expect(e.value as number).toBeGreaterThan(above);
+    const written = readdirSync(join(path, '..', 'out')).flatMap((f) =>
+      lines(readFileSync(join(path, '..', 'out', f), 'utf8')),
+    );
+    expect(written).toHaveLength(printed);
+  }, 300_000);
 
   it('keeps the generated plugin reference in docs/reference up to date', async () => {
     const out = mkdtempSync(join(tmpdir(), 'sluice-docs-'));
