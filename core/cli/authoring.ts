@@ -1,9 +1,10 @@
-// The commands that help write pipelines rather than run them: `config` (the resolved configuration) and
-// `eval` (an expression against an event).
+// The commands that help write pipelines rather than run them: `config` (the resolved configuration), `eval`
+// (an expression against an event) and `test` (pipeline unit tests).
 import type { Command } from 'commander';
 import type { Plugin } from '../plugin.js';
 import { configCommand } from './config-command.js';
 import { evalCommand } from './eval.js';
+import { testCommand } from './pipeline-test.js';
 
 export function addAuthoringCommands(program: Command, builtins: readonly Plugin[], exit: (code: number) => void) {
   program
@@ -23,5 +24,15 @@ export function addAuthoringCommands(program: Command, builtins: readonly Plugin
     .option('--value <json>', 'only the value as JSON')
     .action(async (expression: string, o) => {
       exit(await evalCommand(expression, o, builtins));
+    });
+
+  program
+    .command('test')
+    .description(
+      'Run pipeline unit tests declared in YAML: input events → expected output events. Exit 1 on a failure.',
+    )
+    .argument('<files...>', 'test files (*.test.yaml)')
+    .action(async (files: string[]) => {
+      exit(await testCommand(files, builtins));
     });
 }
