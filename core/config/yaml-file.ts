@@ -26,8 +26,14 @@ export class YamlFile {
   private parse(text: string): Document {
     try {
       const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-      for (const err of doc.errors)
-        this.parseIssues.push(this.issueAtOffset(err.pos[0], `YAML: ${err.message.split('\n')[0]}`));
+      // Nested unclosed flows make the parser repeat an error at one place: each is said once.
+      const said = new Set<string>();
+      for (const err of doc.errors) {
+        const message = `YAML: ${err.message.split('\n')[0]}`;
+        if (said.has(`${err.pos[0]} ${message}`)) continue;
+        said.add(`${err.pos[0]} ${message}`);
+        this.parseIssues.push(this.issueAtOffset(err.pos[0], message));
+      }
       return doc;
     } catch (err) {
       // The parser recurses per nesting level; thousands of levels exhaust the stack.
