@@ -78,7 +78,7 @@ class SharedServer {
     const where = `${this.spec.host}:${this.spec.port}`;
     const fix =
       err.code === 'EADDRINUSE'
-        ? 'another process (or pipeline with another host) holds it: pick another port or stop it'
+        ? 'another process (or pipeline with another host) holds it. A second worker on this host? Start it with `sluice worker --no-ingest` (it still delivers), or give each worker its own port, e.g. port: ${PORT}'
         : err.code === 'EACCES'
           ? 'ports below 1024 need privileges: pick a port above 1024'
           : err.code === 'EADDRNOTAVAIL'

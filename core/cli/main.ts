@@ -3,6 +3,7 @@ import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
+import { addAuthoringCommands } from './authoring.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
 import { type NewKind, newCommand } from './new.js';
@@ -14,6 +15,7 @@ import { replayCommand } from './replay.js';
 import { runCommand } from './run.js';
 import { schemaCommand } from './schema.js';
 import { statusCommand } from './status.js';
+import { unknownCommand } from './unknown-command.js';
 import { validateCommand } from './validate.js';
 
 function durationArg(value: string): number {
@@ -39,7 +41,8 @@ const redisOption = () =>
   new Option('--redis <url>', 'Redis URL (overrides `redis:` in the files)').env('SLUICE_REDIS');
 const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the deployment').default('sluice');
 
-export async function main(argv: string[], builtins: readonly Plugin[]): Promise<void> {
+/** The `sluice` program with every command; `exitCode()` is what the command that ran asks to exit with. */
+export function buildProgram(builtins: readonly Plugin[]): { program: Command; exitCode: () => number } {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('sluice')
@@ -55,9 +58,13 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
       .description(description)
       .argument('<paths...>', 'pipeline files or folders of *.yaml files')
       .addOption(redisOption())
-      .option('--grace <duration>', grace, durationArg, 30_000)
+      .addOption(new Option('--grace <duration>', grace).argParser(durationArg).default(30_000, '30s'))
       .option('--concurrency <n>', 'delivery batches run at once in this process', intArg, 8)
-      .option('--log-level <level>', 'trace, debug, info, warn, error', 'info')
+      .addOption(
+        new Option('--log-level <level>', 'least severe log level shown')
+          .choices(['trace', 'debug', 'info', 'warn', 'error'])
+          .default('info'),
+      )
       .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
       .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1');
 
@@ -107,6 +114,7 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
     )
     .argument('<paths...>', 'pipeline files or folders')
     .option('-q, --quiet', 'print nothing when valid')
+    .option('--connect', 'also check that sources and sinks can connect (credentials, tables, hosts)')
     .action(async (paths: string[], o) => {
       code = await validateCommand(paths, o, builtins);
     });
@@ -214,13 +222,29 @@ export async function main(argv: string[], builtins: readonly Plugin[]): Promise
       code = await queryCommand(sql, paths, o, builtins);
     });
 
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    const e = err as { code?: string; exitCode?: number };
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
-      code = EXIT.ok;
-    else code = e.exitCode === undefined ? EXIT.failure : EXIT.config;
+  addAuthoringCommands(program, builtins, (c: number) => {
+    code = c;
+  });
+  return { program, exitCode: () => code };
+}
+
+export async function main(argv: string[], builtins: readonly Plugin[]): Promise<void> {
+  const { program, exitCode } = buildProgram(builtins);
+  let code: number;
+  const unknown = unknownCommand(program, argv.slice(2));
+  if (unknown) {
+    process.stderr.write(`${unknown}\n`);
+    code = EXIT.config;
+  } else {
+    try {
+      await program.parseAsync(argv);
+      code = exitCode();
+    } catch (err) {
+      const e = err as { code?: string; exitCode?: number };
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help')
+        code = EXIT.ok;
+      else code = e.exitCode === undefined ? EXIT.failure : EXIT.config;
+    }
   }
   process.exitCode = code;
   // A library may keep a handle open after a clean close (BullMQ pauses up to 5 s when Redis is away): the work is

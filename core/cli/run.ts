@@ -2,6 +2,7 @@
 // run: embedded when no Redis is configured, and exits 0 once every finite source is done and delivered.
 // worker: joins a fleet on Redis and runs until it is told to stop.
 import { hostname } from 'node:os';
+import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { Redactor } from '../config/redactor.js';
@@ -47,6 +48,7 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
       );
     }
     const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
+    for (const w of config.warnings) logger.warn(formatIssue(w));
     const workerId = `${hostname()}:${process.pid}`;
     const drivers = await openDrivers(config.redis, logger, workerId);
     const engine = new Engine({

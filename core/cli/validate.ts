@@ -1,4 +1,5 @@
 // `sluice validate`: load and check pipeline files without starting anything.
+import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { Plugin } from '../plugin.js';
 import { EXIT } from './exit-codes.js';
@@ -6,11 +7,12 @@ import { reportError } from './report-error.js';
 
 export async function validateCommand(
   paths: string[],
-  options: { quiet?: boolean },
+  options: { quiet?: boolean; connect?: boolean },
   builtins: readonly Plugin[],
 ): Promise<number> {
   try {
-    const config = await loadConfig(paths, { builtins });
+    const config = await loadConfig(paths, { builtins, connect: options.connect ?? false });
+    for (const w of config.warnings) process.stderr.write(`sluice: warning: ${formatIssue(w)}\n`);
     if (!options.quiet) {
       const mode = config.redis ? 'fleet (Redis)' : 'embedded';
       process.stdout.write(

@@ -106,7 +106,9 @@ function resolveReference(
     out.problems.push({
       path,
       message: `"\${${body}}" is not a valid reference`,
-      hint: 'use ${NAME}, ${NAME:-default} or ${file:path}; write $${ for a literal ${',
+      hint: /^(value|key|headers|ts|id)\b/.test(name)
+        ? '${…} reads environment variables when the file loads; event fields go in {{ value.x }} in HTTP URLs or in a JSONata expression (see docs/templates.md)'
+        : 'use ${NAME}, ${NAME:-default} or ${file:path}; write $${ for a literal ${',
     });
     return undefined;
   }

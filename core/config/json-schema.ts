@@ -10,18 +10,56 @@ type JsonSchema = Record<string, unknown>;
 function toJson(schema: z.ZodType): JsonSchema {
   const out = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   delete out.$schema;
-  return strip(out) as JsonSchema;
+  return alignWithLoader(strip(out)) as JsonSchema;
 }
 
-// `secret` is our own marker; JSON Schema already says the same with writeOnly.
+// `secret: true` is our own marker; JSON Schema already says the same with writeOnly. Only the boolean marker
+// goes: a plugin may well have a config key named `secret` (an HMAC secret, say).
 function strip(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(strip);
   if (value === null || typeof value !== 'object') return value;
   return Object.fromEntries(
     Object.entries(value)
-      .filter(([k]) => k !== 'secret' && k !== 'secretReferenceOnly')
+      .filter(([k, v]) => !((k === 'secret' || k === 'secretReferenceOnly') && typeof v === 'boolean'))
       .map(([k, v]) => [k, strip(v)]),
   );
+}
+
+/** A whole-value `${VAR}` / `${VAR:-default}`: it becomes a number or boolean when the file is loaded. */
+const REFERENCE: JsonSchema = {
+  type: 'string',
+  pattern: '^\\$\\{[^}]+\\}$',
+  description: 'A ${VAR} or ${VAR:-default} reference, resolved when the file is loaded.',
+};
+
+const ANNOTATIONS = ['description', 'default', 'title', 'examples', 'writeOnly', 'deprecated'];
+
+/**
+ * Makes the JSON Schema agree with `validate`: objects refuse keys they do not declare (as the unknown-key check
+ * does), and wherever a number, boolean or fixed word goes, a `${VAR}` reference is accepted too, since it is
+ * resolved (and typed) before validation.
+ */
+function alignWithLoader(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(alignWithLoader);
+  if (value === null || typeof value !== 'object') return value;
+  const node = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, alignWithLoader(v)])) as JsonSchema;
+  if (node.properties !== undefined && node.additionalProperties === undefined && node.type === 'object')
+    node.additionalProperties = false;
+  // ajv's strict mode refuses `type: [a, b]`; the same union as anyOf is strict-clean.
+  if (Array.isArray(node.type)) {
+    const { type, ...rest } = node;
+    const annotations = Object.fromEntries(Object.entries(rest).filter(([k]) => ANNOTATIONS.includes(k)));
+    const constraint = Object.fromEntries(Object.entries(rest).filter(([k]) => !ANNOTATIONS.includes(k)));
+    return alignWithLoader({ ...annotations, anyOf: (type as string[]).map((t) => ({ ...constraint, type: t })) });
+  }
+  const types = [node.type].flat();
+  const isTyped = types.some((t) => t === 'number' || t === 'integer' || t === 'boolean');
+  if (isTyped || (node.enum !== undefined && node.properties === undefined)) {
+    const annotations = Object.fromEntries(Object.entries(node).filter(([k]) => ANNOTATIONS.includes(k)));
+    const constraint = Object.fromEntries(Object.entries(node).filter(([k]) => !ANNOTATIONS.includes(k)));
+    return { ...annotations, anyOf: [constraint, REFERENCE] };
+  }
+  return node;
 }
 
 function componentVariant(plugin: Plugin, extra: JsonSchema = {}): JsonSchema {

@@ -192,6 +192,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
       hint: 'add a `pipelines:` section; see templates/pipelines/quickstart.yaml',
     });
   }
+  const warnings = unwrittenTopics(pipelines, topics, parsed);
   for (const p of pipelines) {
     for (const t of [p.topic, p.deadLetterTopic, ...(p.query ? [p.query.input] : [])])
       if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
@@ -202,7 +203,39 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     issues.push(...(await runComponentChecks(pipelines, files, { connect, connectTimeoutMs: 10_000 })));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
-  return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor };
+  return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor, warnings };
+}
+
+/**
+ * Subscriptions to a topic that no pipeline writes, no pipeline dead-letters to, and no `topics:` entry declares:
+ * most often a typo in `topic:`. Declaring the topic says it is written from outside (another deployment).
+ */
+function unwrittenTopics(
+  pipelines: readonly PipelineSpec[],
+  declared: ReadonlyMap<string, TopicSpec>,
+  parsed: readonly ParsedFile[],
+): ConfigIssue[] {
+  // A source or a continuous query writes its pipeline's topic; every pipeline writes its dead-letter topic.
+  const written = new Set(
+    pipelines.flatMap((p) => (p.source || p.query ? [p.topic, p.deadLetterTopic] : [p.deadLetterTopic])),
+  );
+  const yamlOf = new Map(parsed.map((f) => [f.yaml.display, f.yaml]));
+  const warnings: ConfigIssue[] = [];
+  for (const p of pipelines) {
+    if (p.source || p.query || written.has(p.topic) || declared.has(p.topic)) continue;
+    const yaml = yamlOf.get(p.file);
+    if (!yaml) continue;
+    const writers = [...written];
+    warnings.push(
+      yaml.issueAt(
+        ['pipelines', p.name, 'topic'],
+        `pipeline "${p.name}" subscribes to topic "${p.topic}", which no pipeline writes and no \`topics:\` entry declares`,
+        didYouMean(p.topic, writers) ??
+          'check the name; if another deployment writes it, declare it under `topics:` to say so',
+      ),
+    );
+  }
+  return warnings;
 }
 
 function toTopicSpec(name: string, t: z.output<typeof topicSchema>): TopicSpec {
@@ -340,6 +373,19 @@ function validateAgainst(schema: z.ZodType, value: unknown, place: Place, issues
           continue;
         }
         report(yaml.issueAt([...base, ...parent], `missing key "${key}" in ${where}: ${describeExpected(issue)}`));
+        continue;
+      }
+      if (issue.code === 'invalid_key' && path.length > 0) {
+        const name = String(path[path.length - 1]);
+        const reason = issue.issues[0]?.message ?? issue.message;
+        report(
+          yaml.issueAt(
+            [...base, ...path.slice(0, -1)],
+            `invalid name "${name}" in ${label}: ${reason}`,
+            undefined,
+            name,
+          ),
+        );
         continue;
       }
       const field = path.length > 0 ? `"${formatPath(path)}"` : 'the value';

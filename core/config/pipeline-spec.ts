@@ -3,7 +3,7 @@ import type { ProcessorPlugin, SinkPlugin, SourcePlugin } from '../plugin.js';
 import type { RetryPolicy } from '../queue/retry-policy.js';
 import type { PluginRegistry } from '../registry.js';
 import type { TopicSpec } from '../storage/storage.js';
-import type { ConfigPath } from './issues.js';
+import type { ConfigIssue, ConfigPath } from './issues.js';
 import type { Redactor } from './redactor.js';
 import type { BatchConfig, ContinuousQueryConfig, SinkCommonConfig } from './schema.js';
 
@@ -60,4 +60,6 @@ export interface LoadedConfig {
   queryDecoders: Map<string, ComponentSpec<ProcessorPlugin>[]>;
   registry: PluginRegistry;
   redactor: Redactor;
+  /** Likely mistakes that do not stop a run (a subscription to a topic nothing writes), with their place. */
+  warnings: ConfigIssue[];
 }

@@ -26,8 +26,14 @@ export class YamlFile {
   private parse(text: string): Document {
     try {
       const doc = parseDocument(text, { lineCounter: this.lines, prettyErrors: false, uniqueKeys: true });
-      for (const err of doc.errors)
-        this.parseIssues.push(this.issueAtOffset(err.pos[0], `YAML: ${err.message.split('\n')[0]}`));
+      // Nested unclosed flows make the parser repeat an error at one place: each is said once.
+      const said = new Set<string>();
+      for (const err of doc.errors) {
+        const message = `YAML: ${err.message.split('\n')[0]}`;
+        if (said.has(`${err.pos[0]} ${message}`)) continue;
+        said.add(`${err.pos[0]} ${message}`);
+        this.parseIssues.push(this.issueAtOffset(err.pos[0], message));
+      }
       return doc;
     } catch (err) {
       // The parser recurses per nesting level; thousands of levels exhaust the stack.
@@ -36,10 +42,17 @@ export class YamlFile {
     }
   }
 
-  /** Aliases without an anchor, and aliases inside the very value their anchor names (an endless value). */
+  /**
+   * Aliases without an anchor, aliases inside the very value their anchor names (an endless value), and the key
+   * `__proto__`, which a JavaScript object cannot hold as data (it would vanish or replace the prototype).
+   */
   private aliasIssues(): ConfigIssue[] {
     const out: ConfigIssue[] = [];
     visit(this.doc, {
+      Pair: (_key, pair) => {
+        if (isScalar(pair.key) && pair.key.value === '__proto__')
+          out.push(this.issueAtOffset(pair.key.range?.[0] ?? 0, 'key "__proto__" is not allowed in a pipeline file'));
+      },
       Alias: (_key, node: Alias) => {
         const at = node.range?.[0] ?? 0;
         const target = node.resolve(this.doc);

@@ -214,8 +214,11 @@ async function check(text: string, n: number): Promise<Outcome> {
 
 describe('fuzzed pipeline files', () => {
   it('are refused with exit 2 and a position for every problem, each said once, and never crash the loader', async () => {
-    const tries = sized({ full: 10_000, reduced: 300 });
-    const samples = fc.sample(fc.oneof(mutatedTemplate, hostileYaml), { numRuns: tries, seed: 16_010 });
+    const generated = sized({ full: 10_000, reduced: 300 });
+    const samples = fc.sample(fc.oneof(mutatedTemplate, hostileYaml), { numRuns: generated, seed: 16_010 });
+    // Unclosed nested flows, on which the YAML parser repeats itself (found by the full run).
+    samples.push(`[[["#---\n`, `{pipelines:\n  a: [[ {{\n`);
+    const tries = samples.length;
     let held = 0;
     const failures: string[] = [];
     for (const [n, text] of samples.entries()) {
