@@ -2,8 +2,8 @@
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
 import type { Plugin } from '../plugin.js';
-import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { addAuthoringCommands } from './authoring.js';
+import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
 import { type NewKind, newCommand } from './new.js';
