@@ -31,7 +31,9 @@ describe('sluice test', () => {
     const r = await runCli(['test', ...tests.map((t) => join('templates/tests', t))], { timeoutMs: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`${tests.length} passed, 0 failed`));
+    // At least one case per template file (a file may hold several).
+    const passed = Number(/(\d+) passed, 0 failed/.exec(r.stdout)?.[1] ?? 0);
+    expect(passed).toBeGreaterThanOrEqual(tests.length);
   }, 300_000);
 
   it('exits 1 with a diff of expected and actual events when a case fails, and 0 for the cases that hold', async () => {

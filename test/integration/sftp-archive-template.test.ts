@@ -39,6 +39,10 @@ describe('the sftp-to-scp-archive template', () => {
             .filter((f) => !f.startsWith('.'))
             .flatMap((f) => readFileSync(join(archive, f), 'utf8').trim().split('\n'))
         : [];
+    // The folder for the day is made before the file is renamed into it: wait for the file itself.
+    const isMovedToDone = () =>
+      existsSync(join(drop, 'done')) &&
+      readdirSync(join(drop, 'done')).some((day) => existsSync(join(drop, 'done', day, 'results.csv')));
     const run = await runCli(['run', join(dir, 'pipelines/sftp-to-scp-archive.yaml')], {
       timeoutMs: 90_000,
       env: {
@@ -57,7 +61,7 @@ describe('the sftp-to-scp-archive template', () => {
       onSpawn: (child) => {
         const timer = setInterval(() => {
           // The file is moved on the poll after its rows are stored: wait for both.
-          if (archived().length >= rows.length && existsSync(join(drop, 'done'))) {
+          if (archived().length >= rows.length && isMovedToDone()) {
             clearInterval(timer);
             child.kill('SIGINT');
           }
