@@ -19,8 +19,9 @@ import { latency } from './scenarios/5-latency.js';
 import { sql } from './scenarios/6-sql.js';
 import { queryScenario } from './scenarios/7-query.js';
 import { ftp } from './scenarios/8-ftp.js';
+import { sftp } from './scenarios/9-sftp.js';
 
-const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql, queryScenario, ftp];
+const SCENARIOS: Scenario[] = [embedded, ingest, endToEnd, processors, latency, sql, queryScenario, ftp, sftp];
 
 function parseArgs(argv: string[]) {
   const options = {

@@ -2,26 +2,13 @@
 // (peak memory must stay under 256 MiB, whatever the file size), against curl downloading the same file to
 // /dev/null (the ftp source's bytes/s must reach 0.8× curl's).
 import { execFileSync } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ThrowawayVsftpd } from '../../test/harness/throwaway-vsftpd.js';
 import { spawnScript } from '../harness/child.js';
+import { measurementOfDrain } from '../harness/drain-source.js';
+import { writeLines } from '../harness/line-file.js';
 import { type RunContext, ratioOf, repeat, type Scenario, type ScenarioResult } from '../harness/scenario.js';
-
-async function writeLines(path: string, bytes: number): Promise<number> {
-  const out = createWriteStream(path);
-  const line = `${'x'.repeat(90)}\n`;
-  const chunk = line.repeat(10_000);
-  let lines = 0;
-  for (let written = 0; written < bytes; written += chunk.length) {
-    if (!out.write(chunk)) await once(out, 'drain');
-    lines += 10_000;
-  }
-  out.end();
-  await once(out, 'close');
-  return lines;
-}
 
 export const ftp: Scenario = {
   name: 'ftp',
@@ -49,19 +36,7 @@ export const ftp: Scenario = {
               batchSize: 10_000,
             };
             const child = spawnScript('harness/ftp-lines.ts', spec, { label: 'ftp-lines' });
-            const r = (await child.result(timeoutMs)) as {
-              count: number;
-              startedAt: number;
-              lastAt: number;
-              peakRssBytes: number;
-            };
-            const seconds = Math.max(0.001, (r.lastAt - r.startedAt) / 1000);
-            return {
-              eventsPerSec: r.count / seconds,
-              mbPerSec: size / 1e6 / seconds,
-              peakRssBytes: r.peakRssBytes,
-              missing: Math.max(0, lines - r.count),
-            };
+            return measurementOfDrain(await child.result(timeoutMs), { lines, size });
           },
         },
         {

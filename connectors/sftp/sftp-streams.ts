@@ -21,6 +21,9 @@ export class SftpReadStream extends Readable {
   private nextOffset: number;
   private isAtEnd = false;
   private isPushing = false;
+  /** A `_read` came while the pump was running: the pump may already have decided to stop, so it runs again. */
+  private isReadWanted = false;
+  private isFinished = false;
   bytesRead = 0;
 
   constructor(
@@ -56,10 +59,14 @@ export class SftpReadStream extends Readable {
   }
 
   override _read(): void {
-    if (this.isPushing) return;
+    if (this.isPushing) {
+      this.isReadWanted = true;
+      return;
+    }
     this.isPushing = true;
     this.pump().finally(() => {
       this.isPushing = false;
+      if (this.isReadWanted && !this.isFinished && !this.destroyed) this._read();
     });
   }
 
@@ -73,6 +80,7 @@ export class SftpReadStream extends Readable {
           if (reached < this.expectedSize) {
             throw new Error(`the file ended at byte ${reached} of the ${this.expectedSize} it had when opened`);
           }
+          this.isFinished = true;
           this.push(null);
           return;
         }
@@ -88,6 +96,7 @@ export class SftpReadStream extends Readable {
           this.nextOffset = head.offset + data.length;
         }
         this.bytesRead += data.length;
+        this.isReadWanted = false;
         if (!this.push(data)) return;
       }
     } catch (err) {
