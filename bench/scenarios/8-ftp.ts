@@ -1,4 +1,4 @@
-// Scenario 7, FTP: one big file of lines on a vsftpd of the bench's own, read by the ftp source line by line
+// Scenario 8, FTP: one big file of lines on a vsftpd of the bench's own, read by the ftp source line by line
 // (peak memory must stay under 256 MiB, whatever the file size), against curl downloading the same file to
 // /dev/null (the ftp source's bytes/s must reach 0.8× curl's).
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { type RunContext, ratioOf, repeat, type Scenario, type ScenarioResult } 
 
 export const ftp: Scenario = {
   name: 'ftp',
-  title: '7. FTP: a big file read line by line by the ftp source, against curl (MB/s, peak RSS)',
+  title: '8. FTP: a big file read line by line by the ftp source, against curl (MB/s, peak RSS)',
   async run(ctx: RunContext): Promise<ScenarioResult> {
     const result: ScenarioResult = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] };
     const server = await ThrowawayVsftpd.start();
