@@ -8,6 +8,7 @@ import ftpSink from '../../connectors/ftp/sink.js';
 import ftpSource from '../../connectors/ftp/source.js';
 import httpPollSource from '../../connectors/http/poll-source.js';
 import httpSink from '../../connectors/http/sink.js';
+import httpSource from '../../connectors/http/source.js';
 import scpSink from '../../connectors/sftp/scp-sink.js';
 import scpSource from '../../connectors/sftp/scp-source.js';
 import sftpSink from '../../connectors/sftp/sink.js';
@@ -15,10 +16,10 @@ import sftpSource from '../../connectors/sftp/source.js';
 import sqlSink from '../../connectors/sql/sink.js';
 import sqlSource from '../../connectors/sql/source.js';
 import { createEvent } from '../../core/event.js';
-import type { Plugin, PollSource, ProcessorInstance, SinkInstance } from '../../core/plugin.js';
+import type { ListenSource, Plugin, PollSource, ProcessorInstance, SinkInstance } from '../../core/plugin.js';
 import aesGcm from '../../plugins/crypto/aes-gcm.js';
 import { recordFigure } from '../harness/figures.js';
-import { createTestContext } from '../harness/http-context.js';
+import { createTestContext, type TestContext } from '../harness/http-context.js';
 import { closeServer, freePort } from '../harness/loopback.js';
 
 const CANARY = 'canary-7Qx9Zt2Lw5Vb8Nm3';
@@ -94,7 +95,7 @@ describe('canary secrets in the http sink', () => {
 // loopback, a login the real database refuses, a key that does not parse or does not match. What a user would
 // see (the config check, start-up connection check, thrown errors with their details, rejected records, log
 // lines) must not hold the secret, whole or as the part a connection string carries.
-type Exercise = (instance: unknown) => Promise<unknown>;
+type Exercise = (instance: unknown, ctx: TestContext) => Promise<unknown>;
 interface SecretCase {
   row: string;
   plugin: Plugin;
@@ -108,9 +109,39 @@ const pollOnce: Exercise = (source) => (source as PollSource).poll(undefined);
 const processGarbage: Exercise = async (processor) =>
   (processor as ProcessorInstance).process([createEvent({ value: Buffer.from('not a ciphertext, not at all') })]);
 
+/** Serves, and answers what a sender with wrong credentials would send; the answers are what that sender sees. */
+const refuseWrongCredentials: Exercise = async (instance, ctx) => {
+  const source = instance as ListenSource & { address(): Promise<{ url: string }> };
+  const listening = source.listen(async () => ({ ids: ['1-0'], duplicate: false }));
+  const answers: string[] = [];
+  try {
+    const { url } = await source.address();
+    const tries: Array<Record<string, string>> = [
+      {},
+      { authorization: `Bearer ${CANARY}-b`.slice(0, -1) },
+      { authorization: 'Bearer wrong', 'x-signature-timestamp': String(Math.floor(Date.now() / 1000)) },
+      { authorization: `Bearer ${CANARY}-b`, 'x-signature': 'sha256=00', 'x-signature-timestamp': '1' },
+    ];
+    for (const headers of tries) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: '{}',
+      });
+      answers.push(String(res.status), JSON.stringify([...res.headers]), await res.text());
+    }
+  } finally {
+    ctx.controller.abort();
+    await listening.catch((err: unknown) => answers.push(String(err), JSON.stringify(err)));
+  }
+  return answers;
+};
+
 const aesKey = Buffer.from(`${CANARY}-aes-gcm-key!`.slice(0, 32));
 const aesHex = aesKey.toString('hex');
 const aesBase64 = aesKey.toString('base64');
+const pemCert = `-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n`;
+const pemTlsKey = `-----BEGIN PRIVATE KEY-----\n${CANARY}-tlskey\n-----END PRIVATE KEY-----\n`;
 const pemKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${CANARY}-pem\n-----END OPENSSH PRIVATE KEY-----\n`;
 
 function secretCases(closedPort: number, echoPort: number, echoUrl: string): SecretCase[] {
@@ -210,6 +241,30 @@ function secretCases(closedPort: number, echoPort: number, echoUrl: string): Sec
   }
 
   cases.push(
+    {
+      row: 'http source (bearerTokens + hmac.secret, wrong credentials sent)',
+      plugin: httpSource,
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/in',
+        auth: { bearerTokens: [`${CANARY}-b`], hmac: { secret: `${CANARY}-hmac` } },
+      },
+      canaries: [`${CANARY}-b`, `${CANARY}-hmac`],
+      exercise: refuseWrongCredentials,
+    },
+    {
+      row: 'http source (tls.key + passphrase that do not parse)',
+      plugin: httpSource,
+      config: {
+        host: '127.0.0.1',
+        port: 0,
+        path: '/in',
+        tls: { cert: pemCert, key: pemTlsKey, passphrase: `${CANARY}-tlsp` },
+      },
+      canaries: [`${CANARY}-tlskey`, `${CANARY}-tlsp`],
+      exercise: refuseWrongCredentials,
+    },
     ...(
       [
         ['token endpoint closed', `http://127.0.0.1:${closedPort}/token`, 'basic'],
@@ -272,7 +327,7 @@ async function whatTheUserSees(c: SecretCase): Promise<string> {
     })),
   );
   if (instance !== undefined) {
-    seen.push(...(await settle(() => c.exercise(instance))));
+    seen.push(...(await settle(() => c.exercise(instance, ctx))));
     seen.push(...(await settle(() => (instance as { close?(): Promise<void> }).close?.())));
   }
   for (const log of ctx.logs) seen.push(JSON.stringify(log.obj), String(log.msg));
