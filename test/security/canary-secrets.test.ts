@@ -21,6 +21,7 @@ import aesGcm from '../../plugins/crypto/aes-gcm.js';
 import { recordFigure } from '../harness/figures.js';
 import { createTestContext, type TestContext } from '../harness/http-context.js';
 import { closeServer, freePort } from '../harness/loopback.js';
+import { SSH_USER, ThrowawaySshd } from '../harness/throwaway-sshd.js';
 
 const CANARY = 'canary-7Qx9Zt2Lw5Vb8Nm3';
 const variants: Array<{ name: string; config: Record<string, unknown>; canaries: string[] }> = [
@@ -144,7 +145,7 @@ const pemCert = `-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE----
 const pemTlsKey = `-----BEGIN PRIVATE KEY-----\n${CANARY}-tlskey\n-----END PRIVATE KEY-----\n`;
 const pemKey = `-----BEGIN OPENSSH PRIVATE KEY-----\n${CANARY}-pem\n-----END OPENSSH PRIVATE KEY-----\n`;
 
-function secretCases(closedPort: number, echoPort: number, echoUrl: string): SecretCase[] {
+function secretCases(closedPort: number, echoPort: number, echoUrl: string, sshdPort: number): SecretCase[] {
   const cases: SecretCase[] = [];
   const sql = (client: string, url: string, password: string) => {
     const connection = { client, connection: url, pool: { acquireTimeoutMs: 3_000 } };
@@ -200,19 +201,21 @@ function secretCases(closedPort: number, echoPort: number, echoUrl: string): Sec
     );
   }
 
-  const ssh = {
-    host: '127.0.0.1',
-    port: closedPort,
-    user: 'canary',
-    acceptAnyHostKey: true,
-    connectTimeoutMs: 3_000,
-    timeoutMs: 3_000,
-  };
+  const ssh = { host: '127.0.0.1', acceptAnyHostKey: true, connectTimeoutMs: 3_000, timeoutMs: 3_000 };
   const sshSecrets = [
-    { name: 'password', fields: { password: `${CANARY}-ssh` }, canaries: [`${CANARY}-ssh`] },
     {
-      name: 'privateKey + passphrase',
-      fields: { privateKey: pemKey, passphrase: `${CANARY}-pass` },
+      name: 'password, closed port',
+      fields: { port: closedPort, user: 'canary', password: `${CANARY}-ssh` },
+      canaries: [`${CANARY}-ssh`],
+    },
+    {
+      name: 'password, login refused by sshd',
+      fields: { port: sshdPort, user: SSH_USER, password: `${CANARY}-sshd` },
+      canaries: [`${CANARY}-sshd`],
+    },
+    {
+      name: 'privateKey + passphrase, closed port',
+      fields: { port: closedPort, user: 'canary', privateKey: pemKey, passphrase: `${CANARY}-pass` },
       canaries: [`${CANARY}-pem`, `${CANARY}-pass`],
     },
   ];
@@ -351,6 +354,7 @@ async function settle(call: () => unknown): Promise<string[]> {
 describe('canary secrets in every built-in secret field', () => {
   let echo: NetServer;
   let echoPort: number;
+  let sshd: ThrowawaySshd;
   beforeAll(async () => {
     // A hostile FTP server: greets, asks for the password, then refuses it quoting what it was sent.
     echo = createNetServer((socket) => {
@@ -363,11 +367,15 @@ describe('canary secrets in every built-in secret field', () => {
     });
     await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
     echoPort = (echo.address() as AddressInfo).port;
+    sshd = await ThrowawaySshd.start();
   });
-  afterAll(() => new Promise<void>((resolve) => echo.close(() => resolve())));
+  afterAll(async () => {
+    await sshd?.destroy();
+    await new Promise<void>((resolve) => echo.close(() => resolve()));
+  });
 
   it('never appear in what a failing plugin shows', async () => {
-    const cases = secretCases(await freePort(), echoPort, base);
+    const cases = secretCases(await freePort(), echoPort, base, sshd.port);
     const leaks: string[] = [];
     const failed: string[] = [];
     for (const c of cases) {
