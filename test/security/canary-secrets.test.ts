@@ -1,8 +1,11 @@
 // Canary secrets: a receiver that echoes every request header back in its error answers is the classic leak
 // (the answer's excerpt goes into logs, errors and dead-letter details). No secret field of the http sink may
 // show up in any of them, in plain text or base64.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import ftpSink from '../../connectors/ftp/sink.js';
 import ftpSource from '../../connectors/ftp/source.js';
@@ -21,6 +24,7 @@ import aesGcm from '../../plugins/crypto/aes-gcm.js';
 import { recordFigure } from '../harness/figures.js';
 import { createTestContext, type TestContext } from '../harness/http-context.js';
 import { closeServer, freePort } from '../harness/loopback.js';
+import { runCli } from '../harness/run-cli.js';
 import { SSH_USER, ThrowawaySshd } from '../harness/throwaway-sshd.js';
 
 const CANARY = 'canary-7Qx9Zt2Lw5Vb8Nm3';
@@ -394,4 +398,50 @@ describe('canary secrets in every built-in secret field', () => {
     expect(failed).toEqual([]);
     expect(leaks).toEqual([]);
   }, 120_000);
+});
+
+describe('canary secrets in what the command prints', () => {
+  it('are masked by `sluice config` and absent from `sluice validate --connect`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-canary-'));
+    try {
+      const closed = await freePort();
+      const path = join(dir, 'canary.yaml');
+      writeFileSync(
+        path,
+        [
+          'pipelines:',
+          '  p:',
+          `    source: { type: http-poll, url: "http://127.0.0.1:${closed}/x", headers: { x-api-key: "${CANARY}-cli-h" } }`,
+          '    topic: t',
+          '  q:',
+          '    topic: t',
+          '    sinks:',
+          `      - { type: sql, client: pg, connection: "postgres://sluice_canary_nobody:${CANARY}-cli-pg@127.0.0.1:5432/test", table: canary_rows }`,
+          `      - { type: ftp, host: 127.0.0.1, port: ${closed}, user: u, password: "${CANARY}-cli-ftp", directory: /out, connectRetries: 0 }`,
+          '',
+        ].join('\n'),
+      );
+      const config = await runCli(['config', '--json', path], { timeoutMs: 120_000 });
+      const validate = await runCli(['validate', '--connect', path], { timeoutMs: 120_000 });
+      const canaries = [`${CANARY}-cli-h`, `${CANARY}-cli-pg`, `${CANARY}-cli-ftp`];
+      const leaks = [config, validate].flatMap((out, i) =>
+        canaries
+          .filter((c) => (out.stdout + out.stderr).includes(c))
+          .map((c) => `${i === 0 ? 'config' : 'validate'}: ${c}`),
+      );
+      recordFigure({
+        suite: 'security',
+        case: 'canary secrets: sluice config / validate --connect',
+        tries: 2,
+        held: 2 - new Set(leaks.map((l) => l.split(':')[0])).size,
+      });
+      expect(config.code).toBe(0);
+      expect(validate.code).toBe(0);
+      // The resolved config names every secret field, masked.
+      expect(config.stdout.match(/\*\*\*/g)?.length).toBeGreaterThanOrEqual(3);
+      expect(leaks).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
