@@ -14,15 +14,21 @@ const CERT_CODES = new Set([
   'CERT_SIGNATURE_FAILURE',
 ]);
 
-/** `doing` names the call and the path: `ftp 127.0.0.1:2121: cannot read "/in/a.csv"`. */
-export function ftpError(err: unknown, doing: string): SluiceError {
+/**
+ * `doing` names the call and the path: `ftp 127.0.0.1:2121: cannot read "/in/a.csv"`. `password` is masked in
+ * the server's reply text, which a server may use to quote the PASS command it refused.
+ */
+export function ftpError(err: unknown, doing: string, password = ''): SluiceError {
   if (err !== null && typeof err === 'object' && 'kind' in err && 'code' in err) return err as SluiceError;
   const reply =
     typeof (err as { code?: unknown })?.code === 'number' ? ((err as { code: number }).code as number) : undefined;
   const errno = typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
   // basic-ftp's message starts with the reply code already.
-  const text = ((err as Error)?.message ?? String(err)).trim().replace(/^\d{3}[ -]/, '');
-  const options = { cause: err, details: reply === undefined ? { errno } : { reply } };
+  const said = ((err as Error)?.message ?? String(err)).trim().replace(/^\d{3}[ -]/, '');
+  const text = password === '' ? said : said.split(password).join('***');
+  // The library's error quotes the reply too, so it is not kept as the cause when the reply held the password.
+  const cause = text === said ? err : undefined;
+  const options = { cause, details: reply === undefined ? { errno } : { reply } };
   if (reply === 530) {
     return new FatalError(`${doing}: the server refused the login (530 ${text}); check user and password`, {
       ...options,

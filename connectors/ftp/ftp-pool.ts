@@ -99,7 +99,7 @@ export class FtpPool {
         return client;
       } catch (err) {
         client.close();
-        const error = ftpError(err, `${where}: cannot connect`);
+        const error = ftpError(err, `${where}: cannot connect`, connection.password);
         if (error.kind !== 'retryable' || attempt >= connection.connectRetries || this.isClosed) throw error;
         const delay = Math.min(250 * 2 ** attempt, 5000) * (0.5 + Math.random() / 2);
         logger.warn({ attempt: attempt + 1, delayMs: Math.round(delay) }, `${error.message}; trying again`);

@@ -4,6 +4,7 @@ import { type Dispatcher, request } from 'undici';
 import { FatalError, RetryableError } from '../../core/errors.js';
 import { classifyNetworkError, parseRetryAfter, readExcerpt } from './classify-error.js';
 import { describeUrl, type Timeouts } from './connection.js';
+import { withoutSentCredentials } from './sent-credentials.js';
 
 export interface OAuth2Options {
   tokenUrl: string;
@@ -75,7 +76,11 @@ export class OAuth2TokenSource {
       throw classifyNetworkError(err, what);
     }
     if (res.statusCode !== 200) {
-      const excerpt = await readExcerpt(res.body);
+      const excerpt = withoutSentCredentials(await readExcerpt(res.body), [
+        headers.authorization,
+        clientSecret,
+        new URLSearchParams({ s: clientSecret }).toString().slice(2),
+      ]);
       if (res.statusCode === 429 || res.statusCode >= 500) {
         const retryAfterMs = parseRetryAfter(res.headers['retry-after']);
         throw new RetryableError(`${what} answered ${res.statusCode}`, {
@@ -84,7 +89,8 @@ export class OAuth2TokenSource {
           ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
         });
       }
-      // The body of a refusal names the OAuth error (invalid_client, invalid_scope) and never holds the secret.
+      // The body of a refusal names the OAuth error (invalid_client, invalid_scope); one that echoes the request
+      // has had the credentials masked above.
       throw new FatalError(
         `${what} refused the client credentials with ${res.statusCode} (${excerpt}); check auth.clientId, auth.clientSecret and auth.scope`,
         { code: 'E_OAUTH2_REFUSED', details: { status: res.statusCode, body: excerpt } },

@@ -11,6 +11,7 @@ import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-er
 import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
 import { nextLink } from './link-header.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
+import { withoutSentCredentials } from './sent-credentials.js';
 
 const MiB = 1024 * 1024;
 
@@ -218,7 +219,10 @@ class HttpPollSource {
       throw classifyNetworkError(err, what);
     }
     if ((res.statusCode >= 200 && res.statusCode < 300) || res.statusCode === 304) return res;
-    const excerpt = await readExcerpt(res.body);
+    const excerpt = withoutSentCredentials(await readExcerpt(res.body), [
+      ...Object.values(this.cfg.headers),
+      authorization,
+    ]);
     if (res.statusCode === 401 && this.auth.refused(authorization)) {
       throw new RetryableError(`${what} answered 401; fetching a new token`, { code: 'E_HTTP_AUTH', retryAfterMs: 0 });
     }

@@ -13,6 +13,7 @@ import { createHostAllowlist, type HostAllowlist } from './host-allowlist.js';
 import { batchIdempotencyKey, eventIdempotencyKey } from './idempotency-key.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
 import { batchBody, eventBody, type RequestBody } from './request-body.js';
+import { withoutSentCredentials } from './sent-credentials.js';
 import { compileTemplate, type Template } from './template.js';
 
 const gzipAsync = promisify(gzip);
@@ -369,18 +370,6 @@ class HttpSink {
       clearTimeout(timer);
     }
   }
-}
-
-/**
- * A receiver may echo the request in its error answer. The excerpt goes on into logs and dead letters, so the
- * credentials sent (the Authorization value and its token, and every configured header, all secret) are masked.
- */
-function withoutSentCredentials(excerpt: string, sent: Array<string | undefined>): string {
-  const values = sent.flatMap((v) => (v === undefined ? [] : [v, v.split(' ').slice(1).join(' ')]));
-  return values
-    .filter((v) => v.length >= 4)
-    .sort((a, b) => b.length - a.length)
-    .reduce((text, v) => text.split(v).join('***'), excerpt);
 }
 
 export default defineSink({

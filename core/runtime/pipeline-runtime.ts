@@ -17,6 +17,7 @@ import type { Storage } from '../storage/storage.js';
 import { ProcessorChain } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
+import { redactError } from './redact-error.js';
 
 export interface RuntimeServices {
   storage: Storage;
@@ -220,11 +221,4 @@ export class PipelineRuntime {
 
 function formatComponentPath(c: ComponentSpec<unknown>): string {
   return c.path.slice(2).join('.');
-}
-
-function redactError(error: unknown, redactor: Redactor): unknown {
-  const e = toSluiceError(error);
-  const message = redactor.text(e.message);
-  if (message === e.message) return e;
-  return { ...e.toJSON(), message };
 }
