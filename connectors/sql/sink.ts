@@ -7,6 +7,7 @@ import type { SluiceEvent } from '../../core/event.js';
 import { defineSink, type PluginContext, type RecordRejection, type SinkInstance, z } from '../../core/plugin.js';
 import { classifySqlError, databaseMessage, isRowError, sqlErrorCode } from './classify-error.js';
 import { connectionFields, type Database, openDatabase } from './connection.js';
+import { checkDatabase } from './connection-check.js';
 import { EventRows, type Refusal } from './event-rows.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
@@ -258,5 +259,6 @@ export default defineSink({
   name: 'sql',
   summary: 'Write events as rows to PostgreSQL, MySQL/MariaDB or SQLite: insert, upsert or delete, effectively once.',
   config,
+  checkConnection: checkDatabase,
   create: (c, ctx) => new SqlSink(c, ctx),
 });

@@ -5,6 +5,7 @@ import { parseTimestamp, type SluiceEvent } from '../../core/event.js';
 import { defineSource, type PollResult, z } from '../../core/plugin.js';
 import { classifySqlError } from './classify-error.js';
 import { connectionFields, openDatabase } from './connection.js';
+import { checkDatabase } from './connection-check.js';
 import { type CursorSpec, type Mode, parseCheckpoint, type Row, step, trimQueryRows } from './cursor.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
@@ -128,6 +129,7 @@ export default defineSource({
   name: 'sql',
   summary: 'Read rows from PostgreSQL, MySQL/MariaDB or SQLite tables, incrementally and without losing late rows.',
   config,
+  checkConnection: checkDatabase,
   create(c, ctx) {
     const read: ReadOptions = {
       numbers: { bigintAs: c.bigintAs, decimalAs: c.decimalAs },
