@@ -5,12 +5,12 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { builtins } from './builtins.js';
-import { openDrivers } from './core/cli/drivers.js';
+import { openEngine } from './core/cli/drivers.js';
 import { loadConfig } from './core/config/load.js';
 import type { LoadedConfig } from './core/config/pipeline-spec.js';
 import type { FatalError } from './core/errors.js';
 import type { Logger, Plugin } from './core/plugin.js';
-import { Engine } from './core/runtime/engine.js';
+import type { Engine } from './core/runtime/engine.js';
 import { createLogger } from './core/runtime/logger.js';
 
 export { ConfigIssues, formatIssue } from './core/config/issues.js';
@@ -89,14 +89,9 @@ export async function run(source: PipelineSource, options: RunOptions = {}): Pro
   const logger =
     options.logger ?? createLogger({ level: options.logLevel ?? 'warn', redactor: config.redactor, pretty: false });
   const workerId = options.workerId ?? `${hostname()}:${process.pid}`;
-  const drivers = await openDrivers(config.redis, logger, workerId);
-  const engine = new Engine({
-    config,
-    storage: drivers.storage,
-    queue: drivers.queue,
-    logger,
-    concurrency: options.concurrency,
+  const { engine, drivers } = await openEngine(config, logger, {
     workerId,
+    concurrency: options.concurrency,
     roles: options.roles,
   });
   let fatal: ((err: FatalError) => void) | undefined;

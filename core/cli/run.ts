@@ -8,11 +8,11 @@ import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { Redactor } from '../config/redactor.js';
 import { ConfigError } from '../errors.js';
 import type { Plugin } from '../plugin.js';
-import { Engine } from '../runtime/engine.js';
+import type { Engine } from '../runtime/engine.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
-import { type Drivers, openDrivers } from './drivers.js';
+import { type Drivers, openEngine } from './drivers.js';
 import { endEmbeddedRun } from './embedded-end.js';
 import { EXIT } from './exit-codes.js';
 import { startLiveStatus } from './live-status.js';
@@ -50,14 +50,9 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
     const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
     for (const w of config.warnings) logger.warn(formatIssue(w));
     const workerId = `${hostname()}:${process.pid}`;
-    const drivers = await openDrivers(config.redis, logger, workerId);
-    const engine = new Engine({
-      config,
-      storage: drivers.storage,
-      queue: drivers.queue,
-      logger,
-      concurrency: options.concurrency,
+    const { engine, drivers } = await openEngine(config, logger, {
       workerId,
+      concurrency: options.concurrency,
       roles: options.roles,
     });
     const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
