@@ -98,7 +98,12 @@ export function createEvent(fields: Partial<SluiceEvent> & { value: EventValue }
   };
 }
 
-export const withValue = (e: SluiceEvent, value: EventValue): SluiceEvent => ({ ...e, value });
+// A literal rather than a spread: every processor builds one event per record, and one object shape keeps
+// the property accesses downstream monomorphic (a spread measured about a third slower per event).
+export const withValue = (e: SluiceEvent, value: EventValue): SluiceEvent =>
+  e.id === undefined
+    ? { key: e.key, value, ts: e.ts, headers: e.headers }
+    : { key: e.key, value, ts: e.ts, headers: e.headers, id: e.id };
 export const withKey = (e: SluiceEvent, key: string | null): SluiceEvent => ({ ...e, key });
 export const withTs = (e: SluiceEvent, ts: number): SluiceEvent => ({ ...e, ts });
 export const withHeaders = (e: SluiceEvent, headers: Record<string, string>): SluiceEvent => ({
@@ -126,29 +131,33 @@ const BYTES_TAG = '$bytes';
 // JSON has no bytes: they travel as { "$bytes": base64 }. An object that itself has the single key "$bytes"
 // is escaped as { "$bytes": { "$literal": … } } so that the round trip is exact for every value.
 function encodeValue(value: EventValue): unknown {
+  if (!needsEncoding(value)) return value;
   if (value instanceof Uint8Array) {
     return { [BYTES_TAG]: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
   }
-  if (Array.isArray(value)) return value.some(needsEncoding) ? value.map(encodeValue) : value;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length === 1 && entries[0][0] === BYTES_TAG)
-      return { [BYTES_TAG]: { $literal: encodeValue(entries[0][1]) } };
-    if (!entries.some(([, v]) => needsEncoding(v))) return value;
-    return Object.fromEntries(entries.map(([k, v]) => [k, encodeValue(v)]));
-  }
-  return value;
+  if (Array.isArray(value)) return value.map(encodeValue);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 1 && entries[0][0] === BYTES_TAG)
+    return { [BYTES_TAG]: { $literal: encodeValue(entries[0][1]) } };
+  return Object.fromEntries(entries.map(([k, v]) => [k, encodeValue(v as EventValue)]));
 }
 
+// Walks without allocating: it runs on every value written as JSON, and most have nothing to encode.
 function needsEncoding(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
   if (value instanceof Uint8Array) return true;
-  if (Array.isArray(value)) return value.some(needsEncoding);
-  if (value !== null && typeof value === 'object') {
-    const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === BYTES_TAG) return true;
-    return Object.values(value).some(needsEncoding);
+  if (Array.isArray(value)) {
+    for (const item of value) if (needsEncoding(item)) return true;
+    return false;
   }
-  return false;
+  let count = 0;
+  let onlyKey = '';
+  for (const key in value) {
+    count++;
+    onlyKey = key;
+    if (needsEncoding((value as Record<string, unknown>)[key])) return true;
+  }
+  return count === 1 && onlyKey === BYTES_TAG;
 }
 
 function decodeValue(value: unknown): EventValue {

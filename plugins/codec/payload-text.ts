@@ -30,7 +30,8 @@ export function payloadText(value: EventValue, what: string, encoding: TextEncod
         'E_DECODE',
       );
     }
-    return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString(encoding);
+    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return bytes.toString(encoding);
   }
   throw recordError(`${what}: expected text or bytes, got ${kindOf(value)}`, undefined, 'E_DECODE');
 }
