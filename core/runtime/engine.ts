@@ -7,10 +7,11 @@ import { FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import type { WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
-import type { Storage } from '../storage/storage.js';
+import type { Storage, TopicSpec } from '../storage/storage.js';
 import { startContinuousQueries } from './continuous-queries.js';
 import { deliver } from './deliver.js';
 import { dispatchLoop } from './dispatch.js';
+import { withEmbeddedRetention } from './embedded-retention.js';
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime } from './pipeline-runtime.js';
@@ -69,7 +70,7 @@ export class Engine {
   async start(): Promise<void> {
     const { config, storage, queue, logger } = this.options;
     const roles = this.options.roles ?? { ingest: true, deliver: true };
-    for (const topic of config.topics.values()) await storage.ensureTopic(topic);
+    for (const topic of this.topics()) await storage.ensureTopic(topic);
     const services = {
       storage,
       logger,
@@ -157,10 +158,16 @@ export class Engine {
     }
   }
 
+  /** The topics of the configuration as this mode keeps them. */
+  private topics(): TopicSpec[] {
+    const topics = [...this.options.config.topics.values()];
+    return this.mode === 'embedded' ? topics.map(withEmbeddedRetention) : topics;
+  }
+
   /** Applies each topic's retention now and then, once across the fleet. */
   private startRetention(): void {
-    const { config, storage, queue, logger } = this.options;
-    for (const topic of config.topics.values()) {
+    const { storage, queue, logger } = this.options;
+    for (const topic of this.topics()) {
       const { maxEvents, maxAgeMs } = topic.retention ?? {};
       if (maxEvents === undefined && maxAgeMs === undefined) continue;
       queue.schedule(`trim:${topic.name}`, this.options.retentionEveryMs ?? RETENTION_EVERY_MS, async () => {

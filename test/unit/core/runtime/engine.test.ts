@@ -6,6 +6,7 @@ import { builtins } from '../../../../builtins.js';
 import { loadConfig } from '../../../../core/config/load.js';
 import { createEvent } from '../../../../core/event.js';
 import { MemoryQueue } from '../../../../core/queue/memory.js';
+import { EMBEDDED_MAX_EVENTS } from '../../../../core/runtime/embedded-retention.js';
 import { Engine } from '../../../../core/runtime/engine.js';
 import { silentLogger } from '../../../../core/runtime/logger.js';
 import { MemoryStorage } from '../../../../core/storage/memory.js';
@@ -25,6 +26,7 @@ async function start(yaml: string, opts: { maxLag?: number; retentionEveryMs?: n
     queue: new MemoryQueue({ logger: silentLogger }),
     logger: silentLogger,
     maxLag: opts.maxLag,
+    retentionEveryMs: opts.retentionEveryMs,
   });
   engines.push(engine);
   await engine.start();
@@ -243,6 +245,24 @@ pipelines:
     await until(() => engine.isDrained());
     await until(async () => (await storage.topicInfo('t')).length <= 10);
     expect(ns('a')).toEqual(range(100));
+  });
+
+  it('keeps at most EMBEDDED_MAX_EVENTS delivered events per partition of a topic without retention', async () => {
+    const count = EMBEDDED_MAX_EVENTS + 5_000;
+    const { engine, storage } = await start(
+      `topics:
+  t: { partitions: 1 }
+pipelines:
+  p:
+    source: { type: test-list, count: ${count}, batch: 5000 }
+    topic: t
+    sinks: [ { type: test-record, id: a, batch: { maxEvents: 5000 } } ]
+`,
+      { retentionEveryMs: 20 },
+    );
+    await until(() => engine.isDrained(), 60_000);
+    await until(async () => (await storage.topicInfo('t')).length <= EMBEDDED_MAX_EVENTS, 30_000);
+    expect(received.get('a')?.length).toBe(count);
   });
 
   it('refuses a push source at once with a retryable E_BACKPRESSURE when the topic is over maxLag', async () => {
