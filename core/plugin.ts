@@ -304,5 +304,5 @@ export async function importOptional<T>(specifier: string, neededBy: string): Pr
   }
 }
 
-export { duration, parseDuration } from './duration.js';
+export { duration, MAX_TIMER_MS, parseDuration } from './duration.js';
 export { z };

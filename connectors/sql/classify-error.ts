@@ -147,7 +147,9 @@ function categoryOf(err: unknown): Category {
   if (pg) return pg;
   if (/does not return data/.test(message)) return 'statement';
   if (
-    /Connection terminated|connection (is )?closed|server closed the connection|ended by the other party/i.test(message)
+    /Connection terminated|Query read timeout|connection (is )?closed|server closed the connection|ended by the other party/i.test(
+      message,
+    )
   )
     return 'connection';
   return 'unknown';

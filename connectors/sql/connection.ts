@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { FatalError } from '../../core/errors.js';
-import { type PluginContext, secret, z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, type PluginContext, secret, z } from '../../core/plugin.js';
 import { rememberDatabaseMessage } from './classify-error.js';
 import type { Dialect } from './identifiers.js';
 import { withWriteLock } from './sqlite-write-lock.js';
@@ -37,6 +37,17 @@ export const connectionFields = {
     })
     .prefault({})
     .describe('Connection pool limits.'),
+  statementTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(MAX_TIMER_MS)
+    .default(60_000)
+    .describe(
+      'PostgreSQL: longest wait for one statement, ms. The server cancels a longer one, the call fails (retried) ' +
+        'even when the server or the network falls silent, and a transaction whose client went silent is ended so ' +
+        'that its locks are released.',
+    ),
 };
 
 const connectionObject = z.object(connectionFields);
@@ -122,13 +133,42 @@ function sqliteFile(connection: string, baseDir: string): string {
   return path === ':memory:' || isAbsolute(path) ? path : resolve(baseDir, path);
 }
 
-type AfterCreate = (connection: unknown, done: (err: Error | null, connection: unknown) => void) => void;
+type AfterCreate = (
+  connection: unknown,
+  done: (err: Error | null, connection: unknown) => void,
+  config: ConnectionConfig,
+) => void;
 
 // Session settings every pooled connection gets before its first query.
+interface PgClient {
+  readyForQuery?: boolean;
+  connection: { on(event: 'readyForQuery', listener: (message: { status: string }) => void): void };
+  [TRANSACTION_STATUS]?: string;
+}
+
+const TRANSACTION_STATUS = Symbol('sluice.pgTransactionStatus');
+
+// The server says with every ReadyForQuery whether the session is idle (I), in a transaction (T) or in a
+// failed one (E); pg keeps no copy of it.
+function trackTransactionStatus(client: PgClient): void {
+  client.connection.on('readyForQuery', ({ status }) => {
+    client[TRANSACTION_STATUS] = status;
+  });
+}
+
+function isIdlePgConnection(conn: unknown): boolean {
+  const client = conn as PgClient;
+  return client.readyForQuery === true && client[TRANSACTION_STATUS] === 'I';
+}
+
 const sessionSetup: Record<Dialect, AfterCreate> = {
-  pg: (conn, done) => {
+  pg: (conn, done, { statementTimeoutMs }) => {
+    trackTransactionStatus(conn as PgClient);
+    // A transaction left open by a client that went silent holds its row locks: the server ends it.
+    const idleInTransaction = Math.min(statementTimeoutMs * 2, MAX_TIMER_MS);
     (conn as { query(sql: string, cb: (err: Error | null) => void): void }).query(
-      "SET TIME ZONE 'UTC'; SET datestyle TO ISO, YMD",
+      `SET TIME ZONE 'UTC'; SET datestyle TO ISO, YMD; SET statement_timeout = ${statementTimeoutMs}; ` +
+        `SET idle_in_transaction_session_timeout = ${idleInTransaction}`,
       (err) => done(err, conn),
     );
   },
@@ -182,11 +222,21 @@ function buildDatabase(
     min: isSqlite ? 1 : config.pool.min,
     max: isSqlite ? 1 : config.pool.max,
     idleTimeoutMillis: config.pool.idleTimeoutMs,
-    afterCreate: sessionSetup[dialect],
+    afterCreate: (conn: unknown, done: (err: Error | null, conn: unknown) => void) =>
+      sessionSetup[dialect](conn, done, config),
+    // A pg connection whose statement timed out on a silent network may still wait for the answer, or have
+    // got it inside a transaction nobody will end: only an idle one goes back into use.
+    validate: dialect === 'pg' ? isIdlePgConnection : undefined,
   };
   let connection: Knex.Config['connection'];
   if (dialect === 'pg') {
-    connection = { connectionString: config.connection, types: pgTypeParsers(numbers) } as Knex.PgConnectionConfig;
+    connection = {
+      connectionString: config.connection,
+      types: pgTypeParsers(numbers),
+      // Settles the call when the server or the network falls silent; the server-side statement_timeout
+      // (set per session) answers first when the server is alive.
+      query_timeout: Math.min(config.statementTimeoutMs + 5_000, MAX_TIMER_MS),
+    } as Knex.PgConnectionConfig;
   } else if (dialect === 'mysql2') {
     connection = {
       uri: config.connection,
