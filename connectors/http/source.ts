@@ -8,6 +8,7 @@ import { defineSource, type Emit, type EmitResult, type PluginContext, secret, z
 import { createBearerCheck } from './bearer-token.js';
 import { type EventDefaults, parseBody } from './body-parser.js';
 import { type BodyLimits, bodyEncoding, checkDeclaredLength, readBody } from './body-reader.js';
+import { ClientAddresses, proxyEntryProblem } from './client-address.js';
 import { loadPem } from './connection.js';
 import { answerPreflight, applyCors, type CorsOptions } from './cors.js';
 import { RequestRefused } from './request-refused.js';
@@ -106,6 +107,19 @@ const config = z
       .default(8)
       .describe(
         'Requests in progress at once from one client address, bodies still arriving included; more are answered 429 with Retry-After, so that slow senders cannot hold the server from the others.',
+      ),
+    trustedProxies: z
+      .array(
+        z.string().superRefine((entry, ctx) => {
+          const problem = proxyEntryProblem(entry);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+      )
+      .default([])
+      .describe(
+        'Addresses or CIDR ranges of load balancers and reverse proxies in front of this server (10.0.0.0/8, ::1). ' +
+          'A request from one of them is counted, for maxRequestsPerClient, against the client that X-Forwarded-For ' +
+          'names (the right-most address no trusted proxy added); from anywhere else, against its own address.',
       ),
     retryAfterSeconds: z
       .number()
@@ -240,6 +254,7 @@ class HttpSource implements HttpSourceInstance {
   private inFlight = 0;
   private storing = 0;
   private readonly perClient = new Map<string, number>();
+  private readonly clients: ClientAddresses;
   private isDraining = false;
   private unavailableUntil = 0;
   private attached?: AttachedRoute;
@@ -256,6 +271,7 @@ class HttpSource implements HttpSourceInstance {
     private readonly ctx: PluginContext,
   ) {
     this.what = `http source "${ctx.pipeline}"`;
+    this.clients = new ClientAddresses(cfg.trustedProxies);
     // Read the certificate now, so that a wrong path is a config error before anything starts.
     if (cfg.tls) {
       this.tls = {
@@ -412,7 +428,7 @@ class HttpSource implements HttpSourceInstance {
         allow: cfg.methods.join(', '),
       });
     }
-    const client = req.socket.remoteAddress ?? '';
+    const client = this.clients.clientOf(req.socket.remoteAddress, req.headers['x-forwarded-for']);
     const ofClient = this.perClient.get(client) ?? 0;
     if (ofClient >= cfg.maxRequestsPerClient) {
       throw new RequestRefused(

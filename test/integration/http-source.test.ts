@@ -327,12 +327,13 @@ describe('http source: idempotency and overload', () => {
   describe('slow request bodies', () => {
     // A socket that sends headers (asking for 100 Continue) and one byte of a 1000-byte body, then stalls.
     // Resolves with the first status line the server sends: 100 once it is reading the body, or a refusal.
-    function stallBody(url: string, localAddress: string, sockets: Socket[]): Promise<string> {
+    function stallBody(url: string, localAddress: string, sockets: Socket[], forwardedFor?: string): Promise<string> {
       const { hostname, port, pathname } = new URL(url);
+      const forwarded = forwardedFor === undefined ? '' : `x-forwarded-for: ${forwardedFor}\r\n`;
       return new Promise((resolve, reject) => {
         const socket = connect({ host: hostname, port: Number(port), localAddress }, () => {
           socket.write(
-            `POST ${pathname} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\nexpect: 100-continue\r\n\r\n`,
+            `POST ${pathname} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n${forwarded}expect: 100-continue\r\n\r\n`,
           );
         });
         sockets.push(socket);
@@ -372,6 +373,22 @@ describe('http source: idempotency and overload', () => {
         Array.from({ length: 10 }, (_, i) => curl([...JSON_TYPE, '-d', String(i), r.url])),
       );
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+    });
+
+    it('behind a trusted proxy, counts each client X-Forwarded-For names, not the proxy', async () => {
+      const r = await start({ bodyTimeoutMs: 120_000, maxRequestsPerClient: 4, trustedProxies: ['127.0.0.3'] });
+      const slow = await Promise.all(
+        Array.from({ length: 6 }, () => stallBody(r.url, '127.0.0.3', sockets, '198.51.100.1')),
+      );
+      expect(slow.filter((l) => l === 'HTTP/1.1 100 Continue')).toHaveLength(4);
+      expect(slow.filter((l) => l === 'HTTP/1.1 429 Too Many Requests')).toHaveLength(2);
+      // Another client through the same proxy is served; a forged header from an untrusted peer counts nothing.
+      const other = await stallBody(r.url, '127.0.0.3', sockets, '198.51.100.2');
+      expect(other).toBe('HTTP/1.1 100 Continue');
+      const forged = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => stallBody(r.url, '127.0.0.4', sockets, `203.0.113.${i}`)),
+      );
+      expect(forged.filter((l) => l === 'HTTP/1.1 429 Too Many Requests')).toHaveLength(1);
     });
   });
 
