@@ -6,9 +6,12 @@ import type { FtpConnectionConfig } from './connection.js';
 import { FtpFileSystem } from './ftp-file-system.js';
 import { readCaFile } from './ftp-pool.js';
 
+/** The key to fix when the server refused: 530 is the login, anything else the certificate checks. */
+export const ftpAuthKey = (details: Record<string, unknown>): string => (details.reply === 530 ? 'user' : 'tls');
+
 export function ftpOpener(
   connection: FtpConnectionConfig,
-  ctx: PluginContext,
+  ctx: Pick<PluginContext, 'baseDir' | 'logger'>,
   where: string,
 ): () => Promise<FtpFileSystem> {
   const caFile = connection.tls.caFile === undefined ? undefined : resolve(ctx.baseDir, connection.tls.caFile);

@@ -83,7 +83,7 @@ export function createRemoteSource(
 export function openRemoteFileSystem(
   protocol: 'sftp' | 'scp',
   config: SshConnectionConfig,
-  ctx: PluginContext,
+  ctx: Pick<PluginContext, 'baseDir' | 'logger'>,
   where: string,
   options: { verifyChecksum?: boolean; root?: string } = {},
 ): Adapter {
