@@ -9,6 +9,7 @@ import { normalizeEvent, parseTimestamp, type SluiceEvent } from '../../core/eve
 import { defineSource, type PluginContext, type PollResult, secret, z } from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
 import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
+import { checkEndpoint } from './connection-check.js';
 import { nextLink } from './link-header.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
 import { withoutSentCredentials } from './sent-credentials.js';
@@ -341,5 +342,6 @@ export default defineSource({
   name: 'http-poll',
   summary: 'Poll an HTTP API on an interval: conditional requests, pagination, JSONata to pick the events.',
   config,
+  checkConnection: checkEndpoint,
   create: (cfg, ctx) => new HttpPollSource(cfg, ctx),
 });

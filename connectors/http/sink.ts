@@ -9,6 +9,7 @@ import type { SluiceEvent } from '../../core/event.js';
 import { defineSink, type PluginContext, type RecordRejection, secret, z } from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
 import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
+import { checkEndpoint } from './connection-check.js';
 import { createHostAllowlist, type HostAllowlist } from './host-allowlist.js';
 import { batchIdempotencyKey, eventIdempotencyKey } from './idempotency-key.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
@@ -376,5 +377,6 @@ export default defineSink({
   name: 'http',
   summary: 'Deliver events to an HTTP endpoint, per event or batched, with retries, idempotency keys and auth.',
   config,
+  checkConnection: checkEndpoint,
   create: (cfg, ctx) => new HttpSink(cfg, ctx),
 });
