@@ -2,7 +2,7 @@
 // its own schema next to its connection keys, so moving a pipeline from a folder to a server changes only the
 // connection. `paths` says what relative paths are relative to, for the generated reference.
 import picomatch from 'picomatch';
-import { z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, z } from '../../core/plugin.js';
 import { inputFormat, onInvalidLine } from '../line-format/read-line.js';
 import { unknownPlaceholders } from './name-template.js';
 
@@ -44,6 +44,7 @@ export function fileSourceShape(paths: string) {
     stableMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .nonnegative()
       .default(2000)
       .describe(
@@ -91,6 +92,7 @@ export function fileSourceShape(paths: string) {
     intervalMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(1000)
       .describe('Time between looks at the folder, in milliseconds.'),

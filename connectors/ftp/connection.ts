@@ -1,6 +1,6 @@
 // The FTP connection keys shared by the ftp source and sink: where the server is, who logs in, TLS, timeouts
 // and the pool size. Folders are paths on the server (for a user locked in their home folder, / is that home).
-import { secret, z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, secret, z } from '../../core/plugin.js';
 
 export const ftpTlsConfig = z
   .object({
@@ -48,6 +48,7 @@ export function ftpConnectionShape() {
     timeoutMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(30_000)
       .describe('Longest wait for the server on the control or a data connection, in milliseconds.'),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Agent, Pool } from 'undici';
 import { ConfigError } from '../../core/errors.js';
-import { secret, z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, secret, z } from '../../core/plugin.js';
 
 export const clientTlsSchema = z
   .object({
@@ -59,22 +59,31 @@ export type ClientAuth = z.output<typeof clientAuthSchema>;
 
 export const timeoutsSchema = z
   .object({
-    connectMs: z.number().int().positive().default(10_000).describe('Longest wait for a TCP + TLS connection, ms.'),
+    connectMs: z
+      .number()
+      .int()
+      .max(MAX_TIMER_MS)
+      .positive()
+      .default(10_000)
+      .describe('Longest wait for a TCP + TLS connection, ms.'),
     headersMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(30_000)
       .describe('Longest wait for the response headers once the request is sent, ms.'),
     bodyMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(30_000)
       .describe('Longest silence while the response body streams, ms.'),
     totalMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(120_000)
       .describe('Deadline for the whole request, ms: a server that trickles bytes is cut off here.'),

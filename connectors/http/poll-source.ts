@@ -6,7 +6,7 @@ import jsonata from 'jsonata';
 import { type Dispatcher, request } from 'undici';
 import { ConfigError, FatalError, RetryableError, type SluiceError } from '../../core/errors.js';
 import { normalizeEvent, parseTimestamp, type SluiceEvent } from '../../core/event.js';
-import { defineSource, type PluginContext, type PollResult, secret, z } from '../../core/plugin.js';
+import { defineSource, MAX_TIMER_MS, type PluginContext, type PollResult, secret, z } from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
 import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
 import { checkEndpoint } from './connection-check.js';
@@ -30,6 +30,7 @@ const config = z
     intervalMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(60_000)
       .describe('Time between polls, ms. A response with another page ready is followed at once.'),

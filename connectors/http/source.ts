@@ -4,7 +4,15 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type SluiceError, toSluiceError } from '../../core/errors.js';
 import { parseTimestamp } from '../../core/event.js';
-import { defineSource, type Emit, type EmitResult, type PluginContext, secret, z } from '../../core/plugin.js';
+import {
+  defineSource,
+  type Emit,
+  type EmitResult,
+  MAX_TIMER_MS,
+  type PluginContext,
+  secret,
+  z,
+} from '../../core/plugin.js';
 import { createBearerCheck } from './bearer-token.js';
 import { type EventDefaults, parseBody } from './body-parser.js';
 import { type BodyLimits, bodyEncoding, checkDeclaredLength, readBody } from './body-reader.js';
@@ -89,6 +97,7 @@ const config = z
     bodyTimeoutMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .positive()
       .default(30_000)
       .describe('Longest time a body may take to arrive, ms; a slower one is refused with 408.'),

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
-import { secret, z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, secret, z } from '../../core/plugin.js';
 import { HostKeyPolicy, normaliseFingerprint } from './host-key.js';
 
 export const sshConnectionFields = {
@@ -51,12 +51,14 @@ export const sshConnectionFields = {
   connectTimeoutMs: z
     .number()
     .int()
+    .max(MAX_TIMER_MS)
     .positive()
     .default(10_000)
     .describe('Longest wait for the TCP connection, the SSH handshake and the login, ms.'),
   timeoutMs: z
     .number()
     .int()
+    .max(MAX_TIMER_MS)
     .positive()
     .default(30_000)
     .describe(
@@ -66,6 +68,7 @@ export const sshConnectionFields = {
   keepaliveMs: z
     .number()
     .int()
+    .max(MAX_TIMER_MS)
     .nonnegative()
     .default(10_000)
     .describe('Interval of SSH keepalive messages, ms (0: none). Three unanswered ones drop the connection.'),

@@ -30,10 +30,17 @@ export const connectionFields = {
       acquireTimeoutMs: z
         .number()
         .int()
+        .max(MAX_TIMER_MS)
         .positive()
         .default(10_000)
         .describe('How long to wait for a connection (pool full or database down) before the attempt fails.'),
-      idleTimeoutMs: z.number().int().positive().default(30_000).describe('Close connections idle this long.'),
+      idleTimeoutMs: z
+        .number()
+        .int()
+        .max(MAX_TIMER_MS)
+        .positive()
+        .default(30_000)
+        .describe('Close connections idle this long.'),
     })
     .prefault({})
     .describe('Connection pool limits.'),

@@ -2,7 +2,7 @@
 // user's (query) and turns rows into events. Its checkpoint is the cursor; see cursor.ts for why no row is
 // lost or read twice.
 import { parseTimestamp, type SluiceEvent } from '../../core/event.js';
-import { defineSource, type PollResult, z } from '../../core/plugin.js';
+import { defineSource, MAX_TIMER_MS, type PollResult, z } from '../../core/plugin.js';
 import { classifySqlError } from './classify-error.js';
 import { connectionFields, openDatabase } from './connection.js';
 import { checkDatabase } from './connection-check.js';
@@ -52,11 +52,18 @@ const config = z
       .union([z.string(), z.number()])
       .optional()
       .describe('Query mode: the :cursor of the first poll (such as 0 or "1970-01-01").'),
-    intervalMs: z.number().int().positive().default(5000).describe('Time between polls when caught up, ms.'),
+    intervalMs: z
+      .number()
+      .int()
+      .max(MAX_TIMER_MS)
+      .positive()
+      .default(5000)
+      .describe('Time between polls when caught up, ms.'),
     batchSize: z.number().int().min(1).max(1_000_000).default(1000).describe('Most rows read per poll.'),
     visibilityDelayMs: z
       .number()
       .int()
+      .max(MAX_TIMER_MS)
       .min(0)
       .default(5000)
       .describe(

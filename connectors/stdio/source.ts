@@ -3,7 +3,7 @@
 import type { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { SluiceEvent } from '../../core/event.js';
-import { defineSource, type ListenSource, type PluginContext, z } from '../../core/plugin.js';
+import { defineSource, type ListenSource, MAX_TIMER_MS, type PluginContext, z } from '../../core/plugin.js';
 import { inputFormat, type LineReader, onInvalidLine, readLine } from '../line-format/read-line.js';
 
 export const stdinConfig = z.object({
@@ -13,6 +13,7 @@ export const stdinConfig = z.object({
   lingerMs: z
     .number()
     .int()
+    .max(MAX_TIMER_MS)
     .nonnegative()
     .default(10)
     .describe('How long a started batch waits for more lines before it is emitted, in milliseconds.'),
