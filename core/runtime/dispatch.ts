@@ -5,6 +5,7 @@
 import type { SinkSpec } from '../config/pipeline-spec.js';
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
+import { isLeaseHeld } from '../queue/lease.js';
 import type { DeliveryJob, WorkQueue } from '../queue/queue.js';
 import { compareStreamIds, parseEventId, type Storage, type StoredEvent } from '../storage/storage.js';
 
@@ -83,6 +84,8 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
         });
         events.push(...more);
       }
+      // A lead lost while this process was frozen: the new leader recovers these pending events itself.
+      if (!(await isLeaseHeld(signal))) break;
       await submit(events);
       failures = 0;
     } catch (err) {
