@@ -29,4 +29,3 @@ export function recordChaosRow(row: ChaosRow): void {
     ...(row.note === undefined ? {} : { note: row.note }),
   });
 }
-
