@@ -53,7 +53,8 @@ export interface BullmqQueueOptions {
   /**
    * BullMQ job lock, ms, renewed every half. A killed worker's jobs are moved back to wait once it lapses and a
    * stalled check has seen it twice: within about lockDurationMs + 2 × stalledIntervalMs. An event loop blocked
-   * longer than this makes a job run twice (at-least-once). Default 5000 (BullMQ's own: 30000).
+   * longer than this makes a job run twice (at-least-once), though the frozen run confirms its lock before it
+   * writes (JobInfo.confirmHeld). Default 5000 (BullMQ's own: 30000).
    */
   lockDurationMs?: number;
   /** Period of the stalled-job check, ms (one check per period across the fleet). Default 2000. */
