@@ -5,12 +5,11 @@
 // fleet is rolled, so the restarts always fall mid-run, however fast or slow the machine.
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RedisStorage } from '../../core/storage/redis.js';
 import { suiteSize } from '../harness/figures.js';
 import { deliveryReport, sequenceCounts, waitFor, waitUntil } from '../harness/fleet.js';
 import { TEST_REDIS_URL } from '../harness/redis-prefix.js';
 import { recordChaosRow } from './chaos-row.js';
-import { deletePipelineKeys, sequencePipeline, startWorker } from './sequence-pipeline.js';
+import { deletePipelineKeys, sequencePipeline, startWorker, storedEvents } from './sequence-pipeline.js';
 
 afterAll(deletePipelineKeys);
 
@@ -24,16 +23,6 @@ const fileSink = (dir: string, folder: string, maxEvents: number) =>
         batch: { maxEvents: ${maxEvents} }
         retry: { attempts: 50, baseMs: 50, capMs: 1000 }
 `;
-
-/** Events stored in the topic once its source has stopped: the sequence 1..that many. */
-async function storedEvents(prefix: string): Promise<number> {
-  const storage = await RedisStorage.connect({ url: TEST_REDIS_URL, prefix });
-  try {
-    return (await storage.topicInfo('seq')).length;
-  } finally {
-    await storage.close();
-  }
-}
 
 describe('a rolling restart of a 3-worker fleet onto a changed configuration', () => {
   it('loses no event at the old pipeline nor at the one the new configuration adds', async () => {
@@ -66,7 +55,7 @@ describe('a rolling restart of a 3-worker fleet onto a changed configuration', (
     await waitFor(() => sequenceCounts(audit).size >= STEP, 120_000, `${STEP} events at the added pipeline`);
     ingest.kill('SIGTERM');
     const ingestExit = await ingest.exited;
-    const total = await storedEvents(v1.prefix);
+    const total = await storedEvents(v1, TEST_REDIS_URL);
     const isComplete = await waitUntil(
       () => sequenceCounts(out).size >= total && sequenceCounts(audit).size >= total,
       240_000,
