@@ -24,7 +24,16 @@ import {
 import { settlesWithin, sleep } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
-import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
+import {
+  type ConsumeOptions,
+  type DeliveryJob,
+  isJobLost,
+  type JobHandler,
+  type JobInfo,
+  jobLost,
+  type QueueCounts,
+  type WorkQueue,
+} from './queue.js';
 import { RedisLockTable } from './redis-lock-table.js';
 import { type HeldJob, WorkerHeartbeat } from './worker-registry.js';
 
@@ -44,7 +53,8 @@ export interface BullmqQueueOptions {
   /**
    * BullMQ job lock, ms, renewed every half. A killed worker's jobs are moved back to wait once it lapses and a
    * stalled check has seen it twice: within about lockDurationMs + 2 × stalledIntervalMs. An event loop blocked
-   * longer than this makes a job run twice (at-least-once). Default 5000 (BullMQ's own: 30000).
+   * longer than this makes a job run twice (at-least-once), though the frozen run confirms its lock before it
+   * writes (JobInfo.confirmHeld). Default 5000 (BullMQ's own: 30000).
    */
   lockDurationMs?: number;
   /** Period of the stalled-job check, ms (one check per period across the fleet). Default 2000. */
@@ -194,7 +204,7 @@ export class BullmqQueue implements WorkQueue {
       prefix: this.keys.bullPrefix(),
       name: this.workerId,
       concurrency: Math.max(1, options.concurrency),
-      lockDuration: this.options.lockDurationMs ?? 5000,
+      lockDuration: this.lockDurationMs(),
       stalledInterval: this.options.stalledIntervalMs ?? 2000,
       maxStalledCount: this.options.maxStalledCount ?? 10,
       runRetryDelay: RUN_RETRY_DELAY_MS,
@@ -284,7 +294,11 @@ export class BullmqQueue implements WorkQueue {
 
   private async process(job: Job, token: string | undefined, handler: JobHandler): Promise<void> {
     const data = job.data as DeliveryJob;
-    const info = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
+    const info: JobInfo = {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      confirmHeld: () => this.confirmHeld(job, token),
+    };
     let handBack!: (err: Error) => void;
     const handedBack = new Promise<never>((_, reject) => {
       handBack = reject;
@@ -305,9 +319,25 @@ export class BullmqQueue implements WorkQueue {
     });
     try {
       await Promise.race([handler(data, info), handedBack]);
+    } catch (err) {
+      if (!isJobLost(err)) throw err;
+      this.logger.warn({ job: data.id, pipeline: data.pipeline, err: toSluiceError(err).message }, 'job taken over');
+      // The job is another worker's now: BullMQ must neither complete nor fail it here.
+      throw new WaitingError();
     } finally {
       this.held.delete(key);
     }
+  }
+
+  /** Extends the job's lock with this run's token; fails once the lock lapsed or another worker holds it. */
+  private async confirmHeld(job: Job, token: string | undefined): Promise<void> {
+    const lockMs = this.lockDurationMs();
+    if (token !== undefined && (await job.extendLock(token, lockMs)) === 1) return;
+    throw jobLost(job.name, lockMs);
+  }
+
+  private lockDurationMs(): number {
+    return this.options.lockDurationMs ?? 5000;
   }
 
   private async shutdown(graceMs: number): Promise<void> {

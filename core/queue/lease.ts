@@ -86,6 +86,17 @@ export class Lease {
   }
 }
 
+/**
+ * Whether the lease behind `signal` still holds, asked right before a side effect that a new holder would repeat
+ * (an append that moves a source checkpoint, a job submit). Code resuming after the event loop was blocked past
+ * the lease runs before the lease's overdue renewal tick has noticed; one timer turn lets that tick run first
+ * (expired timers run in the order they fell due) and abort `signal` if the lease lapsed meanwhile.
+ */
+export async function isLeaseHeld(signal: AbortSignal): Promise<boolean> {
+  await sleep(0);
+  return !signal.aborted;
+}
+
 export interface WaitForLeaseOptions {
   leaseMs: number;
   /** Longest sleep between attempts (also the pause after an error reaching the table). */

@@ -137,7 +137,8 @@ export class MemoryQueue implements WorkQueue {
 
   private start(entry: Entry, handler: JobHandler): void {
     entry.attemptsMade += 1;
-    const info = { attempt: entry.attemptsMade, maxAttempts: entry.maxAttempts };
+    // One process: nobody else can take a running job.
+    const info = { attempt: entry.attemptsMade, maxAttempts: entry.maxAttempts, confirmHeld: async () => {} };
     const run = (async () => {
       try {
         await handler(entry.job, info);

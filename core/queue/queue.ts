@@ -1,5 +1,6 @@
 // The work queue contract: delivery jobs that name a range of stored events, scheduled single-poller tasks,
 // and fleet-wide exclusive loops. Drivers: memory.ts (one process) and bullmq.ts (a fleet on Redis).
+import { RetryableError, toSluiceError } from '../errors.js';
 
 /** One batch of delivery work: a contiguous range of one partition for one subscription. */
 export interface DeliveryJob {
@@ -25,7 +26,27 @@ export interface JobInfo {
   attempt: number;
   /** Attempts allowed in all, from `submit`. */
   maxAttempts: number;
+  /**
+   * Call right before a side effect begins (a sink write, a dead letter). Resolves, renewing the job's lock, while
+   * this run still holds the job; throws a retryable `E_JOB_LOST` error once the fleet has given the job to another
+   * worker because this run stalled past its lock (an event loop blocked, a long pause). The handler then stops
+   * without the side effect, rethrowing that error: the job's new holder does the work.
+   */
+  confirmHeld(): Promise<void>;
 }
+
+const JOB_LOST = 'E_JOB_LOST';
+
+/** The error {@link JobInfo.confirmHeld} throws when the job was given to another worker. */
+export function jobLost(jobName: string, lockMs: number): RetryableError {
+  return new RetryableError(
+    `delivery job ${jobName} was given to another worker while this one stalled past its ${lockMs} ms lock ` +
+      '(an event loop blocked that long); this run stops without writing and the other one delivers it',
+    { code: JOB_LOST },
+  );
+}
+
+export const isJobLost = (err: unknown): boolean => toSluiceError(err).code === JOB_LOST;
 
 export type JobHandler = (job: DeliveryJob, info: JobInfo) => Promise<void>;
 

@@ -5,7 +5,7 @@
 import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import { type Logger, type RecordRejection, ROUTE_HEADER } from '../plugin.js';
-import type { DeliveryJob, JobInfo } from '../queue/queue.js';
+import { type DeliveryJob, isJobLost, type JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
 
 export interface DeliverHooks {
@@ -37,11 +37,15 @@ export async function deliver(
   try {
     const { events, rejected } = await sink.chain.run(stored);
     const routed = events.filter((e) => routeMatches(sink, e));
+    // A run that stalled in the chain (a processor blocking the event loop past the job lock) may have lost the
+    // job to another worker, which then writes the batch: this run must not write it too.
+    await info.confirmHeld();
     const writeRejects = await writeIsolatingRecords(sink, routed);
     const letters = [
       ...rejected.map((r) => ({ event: r.event, error: r.error, component: r.component })),
       ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
     ].filter((r) => r.event !== undefined);
+    if (letters.length > 0) await info.confirmHeld();
     for (const group of groupBy(letters, (l) => l.component)) {
       await pipeline.deadLetter(group, {
         pipeline: pipeline.name,
@@ -52,6 +56,7 @@ export async function deliver(
     }
     metrics.for(pipeline.name).out += routed.length - writeRejects.length;
   } catch (err) {
+    if (isJobLost(err)) throw err;
     const kind = errorKind(err);
     if (kind === 'fatal' || kind === 'config') {
       hooks.onFatal(pipeline.name, err);
@@ -69,6 +74,7 @@ export async function deliver(
             message: `gave up after ${info.attempt} attempts: ${toSluiceError(err).message}`,
           })
         : err;
+    await info.confirmHeld();
     await pipeline.deadLetter(
       stored.map((event) => ({ event, error: reason })),
       { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },

@@ -5,6 +5,7 @@
 import type { SinkSpec } from '../config/pipeline-spec.js';
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
+import { isLeaseHeld } from '../queue/lease.js';
 import type { DeliveryJob, WorkQueue } from '../queue/queue.js';
 import { compareStreamIds, parseEventId, type Storage, type StoredEvent } from '../storage/storage.js';
 
@@ -68,6 +69,9 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
         await deps.waitForAck(sink.subscription, partition, 50);
         continue;
       }
+      // Events claimed after the lead was lost (this process frozen meanwhile) would be in no job: the new leader
+      // recovered only what was pending when it took over.
+      if (!(await isLeaseHeld(signal))) break;
       const events = await storage.claim(topic, sink.subscription, partition, {
         count: maxEvents,
         blockMs: BLOCK_MS,
@@ -83,6 +87,9 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
         });
         events.push(...more);
       }
+      // A claim sent before a freeze is answered within BLOCK_MS (or maxWait), before the lead can lapse: if it
+      // lapsed, the new leader found these events pending and recovered them itself.
+      if (!(await isLeaseHeld(signal))) break;
       await submit(events);
       failures = 0;
     } catch (err) {

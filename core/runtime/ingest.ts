@@ -2,6 +2,7 @@
 // stored with the events it produced), a listen source on every process that ingests.
 import { errorKind, toSluiceError } from '../errors.js';
 import { isPollSource, type Logger, type PollSource } from '../plugin.js';
+import { isLeaseHeld } from '../queue/lease.js';
 import type { WorkQueue } from '../queue/queue.js';
 import type { PipelineRuntime } from './pipeline-runtime.js';
 
@@ -59,6 +60,8 @@ async function pollOnce(
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
     const result = await source.poll(checkpoint);
     const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
+    // A poller frozen past its lease must not store what the poller that took over produces from the same checkpoint.
+    if (!(await isLeaseHeld(signal))) return false;
     if (result.events.length > 0 || moved)
       await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {

@@ -105,13 +105,26 @@ export class PipelineRuntime {
    * The ingest path: runs the inbound chain, sends rejects to the dead-letter topic, stores the rest with the
    * optional checkpoint in one atomic append. Resolves once stored.
    */
-  async ingest(
+  ingest(events: readonly SluiceEvent[], options: EmitOptions & { checkpoint?: unknown } = {}): Promise<EmitResult> {
+    const { storage } = this.services;
+    // A source that will not wait for room (an HTTP server answering at once) will not wait for storage either:
+    // not for the append, nor for the reads that decide whether there is room.
+    if (options.maxWaitMs === 0 && storage.withoutWaiting) {
+      return storage.withoutWaiting((signal) => this.store(events, options, signal));
+    }
+    return this.store(events, options);
+  }
+
+  private async store(
     events: readonly SluiceEvent[],
-    options: EmitOptions & { checkpoint?: unknown } = {},
+    options: EmitOptions & { checkpoint?: unknown },
+    dropped?: AbortSignal,
   ): Promise<EmitResult> {
     const { storage, metrics } = this.services;
     await this.waitForRoom(options.maxWaitMs);
     const { events: out, rejected } = await this.inbound.run(events);
+    // The caller was told nothing was stored: storing it now would only make a duplicate of its retry.
+    dropped?.throwIfAborted();
     if (rejected.length > 0) {
       await this.deadLetter(
         rejected.map((r) => ({ event: r.event, error: r.error })),
@@ -123,8 +136,6 @@ export class PipelineRuntime {
     const result = await storage.append(this.spec.topic, out, {
       checkpoint: hasCheckpoint ? { source: this.spec.name, value: options.checkpoint } : undefined,
       idempotencyKey: options.idempotencyKey,
-      // A source that will not wait for room (an HTTP server answering at once) will not wait for storage either.
-      waitWhileUnavailable: options.maxWaitMs !== 0,
     });
     if (!result.duplicate) metrics.for(this.spec.name).in += out.length;
     return result;

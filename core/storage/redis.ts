@@ -108,6 +108,12 @@ export class RedisStorage implements Storage {
   private readonly partitionCounts = new Map<string, number>();
   private readonly idleBlockers: Client[] = [];
   private readonly blockers = new Set<Client>();
+  // Work that may not wait for Redis (withoutWaiting), aborted when the connection drops.
+  private readonly dropWatchers = new Set<AbortController>();
+  private readonly abortDropWatchers = () => {
+    for (const watcher of this.dropWatchers) watcher.abort();
+    this.dropWatchers.clear();
+  };
   private closed = false;
 
   constructor(options: RedisStorageOptions = {}) {
@@ -117,6 +123,7 @@ export class RedisStorage implements Storage {
     this.where = options.client ? 'Redis' : describeTarget(options);
     // Connection errors surface as failed or waiting commands; without a listener ioredis would print each one.
     if (this.ownsClient) this.client.on('error', () => {});
+    this.client.on('close', this.abortDropWatchers);
     for (const [name, lua] of Object.entries(storageScripts)) this.client.defineCommand(name, { lua });
   }
 
@@ -224,10 +231,7 @@ export class RedisStorage implements Storage {
         for (const f of fields) args.push(f);
       }
       args[6] = keyless;
-      const appended = this.script('sluiceAppend', keys, args);
-      const [duplicate, record] = (await (options.waitWhileUnavailable === false
-        ? this.whileConnected(appended)
-        : appended)) as [number, string];
+      const [duplicate, record] = (await this.script('sluiceAppend', keys, args)) as [number, string];
       return { ids: decodeAppendRecord(record), duplicate: duplicate === 1 };
     });
   }
@@ -478,9 +482,29 @@ export class RedisStorage implements Storage {
     };
   }
 
+  async withoutWaiting<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.closed) throw storageClosed(this.kind);
+    // ioredis queues a command sent while Redis is away and sends again one in flight when it drops; either
+    // waits for the reconnect.
+    if (this.client.status !== 'ready') throw this.unavailable();
+    const dropped = new AbortController();
+    const onDrop = new Promise<never>((_, reject) => {
+      dropped.signal.addEventListener('abort', () => reject(this.unavailable()));
+    });
+    this.dropWatchers.add(dropped);
+    const running = work(dropped.signal);
+    running.catch(() => {});
+    try {
+      return await Promise.race([running, onDrop]);
+    } finally {
+      this.dropWatchers.delete(dropped);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.client.off('close', this.abortDropWatchers);
     for (const connection of this.blockers) connection.disconnect();
     this.blockers.clear();
     this.idleBlockers.length = 0;
@@ -510,26 +534,10 @@ export class RedisStorage implements Storage {
     }
   }
 
-  /**
-   * An append that may not wait fails at once while Redis is away, instead of waiting in the client's queue for
-   * the reconnect: an HTTP ingest then answers 503 with Retry-After rather than holding its client. An
-   * append already sent may still be stored once Redis is back; it was not acknowledged, so a retry makes at
-   * most a duplicate (at least once), never a loss.
-   */
-  private whileConnected<T>(work: Promise<T>): Promise<T> {
-    const unavailable = () =>
-      new RetryableError(`${this.where} is not reachable right now; nothing was stored, send again shortly`, {
-        code: 'E_REDIS_UNAVAILABLE',
-        retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
-      });
-    if (this.client.status !== 'ready') {
-      work.catch(() => {});
-      return Promise.reject(unavailable());
-    }
-    return new Promise<T>((resolve, reject) => {
-      const onClose = () => reject(unavailable());
-      this.client.once('close', onClose);
-      work.then(resolve, reject).finally(() => this.client.off('close', onClose));
+  private unavailable(): RetryableError {
+    return new RetryableError(`${this.where} is not reachable right now; nothing was stored, send again shortly`, {
+      code: 'E_REDIS_UNAVAILABLE',
+      retryAfterMs: UNAVAILABLE_RETRY_AFTER_MS,
     });
   }
 

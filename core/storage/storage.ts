@@ -37,11 +37,6 @@ export interface AppendOptions {
   idempotencyKey?: string;
   /** How long an idempotency key is remembered, ms. Default {@link DEFAULT_IDEMPOTENCY_TTL_MS} (one hour). */
   idempotencyTtlMs?: number;
-  /**
-   * False: while the storage cannot be reached, fail at once with a retryable error instead of waiting for it
-   * to come back (an HTTP ingest then answers 503 rather than holding its client). Default true.
-   */
-  waitWhileUnavailable?: boolean;
 }
 
 /** How long an idempotency key is remembered when the append does not say: one hour covers client retries. */
@@ -159,6 +154,15 @@ export interface Storage {
    * cluster. Drivers without such a limit may leave it out.
    */
   memory?(): Promise<{ usedBytes: number; maxBytes: number | null }>;
+
+  /**
+   * Runs `work` (calls on this storage) but fails it at once with a retryable error while the storage cannot be
+   * reached, or as soon as it drops, instead of waiting for it to come back (an HTTP ingest then answers 503
+   * rather than holding its client). `signal` is aborted then: work already sent may still complete once the
+   * storage is back (at least once: a duplicate, never a loss), so `work` checks it before each step it begins.
+   * Storage that is always reachable (in process) leaves it out.
+   */
+  withoutWaiting?<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T>;
 
   /** Key/value state with expiry (dedupe windows, plugin state), namespaced by `scope`. */
   state(scope: string): StateStore;

@@ -1,7 +1,7 @@
 // The row each fault case adds to the chaos table: what was tried, how much of it held, what the sequence
 // checker found at the destination, and how long the pipeline took to come back.
 
-import { recordFigure, suiteSize } from '../harness/figures.js';
+import { recordFigure } from '../harness/figures.js';
 import type { DeliveryReport } from '../harness/fleet.js';
 
 export interface ChaosRow {
@@ -29,10 +29,3 @@ export function recordChaosRow(row: ChaosRow): void {
     ...(row.note === undefined ? {} : { note: row.note }),
   });
 }
-
-/**
- * Cases that fall short today (open defects of the reliability issue, see docs/chaos.md). They run, and fail, in
- * `npm run test:chaos`; the reduced run inside `npm test` leaves them out so that CI keeps guarding every case
- * that holds. Remove a case from here once its fix lands.
- */
-export const FALLS_SHORT_TODAY = suiteSize() === 'reduced';

@@ -8,7 +8,7 @@ import { suiteSize } from '../harness/figures.js';
 import { deliveryReport, sequenceCounts, waitFor, waitUntil } from '../harness/fleet.js';
 import { freePort } from '../harness/loopback.js';
 import { RedisServer } from '../harness/redis-server.js';
-import { FALLS_SHORT_TODAY, recordChaosRow } from './chaos-row.js';
+import { recordChaosRow } from './chaos-row.js';
 import { sequencePipeline, startWorker } from './sequence-pipeline.js';
 
 let servers: RedisServer[] = [];
@@ -76,67 +76,60 @@ class IngestClient {
 const DOWN_MS = suiteSize() === 'full' ? 30_000 : 5_000;
 
 describe('an HTTP ingest whose Redis is unavailable', () => {
-  it.skipIf(FALLS_SHORT_TODAY)(
-    `answers 503 with Retry-After at once for ${DOWN_MS / 1000} s and loses nothing it acknowledged`,
-    async () => {
-      const redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
-      servers.push(redis);
-      const port = await freePort();
-      const pipeline = sequencePipeline({
-        redisUrl: redis.url,
-        source: `{ type: http, port: ${port}, path: /in }`,
-        sinks: (dir) => `      - type: file
+  it(`answers 503 with Retry-After at once for ${DOWN_MS / 1000} s and loses nothing it acknowledged`, async () => {
+    const redis = await RedisServer.start({ args: ['--appendonly', 'yes', '--appendfsync', 'always'] });
+    servers.push(redis);
+    const port = await freePort();
+    const pipeline = sequencePipeline({
+      redisUrl: redis.url,
+      source: `{ type: http, port: ${port}, path: /in }`,
+      sinks: (dir) => `      - type: file
         file: "${join(dir, 'out')}/a.ndjson"
         batch: { maxEvents: 200 }
         retry: { attempts: 1000, baseMs: 100, capMs: 2000 }
 `,
-      });
-      const out = join(pipeline.dir, 'out');
-      const worker = await startWorker(pipeline, 'a');
-      const client = new IngestClient(`http://127.0.0.1:${port}/in`);
-      client.start(4);
-      await waitFor(() => client.acknowledged().length > 500, 60_000, '500 acknowledged events');
-      await redis.halt('SIGKILL');
-      const downAt = Date.now();
-      await new Promise((r) => setTimeout(r, DOWN_MS));
-      const resumingAt = Date.now();
-      await redis.resume();
-      const backAt = Date.now();
-      await waitFor(
-        () => client.answers.filter((a) => a.sentAt > backAt && a.status === 200).length > 200,
-        120_000,
-        'acknowledgements after Redis is back',
-      );
-      await client.stop();
-      const acknowledged = client.acknowledged();
-      const isComplete = await waitUntil(
-        () => deliveryReport(sequenceCounts(out), acknowledged).missing === 0,
-        180_000,
-      );
-      const recoverMs = isComplete ? Date.now() - backAt : undefined;
-      const report = deliveryReport(sequenceCounts(out), acknowledged);
-      // Requests sent, or still waiting, while Redis was down, early enough that an answer "at once" came before it
-      // was started again.
-      const duringOutage = client.answers.filter((a) => a.answeredAt > downAt && a.sentAt < resumingAt - 2000);
-      const answeredAtOnce = duringOutage.filter(
-        (a) => a.status === 503 && a.retryAfter !== null && a.answeredAt < resumingAt,
-      );
-      const slowest = Math.max(0, ...duringOutage.map((a) => a.answeredAt - Math.max(a.sentAt, downAt)));
-      const statuses = [...new Set(duringOutage.map((a) => a.status))].join('/');
-      recordChaosRow({
-        case: `Redis unavailable ${DOWN_MS / 1000} s under HTTP ingest`,
-        tries: duringOutage.length,
-        held: report.missing === 0 ? answeredAtOnce.length : 0,
-        report,
-        recoverMs,
-        note: `answers while down: ${statuses}, slowest ${slowest} ms; ${acknowledged.length} acknowledged`,
-      });
-      expect(duringOutage.length).toBeGreaterThan(0);
-      expect(answeredAtOnce.length).toBe(duringOutage.length);
-      expect(report.missing).toBe(0);
-      worker.kill('SIGTERM');
-      expect((await worker.exited).code).toBe(0);
-    },
-    400_000,
-  );
+    });
+    const out = join(pipeline.dir, 'out');
+    const worker = await startWorker(pipeline, 'a');
+    const client = new IngestClient(`http://127.0.0.1:${port}/in`);
+    client.start(4);
+    await waitFor(() => client.acknowledged().length > 500, 60_000, '500 acknowledged events');
+    await redis.halt('SIGKILL');
+    const downAt = Date.now();
+    await new Promise((r) => setTimeout(r, DOWN_MS));
+    const resumingAt = Date.now();
+    await redis.resume();
+    const backAt = Date.now();
+    await waitFor(
+      () => client.answers.filter((a) => a.sentAt > backAt && a.status === 200).length > 200,
+      120_000,
+      'acknowledgements after Redis is back',
+    );
+    await client.stop();
+    const acknowledged = client.acknowledged();
+    const isComplete = await waitUntil(() => deliveryReport(sequenceCounts(out), acknowledged).missing === 0, 180_000);
+    const recoverMs = isComplete ? Date.now() - backAt : undefined;
+    const report = deliveryReport(sequenceCounts(out), acknowledged);
+    // Requests sent, or still waiting, while Redis was down, early enough that an answer "at once" came before it
+    // was started again.
+    const duringOutage = client.answers.filter((a) => a.answeredAt > downAt && a.sentAt < resumingAt - 2000);
+    const answeredAtOnce = duringOutage.filter(
+      (a) => a.status === 503 && a.retryAfter !== null && a.answeredAt < resumingAt,
+    );
+    const slowest = Math.max(0, ...duringOutage.map((a) => a.answeredAt - Math.max(a.sentAt, downAt)));
+    const statuses = [...new Set(duringOutage.map((a) => a.status))].join('/');
+    recordChaosRow({
+      case: `Redis unavailable ${DOWN_MS / 1000} s under HTTP ingest`,
+      tries: duringOutage.length,
+      held: report.missing === 0 ? answeredAtOnce.length : 0,
+      report,
+      recoverMs,
+      note: `answers while down: ${statuses}, slowest ${slowest} ms; ${acknowledged.length} acknowledged`,
+    });
+    expect(duringOutage.length).toBeGreaterThan(0);
+    expect(answeredAtOnce.length).toBe(duringOutage.length);
+    expect(report.missing).toBe(0);
+    worker.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+  }, 400_000);
 });

@@ -93,11 +93,12 @@ describe('poison records', () => {
     );
     const recoverMs = isSettled ? Date.now() - postedAt : undefined;
     await new Promise((r) => setTimeout(r, 1000));
-    const delivered = deliveryReport(sequenceCounts(out), good);
+    const outCounts = sequenceCounts(out);
+    const delivered = deliveryReport(outCounts, good);
     const letters = deadLetters(dlq);
     const inDlq = deliveryReport(countSequences(letters.map((l) => l.seq)), poison);
     const withReason = new Set(letters.filter((l) => isPoison(l.seq) && l.reason.length > 0).map((l) => l.seq));
-    const wronglyDelivered = poison.filter((s) => sequenceCounts(out).has(s)).length;
+    const wronglyDelivered = poison.filter((s) => outCounts.has(s)).length;
     recordChaosRow({
       case: `poison records (${poison.length} of ${TOTAL})`,
       tries: poison.length,

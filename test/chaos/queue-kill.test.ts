@@ -105,7 +105,7 @@ describe('a worker killed with SIGKILL', () => {
     // Within lockDuration (5 s) + 2 × stalledInterval (2 s) plus slack.
     expect(Math.max(...tookOverAt.values())).toBeLessThan(11_000);
     // A stall is not a failed attempt.
-    for (const id of held) expect(done.get(id)).toEqual({ attempt: 1, maxAttempts: 3 });
+    for (const id of held) expect(done.get(id)).toMatchObject({ attempt: 1, maxAttempts: 3 });
     expect(await survivor.counts()).toEqual({ waiting: 0, active: 0, delayed: 0, failed: 0 });
   }, 60_000);
 
@@ -165,7 +165,7 @@ describe('a worker stopped with SIGTERM', () => {
     await waitFor('the handed-back job', () => seen.length === 1, 5000);
     // Handed back, not stalled: it is waiting at once, not after its lock lapses, and costs no attempt.
     expect(Date.now() - startedAt).toBeLessThan(2000);
-    expect(seen).toEqual([[deliveryJob('hang').id, { attempt: 1, maxAttempts: 3 }]]);
+    expect(seen).toEqual([[deliveryJob('hang').id, expect.objectContaining({ attempt: 1, maxAttempts: 3 })]]);
   }, 60_000);
 });
 

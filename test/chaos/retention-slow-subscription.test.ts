@@ -15,6 +15,11 @@ afterAll(deletePipelineKeys);
 
 const TOTAL = suiteSize() === 'full' ? 20_000 : 4_000;
 const SLOW_PER_SECOND = suiteSize() === 'full' ? 1_000 : 400;
+const PARTITIONS = 2;
+// Counted lost may exceed what went missing only by events that running delivery jobs had read already when
+// retention dropped them (docs/storage.md): per partition and subscription at most (concurrency + 1) × batch,
+// here the default concurrency 4 with batches of 100 (fast) and 50 (slow).
+const COUNTED_OVER_AT_MOST = PARTITIONS * (4 + 1) * (100 + 50);
 
 describe.each([
   { allowLoss: false, what: 'waits for the slow subscription: nothing unacknowledged is trimmed' },
@@ -25,7 +30,7 @@ describe.each([
       redisUrl: TEST_REDIS_URL,
       total: TOTAL,
       rate: 0,
-      extra: `topics:\n  seq: { partitions: 2, retention: { maxEvents: 100, allowLoss: ${allowLoss} } }`,
+      extra: `topics:\n  seq: { partitions: ${PARTITIONS}, retention: { maxEvents: 100, allowLoss: ${allowLoss} } }`,
       sinks: (dir) => `      - { type: file, file: "${join(dir, 'fast')}/a.ndjson", batch: { maxEvents: 100 } }\n`,
       morePipelines: (dir) => `  slow-out:
     topic: seq
@@ -60,17 +65,21 @@ describe.each([
     redis.disconnect();
     // A loss is silent when more events are missing than were counted as lost.
     const uncounted = Math.max(0, missedBySome - lostCount);
-    const isHeld = allowLoss ? uncounted === 0 : missedBySome === 0 && lostCount === 0;
+    const countedOver = Math.max(0, lostCount - missedBySome);
+    const isHeld = allowLoss
+      ? uncounted === 0 && countedOver <= COUNTED_OVER_AT_MOST
+      : missedBySome === 0 && lostCount === 0;
     recordChaosRow({
       case: `slow subscription under retention, allowLoss ${allowLoss}`,
       tries: 1,
       held: isHeld ? 1 : 0,
       report: { missing: missedBySome, duplicates: slowReport.duplicates + fastReport.duplicates },
       recoverMs,
-      note: `counted lost ${lostCount}, lost uncounted ${uncounted}`,
+      note: `counted lost ${lostCount}: uncounted ${uncounted}, counted but delivered ${countedOver}`,
     });
     if (allowLoss) {
       expect(uncounted).toBe(0);
+      expect(countedOver).toBeLessThanOrEqual(COUNTED_OVER_AT_MOST);
     } else {
       expect(missedBySome).toBe(0);
       expect(lostCount).toBe(0);

@@ -3,6 +3,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { RedisStorage } from '../../core/storage/redis.js';
 import { SluiceProcess } from '../harness/fleet.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
 
@@ -79,4 +80,17 @@ export async function startWorker(
   );
   await worker.whenStarted();
   return worker;
+}
+
+/**
+ * Events the pipeline's topic holds, once every process running its source has stopped: the sequence numbers
+ * 1..that many (a generated sequence is stored in order, each with its checkpoint).
+ */
+export async function storedEvents(pipeline: SequencePipeline, redisUrl: string): Promise<number> {
+  const storage = await RedisStorage.connect({ url: redisUrl, prefix: pipeline.prefix });
+  try {
+    return (await storage.topicInfo('seq')).length;
+  } finally {
+    await storage.close();
+  }
 }

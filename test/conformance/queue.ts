@@ -116,7 +116,7 @@ export function describeQueueConformance(
         });
         await q.submit(deliveryJob(1), { attempts: 3 });
         await waitFor('the job', () => seen.length === 1);
-        expect(seen[0]).toEqual([deliveryJob(1), { attempt: 1, maxAttempts: 3 }]);
+        expect(seen[0]).toEqual([deliveryJob(1), expect.objectContaining({ attempt: 1, maxAttempts: 3 })]);
       });
 
       it('runs jobs submitted before consume() once consuming starts, in order', async () => {
@@ -198,9 +198,9 @@ export function describeQueueConformance(
         await q.submit(deliveryJob(1), { attempts: 5 });
         await waitFor('the third attempt', () => attempts.length === 3);
         expect(attempts).toEqual([
-          { attempt: 1, maxAttempts: 5 },
-          { attempt: 2, maxAttempts: 5 },
-          { attempt: 3, maxAttempts: 5 },
+          expect.objectContaining({ attempt: 1, maxAttempts: 5 }),
+          expect.objectContaining({ attempt: 2, maxAttempts: 5 }),
+          expect.objectContaining({ attempt: 3, maxAttempts: 5 }),
         ]);
         expect(backoffCalls).toEqual([
           [1, 'boom 1', deliveryJob(1).id],
@@ -432,7 +432,7 @@ export function describeQueueConformance(
           await first.close(200);
           await waitFor('the job on the second member', () => seen.length === 1, 3000);
           expect(Date.now() - closingAt).toBeLessThan(3000);
-          expect(seen[0]).toEqual({ attempt: 1, maxAttempts: 3 });
+          expect(seen[0]).toEqual(expect.objectContaining({ attempt: 1, maxAttempts: 3 }));
           never.open();
         });
       }

@@ -72,8 +72,10 @@ export function sequenceCounts(dir: string): Map<number, number> {
   if (!existsSync(dir)) return counts;
   for (const f of readdirSync(dir)) {
     if (!f.endsWith('.ndjson')) continue;
+    // The last piece is '' once a sink has finished its write, or a line it is still writing: not counted yet.
     const lines = readFileSync(join(dir, f), 'utf8')
       .split('\n')
+      .slice(0, -1)
       .filter((line) => line !== '');
     countSequences(
       lines.map((line) => (JSON.parse(line) as { value: { seq: number } }).value.seq),

@@ -11,7 +11,10 @@ export class SequenceReceiver {
   readonly counts = new Map<number, number>();
   /** Every sequence number in a whole body that arrived, repeats included. */
   readonly rawCounts = new Map<number, number>();
-  private readonly keys = new Set<string>();
+  /** When each Idempotency-Key first arrived (ms since the epoch), and its `x-sender` header. */
+  private readonly firstSeen = new Map<string, { at: number; sender?: string }>();
+  /** Each request that repeated a key: its sender, and when and from whom that key had first arrived. */
+  readonly repeats: Array<{ key: string; first: { at: number; sender?: string }; sender?: string }> = [];
   isFailing = false;
   /** Starts failing by itself once this many distinct sequence numbers were accepted. */
   failAfter = Number.POSITIVE_INFINITY;
@@ -60,10 +63,13 @@ export class SequenceReceiver {
     const seqs = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Array<{ seq: number }>).map((v) => v.seq);
     countSequences(seqs, this.rawCounts);
     const key = req.headers['idempotency-key'];
-    if (typeof key === 'string' && this.keys.has(key)) {
+    const sender = req.headers['x-sender'] as string | undefined;
+    const first = typeof key === 'string' ? this.firstSeen.get(key) : undefined;
+    if (typeof key === 'string' && first !== undefined) {
       this.repeatedKeys += 1;
+      this.repeats.push({ key, first, sender });
     } else {
-      if (typeof key === 'string') this.keys.add(key);
+      if (typeof key === 'string') this.firstSeen.set(key, { at: Date.now(), sender });
       countSequences(seqs, this.counts);
       this.lastAcceptedAt = Date.now();
       if (this.counts.size >= this.failAfter) {

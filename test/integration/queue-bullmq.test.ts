@@ -73,4 +73,35 @@ describe('BullmqQueue', () => {
     expect((await q.counts()).failed).toBe(1);
     await f.cleanup();
   });
+
+  it('tells a run whose job was given to another worker, and leaves the job to that worker', async () => {
+    const f = fleet();
+    const q = f.member();
+    const outcomes: string[] = [];
+    q.consume(
+      async (_job, info) => {
+        if (outcomes.length === 0) {
+          // What the fleet does to a run frozen past its lock: the lock is another worker's now (for a moment here,
+          // so that the stalled check hands the job out again).
+          const [lock] = await admin.keys(`${f.prefix}:*:lock`);
+          await admin.set(lock, 'another-worker', 'PX', 300);
+        }
+        try {
+          await info.confirmHeld();
+          outcomes.push(`held, attempt ${info.attempt}`);
+        } catch (err) {
+          outcomes.push((err as { code?: string }).code ?? String(err));
+          throw err;
+        }
+      },
+      { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
+    );
+    await q.submit(deliveryJob(1), { attempts: 3 });
+    await waitFor('the job run again', () => outcomes.length === 2, 20_000);
+    // Neither failed nor completed by the run that lost it, and no attempt spent on it.
+    expect(outcomes).toEqual(['E_JOB_LOST', 'held, attempt 1']);
+    await waitFor('the job done', async () => (await q.counts()).active === 0);
+    expect((await q.counts()).failed).toBe(0);
+    await f.cleanup();
+  });
 });

@@ -108,15 +108,42 @@ describe('RedisStorage on its own redis-server', () => {
     const storage = await connect(redis.url);
     await storage.ensureTopic({ name: 'gps', partitions: 2 });
     await redis.halt();
-    const error = await storage.append('gps', [gps(1)], { waitWhileUnavailable: false }).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const error = await storage
+      .withoutWaiting(() => storage.append('gps', [gps(1)]))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(error).toMatchObject({ kind: 'retryable', code: 'E_REDIS_UNAVAILABLE' });
     expect((error as { retryAfterMs?: number }).retryAfterMs).toBeGreaterThan(0);
     expect((error as Error).message).toMatch(/not reachable right now; nothing was stored/);
     await redis.resume();
     // The same append waits for Redis when it may: once Redis is back it is stored.
+    await expect(storage.append('gps', [gps(2)])).resolves.toMatchObject({ duplicate: false });
+  });
+
+  it('fails at once work that may not wait when Redis dies while its command is on the wire', async () => {
+    const redis = await server(['--appendonly', 'yes', '--appendfsync', 'always']);
+    const storage = await connect(redis.url);
+    await storage.ensureTopic({ name: 'gps', partitions: 2 });
+    // Redis holds every command unanswered: the append and the memory check below are sent and wait for a reply.
+    await client(redis.url).call('CLIENT', 'PAUSE', '60000', 'ALL');
+    let signal: AbortSignal | undefined;
+    const outcome = storage
+      .withoutWaiting((s) => {
+        signal = s;
+        return Promise.all([storage.memory(), storage.append('gps', [gps(1)])]);
+      })
+      .then(
+        () => 'stored',
+        (err: unknown) => err,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await redis.halt('SIGKILL');
+    // Answered while Redis is still down, not after the reconnect.
+    expect(await outcome).toMatchObject({ kind: 'retryable', code: 'E_REDIS_UNAVAILABLE' });
+    expect(signal?.aborted).toBe(true);
+    await redis.resume();
     await expect(storage.append('gps', [gps(2)])).resolves.toMatchObject({ duplicate: false });
   });
 
