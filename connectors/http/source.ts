@@ -17,10 +17,10 @@ import { createBearerCheck } from './bearer-token.js';
 import { type EventDefaults, parseBody } from './body-parser.js';
 import { type BodyLimits, bodyEncoding, checkDeclaredLength, readBody } from './body-reader.js';
 import { ClientAddresses, proxyEntryProblem } from './client-address.js';
-import { loadPem } from './connection.js';
 import { answerPreflight, applyCors, type CorsOptions } from './cors.js';
 import { RequestRefused } from './request-refused.js';
 import { type AttachedRoute, attachRoute, normalizePath } from './server-registry.js';
+import { loadServerTls, type ServerTls } from './server-tls.js';
 import { beginSignatureCheck, type PendingSignature } from './signature.js';
 
 const MiB = 1024 * 1024;
@@ -273,7 +273,7 @@ class HttpSource implements HttpSourceInstance {
   private fail?: (err: SluiceError) => void;
   private readonly idle = new Set<() => void>();
   private drained?: Promise<void>;
-  private readonly tls?: { cert: string; key: string; passphrase?: string };
+  private readonly tls?: ServerTls;
 
   constructor(
     private readonly cfg: HttpSourceConfig,
@@ -282,13 +282,7 @@ class HttpSource implements HttpSourceInstance {
     this.what = `http source "${ctx.pipeline}"`;
     this.clients = new ClientAddresses(cfg.trustedProxies);
     // Read the certificate now, so that a wrong path is a config error before anything starts.
-    if (cfg.tls) {
-      this.tls = {
-        cert: loadPem(cfg.tls.cert, 'tls.cert', ctx.baseDir),
-        key: loadPem(cfg.tls.key, 'tls.key', ctx.baseDir),
-        ...(cfg.tls.passphrase ? { passphrase: cfg.tls.passphrase } : {}),
-      };
-    }
+    if (cfg.tls) this.tls = loadServerTls(cfg.tls, this.what, ctx.baseDir);
     this.limits = {
       maxBytes: cfg.maxBodyBytes,
       maxDecompressedBytes: cfg.maxDecompressedBytes,

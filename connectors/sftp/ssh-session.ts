@@ -11,6 +11,9 @@ import { classifySshError } from './classify-error.js';
 import type { SshSettings } from './connection.js';
 import { type HostKeyVerdict, knownHostsName } from './host-key.js';
 
+/** The servers (by their pool's settings) that have started a command for us at least once. */
+const serversThatExec = new WeakSet<SshSettings>();
+
 function hostKeyError(settings: SshSettings, verdict: HostKeyVerdict): FatalError {
   const { fingerprint } = verdict;
   const scan = `ssh-keyscan -p ${settings.port} ${settings.host}`;
@@ -184,13 +187,27 @@ export class SshSession {
    * soon as the channel opens, before anything else is parsed: a quick command's exit status can arrive in the
    * same packet as the channel's confirmation, and a listener added after an await would miss it.
    */
-  exec(command: string, what: string, prepare?: (channel: ClientChannel) => void): Promise<ClientChannel> {
-    return this.request<ClientChannel>(what, (done) =>
-      this.client.exec(command, (err, channel) => {
-        if (!err) prepare?.(channel);
-        done(err, channel);
-      }),
-    );
+  async exec(command: string, what: string, prepare?: (channel: ClientChannel) => void): Promise<ClientChannel> {
+    try {
+      const channel = await this.request<ClientChannel>(what, (done) =>
+        this.client.exec(command, (err, channel) => {
+          if (!err) prepare?.(channel);
+          done(err, channel);
+        }),
+      );
+      serversThatExec.add(this.settings);
+      return channel;
+    } catch (err) {
+      // A server that has run our commands before and refuses one now is short of sessions or processes (a busy
+      // sshd under many parallel uploads): that passes. Only a server that never ran one lacks the support.
+      if ((err as { code?: unknown }).code === FS_ERROR.unsupported && serversThatExec.has(this.settings)) {
+        throw new RetryableError(
+          `${this.settings.where}, ${what}: the server refused to start a command it ran before (short of sessions or processes?); retrying`,
+          { code: FS_ERROR.unavailable, cause: err },
+        );
+      }
+      throw err;
+    }
   }
 
   /**

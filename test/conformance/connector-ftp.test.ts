@@ -1,5 +1,5 @@
-// The file connector conformance suite on FTP and on FTPS (explicit, certificate verified against the
-// server's own certificate as CA), against a real vsftpd started here.
+// The file connector conformance suite on FTP and on FTPS, explicit (AUTH TLS) and implicit (TLS from the first
+// byte), the certificate verified against the server's own certificate as CA, against a real vsftpd started here.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FtpFileSystem } from '../../connectors/ftp/ftp-file-system.js';
@@ -9,9 +9,16 @@ import { ThrowawayVsftpd } from '../harness/throwaway-vsftpd.js';
 import { describeConnectorConformance } from './connector.js';
 import { testPluginContext } from './plugin-context.js';
 
-for (const tls of [false, true]) {
-  describeConnectorConformance(tls ? 'FTPS (explicit, verified)' : 'FTP', async () => {
-    const server = await ThrowawayVsftpd.start({ tls });
+const MODES = [
+  { name: 'FTP', mode: 'none' },
+  { name: 'FTPS (explicit, verified)', mode: 'explicit' },
+  { name: 'FTPS (implicit, verified)', mode: 'implicit' },
+] as const;
+
+for (const { name, mode } of MODES) {
+  describeConnectorConformance(name, async () => {
+    const tls = mode !== 'none';
+    const server = await ThrowawayVsftpd.start({ tls: mode === 'implicit' ? 'implicit' : tls });
     const ctx = testPluginContext({ baseDir: server.dir });
     if (tls) writeFileSync(join(server.dir, 'ca.pem'), server.certificate());
     const connection = ftpSourceConfig.parse({
@@ -20,7 +27,7 @@ for (const tls of [false, true]) {
       port: server.port,
       user: server.user,
       password: server.password,
-      tls: tls ? { mode: 'explicit', caFile: 'ca.pem' } : { mode: 'none' },
+      tls: tls ? { mode, caFile: 'ca.pem' } : { mode },
       connectRetries: 1,
       timeoutMs: 10_000,
     });

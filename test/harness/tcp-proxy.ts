@@ -1,7 +1,13 @@
 // A TCP proxy on loopback to put between Sluice and a server, that breaks the connection on command: cut every
 // open connection, cut the next one that carries data halfway through a chunk (the server or client sees half a
 // message, then a reset), or stall (hold every byte, keep the sockets open) until resumed.
+// With `ftp`, it also carries plain FTP's passive data connections: it rewrites each `227`/`229` reply to a port
+// of its own that forwards to the server's data port, so cuts and stalls reach the data as well as the control
+// connection (FTPS encrypts the replies, so it cannot be proxied this way).
 import { connect, createServer, type Server, type Socket } from 'node:net';
+
+const PASSIVE_REPLY =
+  /^(227 [^(\r\n]*\()(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)(\).*)$|^(229 [^(\r\n]*\(\|\|\|)(\d+)(\|\).*)$/m;
 
 interface Pair {
   client: Socket;
@@ -12,22 +18,23 @@ export class TcpProxy {
   private readonly pairs = new Set<Pair>();
   private isStalled = false;
   private pendingCut?: () => void;
+  private readonly dataListeners = new Set<Server>();
   /** Connections cut by `cut` or `cutMidTransfer`. */
   cuts = 0;
+  /** FTP data connections carried (with `ftp`). */
+  dataConnections = 0;
 
   private constructor(
     private readonly listener: Server,
     readonly port: number,
+    private readonly isFtp: boolean,
   ) {}
 
   /** Listens on a free loopback port and forwards every connection to `targetPort` on 127.0.0.1. */
-  static async start(targetPort: number): Promise<TcpProxy> {
-    const listener = createServer();
-    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-    const address = listener.address();
-    if (address === null || typeof address === 'string') throw new Error('tcp proxy: no port');
-    const proxy = new TcpProxy(listener, address.port);
-    listener.on('connection', (client) => proxy.accept(client, targetPort));
+  static async start(targetPort: number, options: { ftp?: boolean } = {}): Promise<TcpProxy> {
+    const listener = await listen();
+    const proxy = new TcpProxy(listener, portOf(listener), options.ftp ?? false);
+    listener.on('connection', (client) => proxy.accept(client, targetPort, proxy.isFtp));
     return proxy;
   }
 
@@ -70,10 +77,11 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     this.cut();
+    for (const data of this.dataListeners) data.close();
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
   }
 
-  private accept(client: Socket, targetPort: number): void {
+  private accept(client: Socket, targetPort: number, isFtpControl = false): void {
     const server = connect({ host: '127.0.0.1', port: targetPort });
     const pair: Pair = { client, server };
     this.pairs.add(pair);
@@ -84,7 +92,10 @@ export class TcpProxy {
       server.pause();
     }
     client.on('data', (chunk: Buffer) => this.forward(pair, chunk, server));
-    server.on('data', (chunk: Buffer) => this.forward(pair, chunk, client));
+    server.on('data', (chunk: Buffer) => {
+      if (isFtpControl && PASSIVE_REPLY.test(chunk.toString('latin1'))) void this.passive(pair, chunk);
+      else this.forward(pair, chunk, client);
+    });
     const end = () => this.destroy(pair);
     for (const socket of [client, server]) {
       socket.on('error', end);
@@ -108,9 +119,41 @@ export class TcpProxy {
     });
   }
 
+  /** Opens a port of our own for the data connection a passive reply announces, and forwards the reply naming it. */
+  private async passive(pair: Pair, chunk: Buffer): Promise<void> {
+    pair.server.pause();
+    const data = await listen();
+    this.dataListeners.add(data);
+    const m = PASSIVE_REPLY.exec(chunk.toString('latin1')) as RegExpExecArray;
+    const serverPort = m[1] !== undefined ? Number(m[6]) * 256 + Number(m[7]) : Number(m[10]);
+    const port = portOf(data);
+    data.once('connection', (client) => {
+      this.dataListeners.delete(data);
+      data.close();
+      this.dataConnections += 1;
+      this.accept(client, serverPort);
+    });
+    const rewritten =
+      m[1] !== undefined ? `${m[1]}127,0,0,1,${port >> 8},${port & 255}${m[8]}` : `${m[9]}${port}${m[11]}`;
+    this.forward(pair, Buffer.from(chunk.toString('latin1').replace(PASSIVE_REPLY, rewritten), 'latin1'), pair.client);
+    if (!this.isStalled) pair.server.resume();
+  }
+
   private destroy(pair: Pair): void {
     if (!this.pairs.delete(pair)) return;
     pair.client.resetAndDestroy();
     pair.server.resetAndDestroy();
   }
+}
+
+async function listen(): Promise<Server> {
+  const listener = createServer();
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  return listener;
+}
+
+function portOf(listener: Server): number {
+  const address = listener.address();
+  if (address === null || typeof address === 'string') throw new Error('tcp proxy: no port');
+  return address.port;
 }

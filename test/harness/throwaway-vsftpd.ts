@@ -1,4 +1,4 @@
-// A vsftpd of the test's own (servers/vsftpd-run.sh), plain or FTPS, on free loopback ports, with the test
+// A vsftpd of the test's own (servers/vsftpd-run.sh), plain, explicit or implicit FTPS, on free loopback ports, with the test
 // user ftpuser/ftppass (created by the script when missing). Tests may kill and restart it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -18,11 +18,12 @@ export class ThrowawayVsftpd {
   private constructor(
     readonly port: number,
     private readonly passive: number,
-    readonly tls: boolean,
+    /** true: explicit FTPS (AUTH TLS); 'implicit': TLS from the first byte. */
+    readonly tls: boolean | 'implicit',
   ) {}
 
   /** `passive`: the first of ten passive ports; free ones are picked when not given. */
-  static async start(options: { tls?: boolean } = {}): Promise<ThrowawayVsftpd> {
+  static async start(options: { tls?: boolean | 'implicit' } = {}): Promise<ThrowawayVsftpd> {
     const passive = 30_000 + Math.floor(Math.random() * 3000) * 10;
     const server = new ThrowawayVsftpd(await freePort(), passive, options.tls ?? false);
     await server.run();
@@ -50,7 +51,7 @@ export class ThrowawayVsftpd {
       String(this.port),
       String(this.passive),
       String(this.passive + 9),
-      this.tls ? '1' : '0',
+      this.tls === 'implicit' ? 'implicit' : this.tls ? '1' : '0',
     ];
     const child = spawn('bash', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';

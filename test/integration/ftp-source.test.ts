@@ -2,7 +2,7 @@
 // restart, a slow upload not read before it is complete, and login and certificate failures stated clearly.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFtpSource, ftpSourceConfig } from '../../connectors/ftp/source.js';
@@ -12,12 +12,17 @@ import { ThrowawayVsftpd } from '../harness/throwaway-vsftpd.js';
 
 let server: ThrowawayVsftpd;
 let tlsServer: ThrowawayVsftpd;
+let implicitServer: ThrowawayVsftpd;
 
 beforeAll(async () => {
-  [server, tlsServer] = await Promise.all([ThrowawayVsftpd.start(), ThrowawayVsftpd.start({ tls: true })]);
+  [server, tlsServer, implicitServer] = await Promise.all([
+    ThrowawayVsftpd.start(),
+    ThrowawayVsftpd.start({ tls: true }),
+    ThrowawayVsftpd.start({ tls: 'implicit' }),
+  ]);
 }, 60_000);
 afterAll(async () => {
-  await Promise.all([server?.stop(), tlsServer?.stop()]);
+  await Promise.all([server?.stop(), tlsServer?.stop(), implicitServer?.stop()]);
 });
 
 /** Uploads `text` as `path` with curl, creating folders. */
@@ -122,11 +127,14 @@ describe('ftp source with real uploads', () => {
   });
 });
 
-describe('ftps certificates', () => {
-  const keys = (tls: Record<string, unknown>) => ({ directory: '/', stableMs: 0, tls: { mode: 'explicit', ...tls } });
+describe.each([
+  { mode: 'explicit', at: () => tlsServer },
+  { mode: 'implicit', at: () => implicitServer },
+])('ftps certificates ($mode)', ({ mode, at }) => {
+  const keys = (tls: Record<string, unknown>) => ({ directory: '/', stableMs: 0, tls: { mode, ...tls } });
 
   it('refuses a server whose certificate is not trusted, before logging in', async () => {
-    const untrusted = source(keys({}), tlsServer);
+    const untrusted = source(keys({}), at());
     await expect(untrusted.poll(undefined)).rejects.toMatchObject({
       kind: 'fatal',
       code: 'E_FS_AUTH',
@@ -136,18 +144,34 @@ describe('ftps certificates', () => {
   });
 
   it('trusts a pinned certificate by its fingerprint, and refuses another one', async () => {
-    const fingerprint = new X509Certificate(tlsServer.certificate()).fingerprint256;
-    const pinned = source(keys({ fingerprint }), tlsServer);
+    const fingerprint = new X509Certificate(at().certificate()).fingerprint256;
+    const pinned = source(keys({ fingerprint }), at());
     await expect(pinned.poll(undefined)).resolves.toMatchObject({ events: [] });
     await pinned.close?.();
     const other = source(
       keys({ fingerprint: fingerprint.replace(/^../, fingerprint.startsWith('00') ? '11' : '00') }),
-      tlsServer,
+      at(),
     );
     await expect(other.poll(undefined)).rejects.toMatchObject({
       kind: 'fatal',
       message: expect.stringContaining('not the pinned one'),
     });
     await other.close?.();
+  });
+});
+
+describe('implicit ftps', () => {
+  it('reads a file curl uploaded over implicit FTPS, trusting the server by tls.caFile', async () => {
+    const s = implicitServer;
+    writeFileSync(join(s.dir, 'ca.pem'), s.certificate());
+    const url = `ftps://${s.user}:${s.password}@127.0.0.1:${s.port}/implicit/a.ndjson`;
+    await finished(
+      spawn('curl', ['-sS', '--ftp-create-dirs', '--cacert', join(s.dir, 'ca.pem'), '-T', '-', url]),
+      '1\n2\n',
+    );
+    const reading = source({ directory: '/implicit', stableMs: 0, tls: { mode: 'implicit', caFile: 'ca.pem' } }, s);
+    const read = await reading.poll(undefined);
+    await reading.close?.();
+    expect(read.events.map((e) => e.value)).toEqual([1, 2]);
   });
 });
