@@ -126,7 +126,7 @@ export class RollingWriter {
       await this.finish(fs, key, file);
       file = undefined;
     }
-    file ??= await this.start(fs, key, part);
+    file ??= this.start(key, part);
     await this.append(fs, file, part);
     if (part.first !== '') {
       await this.parts.ranges.record(part.partition, part.first, part.last).catch((err) => {
@@ -176,7 +176,7 @@ export class RollingWriter {
     });
   }
 
-  private async start(fs: FileSystem, key: string, part: BatchPart): Promise<OpenFile> {
+  private start(key: string, part: BatchPart): OpenFile {
     const state: OpenFileState = {
       partition: part.partition,
       openedAt: this.clock(),
@@ -186,8 +186,6 @@ export class RollingWriter {
       last: '',
       token: randomBytes(6).toString('hex'),
     };
-    // Created empty under a name that records nothing: a crash during the first append then loses nothing.
-    await fs.write(joinPath(part.folder, openFileName(state)), Readable.from([]));
     const file = { folder: part.folder, state, hash: createHash('sha256') };
     this.open.set(key, file);
     return file;
@@ -203,7 +201,8 @@ export class RollingWriter {
       last: part.last || file.state.last,
     };
     try {
-      await fs.write(path, Readable.from([part.data]), { append: true });
+      // The first batch is uploaded under a name that records no events: a crash during it loses nothing.
+      await fs.write(path, Readable.from([part.data]), { append: file.state.bytes > 0 });
       await fs.rename(path, joinPath(file.folder, openFileName(next)));
     } catch (err) {
       // Bytes past the recorded count may be there now: the file is finished from its record before the next batch.
