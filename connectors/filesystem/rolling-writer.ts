@@ -59,6 +59,8 @@ interface OpenFile {
   state: OpenFileState;
   /** Hash of the recorded bytes; undefined once an append failed and bytes past the record may be there. */
   hash: Hash | undefined;
+  /** Ids of the batch whose append failed: its commit may have happened all the same. */
+  failed?: { first: string; last: string };
 }
 
 export class RollingWriter {
@@ -93,6 +95,10 @@ export class RollingWriter {
           { code: 'E_FILE_ROLL_APPEND' },
         );
       }
+      const key = `${folder}\n${partition}`;
+      const torn = this.open.get(key);
+      // Finished before the skip check: it finds out whether the failed batch was stored after all.
+      if (torn && torn.hash === undefined) await this.finish(fs, key, torn);
       const stored = await this.parts.ranges.load(partition);
       const fresh = [...events.keys()].filter((i) => !stored.has(events[i]?.id));
       const { text, rejected } = writeBatch(
@@ -128,15 +134,18 @@ export class RollingWriter {
     }
     file ??= this.start(key, part);
     await this.append(fs, file, part);
-    if (part.first !== '') {
-      await this.parts.ranges.record(part.partition, part.first, part.last).catch((err) => {
-        this.parts.logger.warn(
-          { err },
-          `${this.parts.where}: could not record the ids of a stored batch; a redelivery of it would be written again`,
-        );
-      });
-    }
+    await this.recordStored(part.partition, part);
     if (this.policy.afterAdding(file.state, this.clock())) await this.finish(fs, key, file);
+  }
+
+  private async recordStored(partition: string, ids: { first: string; last: string }): Promise<void> {
+    if (ids.first === '') return;
+    await this.parts.ranges.record(partition, ids.first, ids.last).catch((err) => {
+      this.parts.logger.warn(
+        { err },
+        `${this.parts.where}: could not record the ids of a stored batch; a redelivery of it would be written again`,
+      );
+    });
   }
 
   /** Finishes every open file; the sink writes no more. */
@@ -207,6 +216,7 @@ export class RollingWriter {
     } catch (err) {
       // Bytes past the recorded count may be there now: the file is finished from its record before the next batch.
       file.hash = undefined;
+      file.failed = { first: part.first, last: part.last };
       throw err;
     }
     file.hash?.update(part.data);
@@ -214,8 +224,26 @@ export class RollingWriter {
   }
 
   private async finish(fs: FileSystem, key: string, file: OpenFile): Promise<void> {
-    await this.finishFile(fs, joinPath(file.folder, openFileName(file.state)), file.state, file.hash?.digest('hex'));
+    if (file.hash === undefined) {
+      // After a failed append the commit rename may have happened all the same (its reply lost): the file's
+      // token finds its name.
+      const current = await this.currentState(fs, file);
+      if (file.failed && current && current.events > file.state.events) {
+        await this.recordStored(current.partition, file.failed);
+      }
+      file.state = current ?? { ...file.state, events: 0 };
+    }
+    const sha256 = file.hash?.copy().digest('hex');
+    await this.finishFile(fs, joinPath(file.folder, openFileName(file.state)), file.state, sha256);
     this.open.delete(key);
+  }
+
+  private async currentState(fs: FileSystem, file: OpenFile): Promise<OpenFileState | undefined> {
+    for (const entry of await fs.list(file.folder)) {
+      const state = parseOpenFileName(entry.name);
+      if (state?.token === file.state.token) return state;
+    }
+    return undefined;
   }
 
   /**

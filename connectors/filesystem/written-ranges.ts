@@ -6,10 +6,11 @@
 // failed one is retried after later ones succeeded. A range [first, last] of a stored batch is safe to skip
 // because the runtime claims a partition's events in order: every event between first and last was in that
 // batch or was acknowledged before. Ids are `<partition>-<ms>-<seq>` and compared as numbers. The most recent
-// MAX_RANGES ranges per partition are kept, in the component's state (Redis in a fleet).
+// MAX_RANGES ranges per partition are kept, in the component's state (Redis in a fleet): redeliveries are of
+// batches recently in flight, and a partition has at most `concurrency` of those.
 import type { StateStore } from '../../core/plugin.js';
 
-export const MAX_RANGES = 1000;
+export const MAX_RANGES = 256;
 
 type Position = readonly [bigint, bigint];
 type Range = readonly [string, string];
