@@ -66,7 +66,9 @@ interface OpenFile {
 export class RollingWriter {
   private readonly policy: RollPolicy;
   private readonly open = new Map<string, OpenFile>();
-  private readonly recovered = new Set<string>();
+  /** Folders written to, and when each was last looked at for open files that other sinks left behind. */
+  private readonly scanned = new Map<string, number>();
+  private readonly rescanMs: number;
   private readonly clock: () => number;
   private readonly timer: NodeJS.Timeout;
   // One step at a time: appends, commits and finishes of one sink never interleave.
@@ -76,8 +78,9 @@ export class RollingWriter {
   constructor(private readonly parts: RollingWriterParts) {
     this.policy = new RollPolicy(parts.config.roll);
     this.clock = parts.clock ?? Date.now;
+    this.rescanMs = Math.max(10_000, parts.config.roll.maxAgeMs);
     const tick = Math.max(50, Math.min(1000, parts.config.roll.maxAgeMs / 10));
-    this.timer = setInterval(() => void this.finishOld(), tick);
+    this.timer = setInterval(() => void this.onTimer(), tick);
     this.timer.unref();
   }
 
@@ -122,7 +125,7 @@ export class RollingWriter {
   }
 
   private async add(fs: FileSystem, part: BatchPart): Promise<void> {
-    await this.recoverOnce(fs, part.folder);
+    if (!this.scanned.has(part.folder)) await this.recover(fs, part.folder);
     const key = `${part.folder}\n${part.partition}`;
     let file = this.open.get(key);
     if (
@@ -172,14 +175,18 @@ export class RollingWriter {
     });
   }
 
-  private async finishOld(): Promise<void> {
+  /** Finishes open files that are old enough, and looks again for files that other sinks left behind. */
+  private async onTimer(): Promise<void> {
     const now = this.clock();
-    if (this.isClosed || ![...this.open.values()].some((f) => now >= this.policy.dueAt(f.state))) return;
+    const isDue = [...this.open.values()].some((f) => now >= this.policy.dueAt(f.state));
+    const stale = [...this.scanned].filter(([, at]) => now - at >= this.rescanMs).map(([folder]) => folder);
+    if (this.isClosed || (!isDue && stale.length === 0)) return;
     await this.serially(async () => {
       const fs = await this.parts.fs();
       for (const [key, file] of [...this.open]) {
         if (this.clock() >= this.policy.dueAt(file.state)) await this.finish(fs, key, file);
       }
+      for (const folder of stale) await this.recover(fs, folder);
     }).catch((err) => {
       this.parts.logger.warn({ err }, `${this.parts.where}: could not finish an open file; trying again`);
     });
@@ -299,20 +306,25 @@ export class RollingWriter {
       throw err;
     }
     if (left > 0) {
-      throw new RetryableError(`${this.parts.where}: the open file "${from}" is shorter than its record`, {
-        code: 'E_FILE_ROLL_SHORT',
-      });
+      throw new FatalError(
+        `${this.parts.where}: the open file "${from}" is shorter than the ${bytes} bytes its name records, so ` +
+          'something else changed it; move it out of the folder to go on',
+        { code: 'E_FILE_ROLL_SHORT' },
+      );
     }
     return hash.digest('hex');
   }
 
-  /** Finishes the open files other sinks left in `folder` (crashed, or stopped before they could). */
-  private async recoverOnce(fs: FileSystem, folder: string): Promise<void> {
-    if (this.recovered.has(folder)) return;
+  /**
+   * Finishes the open files other sinks left in `folder` (crashed, or stopped before they could): on the first
+   * write to a folder, then every rescanMs while this sink lives, so they are finished without new traffic too.
+   */
+  private async recover(fs: FileSystem, folder: string): Promise<void> {
     const now = this.clock();
     for (const entry of await fs.list(folder)) {
       const state = parseOpenFileName(entry.name);
       if (state === undefined || !this.policy.isAbandoned(state, now)) continue;
+      if ([...this.open.values()].some((f) => f.state.token === state.token)) continue;
       // Renaming to a token of our own claims it: of several sinks recovering at once, one rename succeeds.
       const claimed = { ...state, token: randomBytes(6).toString('hex') };
       const path = joinPath(folder, openFileName(claimed));
@@ -328,6 +340,6 @@ export class RollingWriter {
         `${this.parts.where}: finished an open file left behind by a stopped sink`,
       );
     }
-    this.recovered.add(folder);
+    this.scanned.set(folder, now);
   }
 }

@@ -67,6 +67,25 @@ describe('file sink with roll', () => {
     expect(await linesOf(names[1] as string)).toEqual([6, 7]);
   });
 
+  it('finishes a file left behind also when no more events come, while another sink of the folder lives', async () => {
+    const t0 = 1_800_000_000_000;
+    const crashed = await sink({ roll: { maxAgeMs: 1000 } }, () => t0);
+    await crashed.write(events(0, 0, 2));
+    let now = t0 + 500;
+    const live = await sink({ roll: { maxAgeMs: 1000 } }, () => now);
+    await live.write(events(1, 0, 1));
+    now = t0 + 200_000;
+    const started = Date.now();
+    while (Date.now() - started < 30_000 && (await readdir(join(dir, 'out'))).some((n) => n.startsWith('.'))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual([
+      'events_0-1000-0_0-1001-0.ndjson',
+      'events_1-1000-0_1-1000-0.ndjson',
+    ]);
+    await live.close?.();
+  });
+
   it('leaves an open file of a live sink alone', async () => {
     const t0 = 1_800_000_000_000;
     const live = await sink({ roll: { maxAgeMs: 60_000 } }, () => t0);
