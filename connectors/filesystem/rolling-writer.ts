@@ -6,7 +6,8 @@
 // then is the batch acknowledged. A crash mid-append leaves bytes past the recorded count, which finishing cuts
 // off (the batch was not acknowledged and comes again). A file is finished by renaming it, or by copying its
 // recorded bytes to a temporary file first, to its final name; an open file that its sink left behind (a crash)
-// is finished by the next sink that writes to the folder, once it is older than the roll policy allows.
+// is finished by another sink of the folder (on its first write there and every maxAgeMs after), once it is older
+// than the roll policy allows.
 //
 // Why a redelivered batch is not written twice: the id ranges of every committed batch are recorded
 // (written-ranges.ts) and events in them are skipped. The one gap is a crash between the commit rename and
@@ -32,6 +33,11 @@ import {
   sinkFailure,
 } from './sink-target.js';
 import type { WrittenRangeStore } from './written-ranges.js';
+
+// Ids go into the open file's name twice, hex-encoded: longer ones (not a topic's) would pass the 255-byte limit
+// of a file name, and such a file is named by its content instead.
+const MAX_ID_IN_NAME = 48;
+const nameable = (id: string | undefined) => (id !== undefined && id.length <= MAX_ID_IN_NAME ? id : '');
 
 /** One partition's part of a batch, formatted. */
 interface BatchPart {
@@ -115,8 +121,8 @@ export class RollingWriter {
       await this.add(fs, {
         folder,
         partition,
-        first: written[0]?.id ?? '',
-        last: written[written.length - 1]?.id ?? '',
+        first: nameable(written[0]?.id),
+        last: nameable(written[written.length - 1]?.id),
         events: written.length,
         data: fileBytes(this.parts.config, text),
       });

@@ -113,6 +113,15 @@ describe('file sink with roll', () => {
     });
   });
 
+  it('names a rolled file by its content when its ids are too long for a file name', async () => {
+    const instance = await sink({ roll: {} });
+    await instance.write([{ id: 'x'.repeat(300), key: null, value: 1, ts: 0, headers: {} }]);
+    await instance.close?.();
+    expect(await readdir(join(dir, 'out'))).toEqual([
+      expect.stringMatching(/^events_[0-9a-f]{16}_[0-9a-f]{16}\.ndjson$/),
+    ]);
+  });
+
   it('refuses roll together with `file`', () => {
     const issues = fileSinkConfig.safeParse({ file: 'a.ndjson', roll: {} }).error?.issues ?? [];
     expect(issues).toEqual([
