@@ -113,6 +113,17 @@ describe('file sink with roll', () => {
     });
   });
 
+  it('appends each finished file to one daily file with ifExists: append', async () => {
+    const instance = await sink({ roll: { maxEvents: 2 }, ifExists: 'append', fileName: 'day-{date}.{ext}' });
+    await instance.write(events(0, 0, 2));
+    await instance.write(events(0, 2, 2));
+    await instance.write(events(0, 4, 1));
+    await instance.close?.();
+    const names = await readdir(join(dir, 'out'));
+    expect(names).toEqual([expect.stringMatching(/^day-\d{4}-\d{2}-\d{2}\.ndjson$/)]);
+    expect(await linesOf(names[0] as string)).toEqual([0, 1, 2, 3, 4]);
+  });
+
   it('names a rolled file by its content when its ids are too long for a file name', async () => {
     const instance = await sink({ roll: {} });
     await instance.write([{ id: 'x'.repeat(300), key: null, value: 1, ts: 0, headers: {} }]);
