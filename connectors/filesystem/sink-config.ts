@@ -3,8 +3,9 @@
 import { z } from '../../core/plugin.js';
 import { outputFormat, timestampFormat } from '../line-format/write-line.js';
 import { unknownPlaceholders } from './name-template.js';
+import { rollSchema } from './roll-policy.js';
 
-export const SINK_PLACEHOLDERS = ['first', 'last', 'hash', 'ext', 'pipeline'] as const;
+export const SINK_PLACEHOLDERS = ['first', 'last', 'hash', 'ext', 'pipeline', 'partition'] as const;
 
 export function fileSinkShape(paths: string) {
   return {
@@ -12,20 +13,24 @@ export function fileSinkShape(paths: string) {
       .string()
       .min(1)
       .describe(
-        `Folder to write one file per batch into (created if missing); ${paths}. May hold {yyyy}, {mm}, {dd}, ` +
+        `Folder to write the files into (created if missing); ${paths}. May hold {yyyy}, {mm}, {dd}, ` +
           '{hh}, {date} (UTC, at write time), e.g. "out/{date}".',
       ),
     fileName: z
       .string()
       .default('events_{first}_{last}.{ext}')
       .describe(
-        'File name for each batch: {first} and {last} are the ids of the first and last events, {hash} a hash ' +
-          'of the content, {pipeline} the pipeline name, {ext} ndjson or txt by format (plus .gz when ' +
-          'compressed), and the date placeholders. With {first} or {hash}, a redelivered batch gets its own name again.',
+        'File name for each batch (or rolled file): {first} and {last} are the ids of its first and last events, ' +
+          '{hash} a hash of the content, {partition} the topic partition, {pipeline} the pipeline name, {ext} ' +
+          'ndjson or txt by format (plus .gz when compressed), and the date placeholders (at the time the file is ' +
+          'finished). With {first} or {hash}, a redelivered batch gets its own name again.',
       ),
     format: outputFormat,
     ts: timestampFormat,
-    compression: z.enum(['none', 'gzip']).default('none').describe('Compress each file (gzip adds .gz to {ext}).'),
+    compression: z
+      .enum(['none', 'gzip'])
+      .default('none')
+      .describe('Compress each file (gzip adds .gz to {ext}; a rolled file is one gzip member per batch).'),
     ifExists: z
       .enum(['overwrite', 'skip', 'fail', 'append'])
       .default('overwrite')
@@ -34,6 +39,7 @@ export function fileSinkShape(paths: string) {
           'skip the batch, fail (stop the pipeline), or append to it (written in place, so a reader may see ' +
           'part of a batch; the server must support appending).',
       ),
+    roll: rollSchema,
   };
 }
 

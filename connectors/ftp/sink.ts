@@ -20,7 +20,7 @@ export function createFtpSink(config: FtpSinkConfig, ctx: PluginContext): SinkIn
     config: { ...config, directory: rootedPath(config.directory) },
     connect: ftpOpener(config, ctx, where),
     where,
-    pipeline: ctx.pipeline,
+    ctx,
   });
 }
 

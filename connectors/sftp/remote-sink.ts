@@ -56,7 +56,7 @@ class RemoteSink implements SinkInstance {
       config: { ...this.config, directory: posix.resolve(home, this.config.directory) },
       connect: async () => adapter,
       where,
-      pipeline: this.ctx.pipeline,
+      ctx: this.ctx,
     });
   }
 

@@ -5,6 +5,7 @@
 // every call settles after a connection cut. Each protocol runs it unchanged from a one-line test file.
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FileSystem } from '../../connectors/filesystem/file-system.js';
 import { FS_ERROR } from '../../connectors/filesystem/file-system.js';
@@ -259,6 +260,144 @@ export function describeConnectorConformance(name: string, make: () => Promise<C
           message: expect.stringContaining('nowhere'),
         });
         await source.close?.();
+      });
+    });
+
+    describe('rolled files', () => {
+      // Ids unique to each test: the sink remembers stored id ranges per partition across instances.
+      let ms = Date.now() * 10;
+      const events = (count: number, partition = 0) => {
+        ms += 1000;
+        return Array.from({ length: count }, (_, i) => ({
+          id: `${partition}-${ms}-${i}`,
+          key: null,
+          value: { at: ms, i },
+          ts: 0,
+          headers: {},
+        }));
+      };
+      const valuesIn = async (dir: string) => {
+        const files = (await fs.list(dir)).filter((e) => e.type === 'file');
+        const named = files.filter((e) => !e.name.startsWith('.'));
+        const values: unknown[][] = [];
+        for (const f of named) {
+          const raw = await bytesOf(fs, f.path);
+          const body = f.name.endsWith('.gz') ? gunzipSync(raw) : raw;
+          values.push(
+            body
+              .toString()
+              .trimEnd()
+              .split('\n')
+              .map((l) => JSON.parse(l).value),
+          );
+        }
+        return { hidden: files.filter((e) => e.name.startsWith('.')).map((e) => e.name), values };
+      };
+      const rollingSink = (dir: string, roll: Record<string, unknown>, keys: Record<string, unknown> = {}) =>
+        subject.sink({ directory: subject.keyPath(dir), format: 'ndjson', roll, ...keys });
+
+      it('collects batches into files of at most maxEvents, each under its final name only when complete', async (ctx) => {
+        if (!subject.capabilities.append) {
+          ctx.skip(`${name} cannot append, so it cannot roll (see the next case)`);
+          return;
+        }
+        const dir = await folder();
+        const sink = await rollingSink(dir, { maxEvents: 10, maxAgeMs: 3_600_000 });
+        const batches = Array.from({ length: 7 }, () => events(4));
+        for (const batch of batches) {
+          await sink.write(batch);
+          const { values } = await valuesIn(dir);
+          // Every file under a final name is whole: complete batches of 4, at most 10 events.
+          for (const v of values) expect(v.length % 4 === 0 && v.length <= 10).toBe(true);
+        }
+        await sink.close?.();
+        const { hidden, values } = await valuesIn(dir);
+        expect(hidden).toEqual([]);
+        expect(values.map((v) => v.length).sort()).toEqual([4, 8, 8, 8]);
+        expect(values.flat()).toHaveLength(28);
+        expect(new Set(values.flat().map((v) => JSON.stringify(v))).size).toBe(28);
+      });
+
+      it('finishes a file by size, and by age when no more events come', async (ctx) => {
+        if (!subject.capabilities.append) {
+          ctx.skip(`${name} cannot append, so it cannot roll`);
+          return;
+        }
+        const dir = await folder();
+        const bySize = await rollingSink(`${dir}`, { maxBytes: 1, maxAgeMs: 3_600_000 });
+        await bySize.write(events(3));
+        expect((await valuesIn(dir)).values.map((v) => v.length)).toEqual([3]);
+        await bySize.close?.();
+
+        const aged = await folder();
+        const byAge = await rollingSink(aged, { maxAgeMs: 500 });
+        await byAge.write(events(2));
+        await byAge.write(events(3));
+        let found: unknown[][] = [];
+        for (const started = Date.now(); Date.now() - started < 30_000; ) {
+          found = (await valuesIn(aged)).values;
+          if (found.length > 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        expect(found.map((v) => v.length)).toEqual([5]);
+        expect((await valuesIn(aged)).hidden).toEqual([]);
+        await byAge.close?.();
+      }, 60_000);
+
+      it('skips a batch delivered again, also to a new instance, and keeps gzip files whole', async (ctx) => {
+        if (!subject.capabilities.append) {
+          ctx.skip(`${name} cannot append, so it cannot roll`);
+          return;
+        }
+        const dir = await folder();
+        const first = events(5);
+        const second = events(5, 1);
+        const sink = await rollingSink(dir, { maxAgeMs: 3_600_000 }, { compression: 'gzip' });
+        await sink.write(first);
+        await sink.write(first);
+        await sink.write(second);
+        await sink.close?.();
+        const again = await rollingSink(dir, { maxAgeMs: 3_600_000 }, { compression: 'gzip' });
+        await again.write([...first.slice(2), ...second]);
+        await again.close?.();
+        const { hidden, values } = await valuesIn(dir);
+        expect(hidden).toEqual([]);
+        // One file per partition.
+        expect(values.map((v) => v.length).sort()).toEqual([5, 5]);
+      });
+
+      it('after a crash, finishes the open file left behind with its acknowledged events only', async (ctx) => {
+        if (!subject.capabilities.append) {
+          ctx.skip(`${name} cannot append, so it cannot roll`);
+          return;
+        }
+        const dir = await folder();
+        const acked = events(3);
+        const body = text(acked.map((e) => ({ key: null, value: e.value, ts: 0, id: e.id })));
+        // What a sink killed mid-append leaves: a name recording three events, and half a fourth line after them.
+        const hex = (id: string) => Buffer.from(id).toString('hex');
+        const left = `.sluice-open_0_1000_3_${Buffer.byteLength(body)}_${hex(acked[0]?.id ?? '')}_${hex(acked[2]?.id ?? '')}_dead`;
+        await fs.write(`${dir}/${left}`, stream(`${body}{"key":null,"val`));
+        const sink = await rollingSink(dir, { maxAgeMs: 3_600_000 });
+        await sink.write(events(2, 1));
+        await sink.close?.();
+        const { hidden, values } = await valuesIn(dir);
+        expect(hidden).toEqual([]);
+        expect(values.sort((a, b) => a.length - b.length)).toEqual([
+          [expect.anything(), expect.anything()],
+          acked.map((e) => e.value),
+        ]);
+      });
+
+      it('refuses to roll where the server cannot append, saying what to do', async (ctx) => {
+        if (subject.capabilities.append) {
+          ctx.skip(`${name} can append`);
+          return;
+        }
+        const dir = await folder();
+        const sink = await rollingSink(dir, {});
+        await expect(sink.write(events(1))).rejects.toMatchObject({ kind: 'fatal', code: 'E_FILE_ROLL_APPEND' });
+        await sink.close?.();
       });
     });
 
