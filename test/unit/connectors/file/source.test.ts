@@ -110,7 +110,8 @@ describe('file source', () => {
     const seen: unknown[] = [];
     let checkpoint: unknown;
     // A new source every few polls, as after a restart: only the checkpoint carries the position.
-    for (let poll = 0, more = true; more; poll++) {
+    let more = true;
+    while (more) {
       const instance = source({ format: 'lines', batchSize: 7_001 });
       for (let i = 0; i < 2 && more; i++) {
         const r = await instance.poll(checkpoint);
