@@ -1,6 +1,8 @@
 // For the bench children that read one big file with a source: the context they run it in, and the loop that
-// polls it as the runtime does until it has nothing more, then prints the count, the times and the peak memory.
+// polls it as the runtime does until it has nothing more, appending each poll's events with its checkpoint to
+// a topic, then prints the count, the times and the peak memory.
 import type { Logger, PluginContext, PollSource, StateStore } from '../../core/plugin.js';
+import { MemoryStorage } from '../../core/storage/memory.js';
 import type { Measurement } from './scenario.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -15,18 +17,29 @@ export const benchSourceContext: PluginContext = {
   baseDir: process.cwd(),
 };
 
-/** Prints `@ready`, polls `source` until done, closes it and prints `@result`. */
+const TOPIC = 'lines';
+
+/**
+ * Prints `@ready`, polls `source` until done, closes it and prints `@result`. Each poll's events go into a topic
+ * of the embedded mode's storage with the checkpoint, in one append, as a pipeline stores them; the topic keeps
+ * the last 100 000 events (retention applied after each append), so memory measures the source, not the topic.
+ */
 export async function drainSource(source: PollSource): Promise<void> {
+  const storage = new MemoryStorage();
+  await storage.ensureTopic({ name: TOPIC, partitions: 4, retention: { maxEvents: 100_000 } });
   process.stdout.write('@ready {}\n');
   const startedAt = Date.now();
   let count = 0;
   let checkpoint: unknown;
   for (;;) {
     const r = await source.poll(checkpoint);
+    await storage.append(TOPIC, r.events, { checkpoint: { source: 'bench', value: r.checkpoint } });
+    await storage.trim(TOPIC);
     count += r.events.length;
     checkpoint = r.checkpoint;
     if (!r.hasMore) break;
   }
+  await storage.close();
   const lastAt = Date.now();
   await source.close?.();
   process.stdout.write(

@@ -25,7 +25,7 @@ export const ftp: Scenario = {
       result.variants = await repeat(ctx, [
         {
           name: 'ftp source',
-          description: `ftp source, format lines, batchSize 10000, polls until done; ${lines} lines, ${size} bytes`,
+          description: `ftp source, format lines, batchSize 10000, each poll appended to a topic; ${lines} lines, ${size} bytes`,
           async measure() {
             const spec = {
               host: '127.0.0.1',
@@ -35,7 +35,10 @@ export const ftp: Scenario = {
               directory: '/big',
               batchSize: 10_000,
             };
-            const child = spawnScript('harness/ftp-lines.ts', spec, { label: 'ftp-lines' });
+            const child = spawnScript('harness/ftp-lines.ts', spec, {
+              label: 'ftp-lines',
+              cpuProfileDir: ctx.profileDir,
+            });
             return measurementOfDrain(await child.result(timeoutMs), { lines, size });
           },
         },

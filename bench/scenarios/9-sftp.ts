@@ -44,7 +44,7 @@ export const sftp: Scenario = {
       ];
       const sourceVariant = (protocol: 'sftp' | 'scp') => ({
         name: `${protocol} source`,
-        description: `${protocol} source, format lines, batchSize 10000, polls until done; ${lines} lines, ${size} bytes`,
+        description: `${protocol} source, format lines, batchSize 10000, each poll appended to a topic; ${lines} lines, ${size} bytes`,
         async measure() {
           const spec = {
             protocol,
@@ -56,7 +56,10 @@ export const sftp: Scenario = {
             directory,
             batchSize: 10_000,
           };
-          const child = spawnScript('harness/ssh-lines.ts', spec, { label: `${protocol}-lines` });
+          const child = spawnScript('harness/ssh-lines.ts', spec, {
+            label: `${protocol}-lines`,
+            cpuProfileDir: ctx.profileDir,
+          });
           return measurementOfDrain(await child.result(timeoutMs), { lines, size });
         },
       });
