@@ -13,7 +13,8 @@ import type { Logger } from '../../core/plugin.js';
 import { SSH_USER, ThrowawaySshd } from '../harness/throwaway-sshd.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const TIMEOUT_MS = 500;
+// Long enough for a listing on a busy machine; the slow read below outlasts it, so a stray deadline would fire.
+const TIMEOUT_MS = 3000;
 let sshd: ThrowawaySshd;
 
 beforeAll(async () => {
@@ -73,7 +74,7 @@ describe('scp file system deadlines', () => {
         stopBatching();
       }
       const stream = await fs.read('/slow.bin');
-      const read = await readSlowlyThenAll(stream, 3 * TIMEOUT_MS);
+      const read = await readSlowlyThenAll(stream, TIMEOUT_MS + 1500);
       expect(createHash('sha256').update(read).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
       expect((await fs.list('/')).map((e) => e.name)).toContain('slow.bin');
     } finally {
