@@ -37,7 +37,7 @@ export const ftp: Scenario = {
             intoTopic,
           };
           const child = spawnScript('harness/ftp-lines.ts', spec, {
-            label: 'ftp-lines',
+            label: intoTopic ? 'ftp-lines-topic' : 'ftp-lines',
             cpuProfileDir: ctx.profileDir,
           });
           return measurementOfDrain(await child.result(timeoutMs), { lines, size });

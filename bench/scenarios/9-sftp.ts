@@ -59,7 +59,7 @@ export const sftp: Scenario = {
             batchSize: 10_000,
           };
           const child = spawnScript('harness/ssh-lines.ts', spec, {
-            label: `${protocol}-lines`,
+            label: `${protocol}-lines${intoTopic ? '-topic' : ''}`,
             cpuProfileDir: ctx.profileDir,
           });
           return measurementOfDrain(await child.result(timeoutMs), { lines, size });
