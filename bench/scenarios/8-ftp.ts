@@ -1,6 +1,7 @@
-// Scenario 8, FTP: one big file of lines on a vsftpd of the bench's own, read by the ftp source line by line
-// (peak memory must stay under 256 MiB, whatever the file size), against curl downloading the same file to
-// /dev/null (the ftp source's bytes/s must reach 0.8× curl's).
+// Scenario 8, FTP: one big file of lines on a vsftpd of the bench's own, read by the ftp source line by line,
+// alone and with each poll stored in a topic as a pipeline does (peak memory must stay under 256 MiB, whatever the
+// file size), against curl downloading the same file to /dev/null (the ftp source's bytes/s must reach 0.8×
+// curl's).
 import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,23 +23,29 @@ export const ftp: Scenario = {
       const lines = await writeLines(join(server.root, 'big', 'lines.txt'), bytesWanted);
       const size = statSync(join(server.root, 'big', 'lines.txt')).size;
       const timeoutMs = ctx.smoke ? 60_000 : 600_000;
-      result.variants = await repeat(ctx, [
-        {
-          name: 'ftp source',
-          description: `ftp source, format lines, batchSize 10000, polls until done; ${lines} lines, ${size} bytes`,
-          async measure() {
-            const spec = {
-              host: '127.0.0.1',
-              port: server.port,
-              user: server.user,
-              password: server.password,
-              directory: '/big',
-              batchSize: 10_000,
-            };
-            const child = spawnScript('harness/ftp-lines.ts', spec, { label: 'ftp-lines' });
-            return measurementOfDrain(await child.result(timeoutMs), { lines, size });
-          },
+      const sourceVariant = (intoTopic: boolean) => ({
+        name: intoTopic ? 'ftp source → topic' : 'ftp source',
+        description: `ftp source, format lines, batchSize 10000, ${intoTopic ? 'each poll appended to a topic' : 'events counted and dropped'}; ${lines} lines, ${size} bytes`,
+        async measure() {
+          const spec = {
+            host: '127.0.0.1',
+            port: server.port,
+            user: server.user,
+            password: server.password,
+            directory: '/big',
+            batchSize: 10_000,
+            intoTopic,
+          };
+          const child = spawnScript('harness/ftp-lines.ts', spec, {
+            label: intoTopic ? 'ftp-lines-topic' : 'ftp-lines',
+            cpuProfileDir: ctx.profileDir,
+          });
+          return measurementOfDrain(await child.result(timeoutMs), { lines, size });
         },
+      });
+      result.variants = await repeat(ctx, [
+        sourceVariant(false),
+        sourceVariant(true),
         {
           name: 'curl',
           description: 'curl -o /dev/null of the same file',
@@ -52,6 +59,7 @@ export const ftp: Scenario = {
       ]);
       result.ratios.push(
         ratioOf('ftp source / curl (MB/s)', result.variants, 'ftp source', 'curl', 'mbPerSec', { atLeast: 0.8 }),
+        ratioOf('ftp source → topic / curl (MB/s)', result.variants, 'ftp source → topic', 'curl', 'mbPerSec'),
       );
       result.notes.push('target: ftp source peak RSS under 256 MiB for the 1 GB file (full run)');
     } finally {

@@ -1,5 +1,6 @@
 // Scenario 9, SFTP and SCP: one big file of lines on an OpenSSH sshd of the bench's own, read by the sftp and
-// the scp sources line by line (peak memory must stay under 256 MiB, whatever the file size), against OpenSSH's
+// the scp sources line by line, alone and with each poll stored in a topic as a pipeline does (peak memory must
+// stay under 256 MiB, whatever the file size), against OpenSSH's
 // own clients copying the same file to /dev/null: the sftp source's bytes/s must reach 0.8× `sftp -b`'s, the
 // scp source's 0.8× `scp -O`'s.
 import { execFile } from 'node:child_process';
@@ -42,12 +43,13 @@ export const sftp: Scenario = {
         '-P',
         String(server.port),
       ];
-      const sourceVariant = (protocol: 'sftp' | 'scp') => ({
-        name: `${protocol} source`,
-        description: `${protocol} source, format lines, batchSize 10000, polls until done; ${lines} lines, ${size} bytes`,
+      const sourceVariant = (protocol: 'sftp' | 'scp', intoTopic: boolean) => ({
+        name: `${protocol} source${intoTopic ? ' → topic' : ''}`,
+        description: `${protocol} source, format lines, batchSize 10000, ${intoTopic ? 'each poll appended to a topic' : 'events counted and dropped'}; ${lines} lines, ${size} bytes`,
         async measure() {
           const spec = {
             protocol,
+            intoTopic,
             host: '127.0.0.1',
             port: server.port,
             user: SSH_USER,
@@ -56,7 +58,10 @@ export const sftp: Scenario = {
             directory,
             batchSize: 10_000,
           };
-          const child = spawnScript('harness/ssh-lines.ts', spec, { label: `${protocol}-lines` });
+          const child = spawnScript('harness/ssh-lines.ts', spec, {
+            label: `${protocol}-lines${intoTopic ? '-topic' : ''}`,
+            cpuProfileDir: ctx.profileDir,
+          });
           return measurementOfDrain(await child.result(timeoutMs), { lines, size });
         },
       });
@@ -71,7 +76,8 @@ export const sftp: Scenario = {
         },
       });
       result.variants = await repeat(ctx, [
-        sourceVariant('sftp'),
+        sourceVariant('sftp', false),
+        sourceVariant('sftp', true),
         clientVariant('sftp client', 'OpenSSH sftp -b: get of the same file to /dev/null', async () => {
           const child = execFile('sftp', [...clientOptions, '-b', '-', `${SSH_USER}@127.0.0.1`], {
             timeout: timeoutMs,
@@ -80,7 +86,8 @@ export const sftp: Scenario = {
           const [code] = (await once(child, 'exit')) as [number | null];
           if (code !== 0) throw new Error(`sftp -b get ${file} /dev/null exited with ${code}`);
         }),
-        sourceVariant('scp'),
+        sourceVariant('scp', false),
+        sourceVariant('scp', true),
         clientVariant('scp -O', 'OpenSSH scp -O (legacy SCP protocol) of the same file to /dev/null', () =>
           run('scp', ['-O', '-q', ...clientOptions, `${SSH_USER}@127.0.0.1:${file}`, '/dev/null'], {
             timeout: timeoutMs,
@@ -92,6 +99,14 @@ export const sftp: Scenario = {
           atLeast: 0.8,
         }),
         ratioOf('scp source / scp -O (MB/s)', result.variants, 'scp source', 'scp -O', 'mbPerSec', { atLeast: 0.8 }),
+        ratioOf(
+          'sftp source → topic / sftp client (MB/s)',
+          result.variants,
+          'sftp source → topic',
+          'sftp client',
+          'mbPerSec',
+        ),
+        ratioOf('scp source → topic / scp -O (MB/s)', result.variants, 'scp source → topic', 'scp -O', 'mbPerSec'),
       );
       result.notes.push('target: sftp and scp sources peak RSS under 256 MiB for the 1 GB file (full run)');
     } finally {

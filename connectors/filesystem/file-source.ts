@@ -60,12 +60,28 @@ export function createSharedFileSource(parts: FileSourceParts): PollSource {
     async poll(checkpoint) {
       const { files, pending } = readFileCheckpoint(checkpoint, where);
       fs ??= await parts.connect();
+      const events: SluiceEvent[] = [];
+      // A big file read over many polls goes on where the last poll stopped, on the same stream, without
+      // listing the folder again: a listing costs more than a batch of lines on a remote server. Once the file
+      // is read to its end, the rest of the batch comes from a listing as usual.
+      const going = reader.going();
+      const goingAt = going && files[going.name];
+      let justRead: string | undefined;
+      if (going && goingAt && reader.isOpenAt({ ...goingAt, ...going })) {
+        const file: WalkedFile = { ...going, type: 'file', size: goingAt.size, mtimeMs: goingAt.mtimeMs };
+        const hasMore = await take(file, goingAt, files, events, clock());
+        if (hasMore || events.length >= config.batchSize) {
+          return { events, checkpoint: fileCheckpoint(files, pending), hasMore: true };
+        }
+        justRead = going.name;
+      }
       const { files: listed, markers } = await walk(fs, where);
       const now = clock();
-      const events: SluiceEvent[] = [];
       let hasMore = false;
 
       for (const file of listed) {
+        // Its end was read in this poll: its after-read action waits until these events are stored.
+        if (file.name === justRead) continue;
         const entry = files[file.name];
         const standing = standingOf(entry, file);
         const marker = config.doneMarker === undefined ? undefined : `${file.name}${config.doneMarker}`;
@@ -105,17 +121,7 @@ export function createSharedFileSource(parts: FileSourceParts): PollSource {
         const at: ProcessedFile = isFromStart
           ? { size: file.size, mtimeMs: file.mtimeMs, offset: 0, lines: 0 }
           : { ...(entry as ProcessedFile), size: file.size, mtimeMs: file.mtimeMs };
-        try {
-          const read = await readOne(file, at, config.batchSize - events.length, now);
-          for (const e of read.events) events.push(e);
-          files[file.name] = read.entry;
-          if (read.entry.offset < file.size) hasMore = true;
-        } catch (err) {
-          if (isFsError(err, FS_ERROR.notFound)) continue; // gone since the listing
-          if (errorKind(err) !== 'record') throw err;
-          await failFile(file, err, now);
-          delete files[file.name];
-        }
+        if (await take(file, at, files, events, now)) hasMore = true;
       }
 
       // A file that is gone no longer needs remembering; one that comes back under its name is new.
@@ -131,6 +137,31 @@ export function createSharedFileSource(parts: FileSourceParts): PollSource {
       fs = undefined;
     },
   };
+
+  /**
+   * Reads `file` on from `at` into `events` (up to the batch size) and records how far in `files`; a file the
+   * server refuses goes to failedTo. True when the file has more to read.
+   */
+  async function take(
+    file: WalkedFile,
+    at: ProcessedFile,
+    files: Record<string, ProcessedFile>,
+    events: SluiceEvent[],
+    now: number,
+  ): Promise<boolean> {
+    try {
+      const read = await readOne(file, at, config.batchSize - events.length, now);
+      for (const e of read.events) events.push(e);
+      files[file.name] = read.entry;
+      return read.entry.offset < file.size;
+    } catch (err) {
+      if (isFsError(err, FS_ERROR.notFound)) return false; // gone since the listing
+      if (errorKind(err) !== 'record') throw err;
+      await failFile(file, err, now);
+      delete files[file.name];
+      return false;
+    }
+  }
 
   async function readOne(
     file: WalkedFile,

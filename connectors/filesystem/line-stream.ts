@@ -1,42 +1,69 @@
-// Lines from a byte stream with their exact end offsets, so that a checkpoint always falls just after a line
-// break (or at the end of a finished file). Memory stays at one chunk plus one line, whatever the file's size.
-import type { Readable } from 'node:stream';
+// Whole lines from a byte stream, a chunk's worth at a time, with exact byte offsets, so that a checkpoint
+// always falls just after a line break (or at the end of a finished file). Memory stays at one chunk plus one
+// line, whatever the file's size. Lines are found with Buffer.indexOf and each chunk's lines are decoded in one
+// go: per line, the reader then only slices a string, instead of decoding one small string per line.
 
-export interface Line {
-  text: string;
-  /** Offset in the file just after this line and its line break. */
-  end: number;
+/** Complete lines of a file, each ended by "\n" except the file's last one. */
+export class LineBlock {
+  /** Whether every character is one byte, so a character index is a byte count. */
+  private readonly isAscii: boolean;
+
+  constructor(
+    readonly text: string,
+    /** File offset of the block's first byte. */
+    readonly start: number,
+    /** File offset just after the block. */
+    readonly end: number,
+  ) {
+    this.isAscii = text.length === end - start;
+  }
+
+  /** File offset of the character at index `at` of `text` (a line start). */
+  offsetAt(at: number): number {
+    if (at >= this.text.length) return this.end;
+    return this.start + (this.isAscii ? at : Buffer.byteLength(this.text.slice(0, at)));
+  }
 }
 
 /**
- * The lines of `stream`, a chunk's worth at a time, which starts at `offset` of a file whose complete size is `size`: the bytes after the
+ * The lines of `stream`, which starts at `offset` of a file whose complete size is `size`: the bytes after the
  * last line break are a last line only once `size` is reached (the source reads only finished files).
  */
-export async function* linesOf(stream: Readable, offset: number, size: number): AsyncGenerator<Line[]> {
+export async function* linesOf(stream: AsyncIterable<Buffer>, offset: number, size: number): AsyncGenerator<LineBlock> {
   let position = offset;
-  let carry: Buffer = Buffer.alloc(0);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
+  // The start of a line that the last chunk cut off; copied, as the stream may reuse its buffer.
+  let carry: Buffer | undefined;
+  for await (const chunk of stream) {
     // A file that grew since it was listed is read up to its listed size; the rest waits for the next listing.
-    const room = size - (position + carry.length);
+    const room = size - (position + (carry?.length ?? 0));
     const part = chunk.length > room ? chunk.subarray(0, Math.max(room, 0)) : chunk;
-    const data = carry.length > 0 ? Buffer.concat([carry, part]) : part;
-    let start = 0;
-    // One chunk's lines at a time: an await per line would cost more than the line itself.
-    const lines: Line[] = [];
-    for (;;) {
-      const lineBreak = data.indexOf(0x0a, start);
-      if (lineBreak === -1) break;
-      position += lineBreak + 1 - start;
-      lines.push({ text: data.toString('utf8', start, lineBreak), end: position });
-      start = lineBreak + 1;
+    let from = 0;
+    if (carry !== undefined) {
+      // Only the cut line is joined: copying the whole chunk onto it would double the bytes copied.
+      const firstBreak = part.indexOf(0x0a);
+      if (firstBreak === -1) {
+        carry = Buffer.concat([carry, part]);
+      } else {
+        const line = Buffer.concat([carry, part.subarray(0, firstBreak + 1)]);
+        yield new LineBlock(line.toString('utf8'), position, position + line.length);
+        position += line.length;
+        carry = undefined;
+        from = firstBreak + 1;
+      }
     }
-    if (lines.length > 0) yield lines;
-    // Copied: the stream may reuse its buffer.
-    carry = Buffer.from(data.subarray(start));
+    if (carry === undefined) {
+      const lastBreak = part.lastIndexOf(0x0a);
+      if (lastBreak >= from) {
+        // "\n" never occurs inside a multi-byte UTF-8 sequence, so a block cut after one decodes whole.
+        yield new LineBlock(part.toString('utf8', from, lastBreak + 1), position, position + lastBreak + 1 - from);
+        position += lastBreak + 1 - from;
+        from = lastBreak + 1;
+      }
+      if (from < part.length) carry = Buffer.from(part.subarray(from));
+    }
     if (part.length < chunk.length) break;
   }
-  if (carry.length > 0 && position + carry.length >= size) {
-    position += carry.length;
-    yield [{ text: carry.toString('utf8'), end: position }];
+  if (carry !== undefined && position + carry.length >= size) {
+    yield new LineBlock(carry.toString('utf8'), position, position + carry.length);
   }
 }

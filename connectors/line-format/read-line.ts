@@ -35,24 +35,45 @@ export interface LineReader {
   logger: Logger;
 }
 
+type Headers = Readonly<Record<string, string>>;
+
 /**
  * The event for one line (without its line break), or null for a blank line or a skipped bad one.
- * `where` names the line for messages: `stdin line 12`, `file "a.ndjson" line 3`.
+ * `where` names the line for messages (`stdin line 12`, `file "a.ndjson" line 3`); a function is called only
+ * when a message is needed. `headers` go on every event, over those an NDJSON line carries.
  */
-export function readLine(reader: LineReader, line: string, where: string, now: number): SluiceEvent | null {
+export function readLine(
+  reader: LineReader,
+  line: string,
+  where: string | (() => string),
+  now: number,
+  headers: Headers = {},
+): SluiceEvent | null {
   const text = stripLineEnd(line);
-  if (text.trim() === '') return null;
-  if (reader.format === 'lines') return { key: null, value: text, ts: now, headers: {} };
+  if (isBlank(text)) return null;
+  if (reader.format === 'lines') return { key: null, value: text, ts: now, headers };
   try {
-    const event = normalizeEvent(JSON.parse(text), now);
     // A source emits events without ids: the topic gives them their own when they are stored.
-    const { id: _storedElsewhere, ...fresh } = event;
-    // Bytes travel in JSON as {"$bytes": base64}: what the ndjson sinks write comes back exactly.
-    return text.includes('"$bytes"') ? { ...fresh, value: valueFromJson(fresh.value) } : fresh;
+    const { key, value, ts, headers: own } = normalizeEvent(JSON.parse(text), now);
+    return {
+      key,
+      // Bytes travel in JSON as {"$bytes": base64}: what the ndjson sinks write comes back exactly.
+      value: text.includes('"$bytes"') ? valueFromJson(value) : value,
+      ts,
+      headers: Object.keys(own).length === 0 ? headers : { ...own, ...headers },
+    };
   } catch (err) {
     const reason = err instanceof EventShapeError ? err.message : `not valid JSON (${(err as Error).message})`;
-    return invalidLine(reader, text, where, reason, now);
+    return invalidLine(reader, text, typeof where === 'string' ? where : where(), reason, now, headers);
   }
+}
+
+/** Whether a line holds nothing but white space. */
+export function isBlank(text: string): boolean {
+  const first = text.charCodeAt(0);
+  // Nearly every line starts with a printable ASCII character, and then no trimmed copy is needed.
+  if (first > 0x20 && first < 0x7f) return false;
+  return text.trim() === '';
 }
 
 export function invalidLine(
@@ -61,6 +82,7 @@ export function invalidLine(
   where: string,
   reason: string,
   now: number,
+  headers: Headers = {},
 ): SluiceEvent | null {
   const message = `${where}: ${reason}`;
   if (reader.onInvalid === 'fail') {
@@ -75,7 +97,7 @@ export function invalidLine(
     key: null,
     value: text,
     ts: now,
-    headers: { [ERROR_HEADER]: message, [ERROR_CODE_HEADER]: INVALID_LINE_CODE },
+    headers: { ...headers, [ERROR_HEADER]: message, [ERROR_CODE_HEADER]: INVALID_LINE_CODE },
   };
 }
 

@@ -7,6 +7,11 @@ export class ChannelReader {
   private ended = false;
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
+  /**
+   * Bytes read from the stream but not handed out yet. Kept here rather than unshifted: `read()` joins
+   * everything the stream buffers into one copy, so unshifting a remainder would copy it again on every take.
+   */
+  private held: Buffer | undefined;
 
   constructor(private readonly stream: Readable) {
     const notify = () => {
@@ -33,10 +38,11 @@ export class ChannelReader {
   async take(max: number): Promise<Buffer | undefined> {
     for (;;) {
       if (this.failure) throw this.failure;
-      const chunk = this.stream.read() as Buffer | null;
+      const chunk = this.held ?? (this.stream.read() as Buffer | null);
+      this.held = undefined;
       if (chunk !== null) {
         if (chunk.length > max) {
-          this.stream.unshift(chunk.subarray(max));
+          this.held = chunk.subarray(max);
           return chunk.subarray(0, max);
         }
         return chunk;
@@ -63,7 +69,8 @@ export class ChannelReader {
       const nl = b.indexOf(0x0a);
       if (nl >= 0) {
         parts.push(b.subarray(0, nl));
-        if (nl + 1 < b.length) this.stream.unshift(b.subarray(nl + 1));
+        if (nl + 1 < b.length)
+          this.held = this.held ? Buffer.concat([b.subarray(nl + 1), this.held]) : b.subarray(nl + 1);
         return Buffer.concat(parts).toString('utf8');
       }
       parts.push(b);

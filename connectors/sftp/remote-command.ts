@@ -20,7 +20,8 @@ export async function runCommand(session: SshSession, command: string, what: str
   let stdoutBytes = 0;
   let exitCode: number | undefined;
   let closed: Promise<void> = Promise.resolve();
-  const channel = await session.exec(command, what, (ch) => {
+  const progress = () => stdoutBytes + stderr.length;
+  const channel = await session.exec(command, what, progress, (ch) => {
     closed = new Promise<void>((resolve, reject) => {
       ch.once('close', () => resolve());
       ch.once('error', reject);
@@ -39,7 +40,6 @@ export async function runCommand(session: SshSession, command: string, what: str
     });
   });
   channel.end();
-  session.guardTransfer(channel, what, () => stdoutBytes + stderr.length);
   await closed.catch((err) => {
     throw new RetryableError(`${session.settings.where}, ${what}: ${(err as Error).message}`, {
       code: FS_ERROR.unavailable,

@@ -64,10 +64,9 @@ export interface ScpDownload {
 export async function scpDownload(session: SshSession, remotePath: string, offset: number): Promise<ScpDownload> {
   const where = session.settings.where;
   const what = `downloading ${remotePath}`;
-  const channel = await session.exec(`scp -f -- ${shellQuote(remotePath)}`, what);
-  const reader = new ChannelReader(channel);
   let received = 0;
-  session.guardTransfer(channel, what, () => received);
+  const channel = await session.exec(`scp -f -- ${shellQuote(remotePath)}`, what, () => received);
+  const reader = new ChannelReader(channel);
   try {
     channel.write(ACK);
     const kind = await reader.byte();
@@ -130,10 +129,9 @@ export async function scpUpload(
 ): Promise<void> {
   const where = session.settings.where;
   const what = `uploading ${remotePath}`;
-  const channel = await session.exec(`scp -t -- ${shellQuote(remotePath)}`, what);
-  const reader = new ChannelReader(channel);
   let sent = 0;
-  session.guardTransfer(channel, what, () => sent);
+  const channel = await session.exec(`scp -t -- ${shellQuote(remotePath)}`, what, () => sent);
+  const reader = new ChannelReader(channel);
   try {
     await expectAck(reader, where, what);
     channel.write(`C0644 ${size} upload\n`);

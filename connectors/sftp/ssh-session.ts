@@ -164,7 +164,7 @@ export class SshSession {
       try {
         run((err, value) => {
           clearTimeout(timer);
-          if (err) reject(classifySshError(err, `${this.settings.where}, ${what}`));
+          if (err) reject(this.failureOf(err, what));
           else resolve(value as T);
         });
       } catch (err) {
@@ -172,6 +172,18 @@ export class SshSession {
         reject(classifySshError(err, `${this.settings.where}, ${what}`));
       }
     });
+  }
+
+  /**
+   * A request's error: ssh2 fails the requests of a dropped connection with the words of a refusal ("Unable to
+   * exec"), which would read as a server that cannot do it; on a broken connection they are retryable.
+   */
+  private failureOf(err: unknown, what: string): SluiceError {
+    if (!this.brokenBy) return classifySshError(err, `${this.settings.where}, ${what}`);
+    return new RetryableError(
+      `${this.settings.where}, ${what}: the connection dropped (${(err as Error).message ?? err}); retrying`,
+      { code: FS_ERROR.unavailable, cause: err },
+    );
   }
 
   /** The SFTP subsystem of this connection, opened once. */
@@ -183,15 +195,25 @@ export class SshSession {
   }
 
   /**
-   * Starts a command on an exec channel (for SCP and server-side helpers such as sha256sum). `prepare` runs as
-   * soon as the channel opens, before anything else is parsed: a quick command's exit status can arrive in the
-   * same packet as the channel's confirmation, and a listener added after an await would miss it.
+   * Starts a command on an exec channel (for SCP and server-side helpers such as sha256sum), with the transfer
+   * deadline of `guardTransfer` on `progress`. `prepare` and the deadline are set up as soon as the channel opens,
+   * before anything else is parsed: a quick command's exit status and close can arrive in the same packet as the
+   * channel's confirmation, and a listener added after an await would miss them (a deadline armed then would
+   * never be disarmed, and would drop this connection, reused meanwhile, one `timeoutMs` later).
    */
-  async exec(command: string, what: string, prepare?: (channel: ClientChannel) => void): Promise<ClientChannel> {
+  async exec(
+    command: string,
+    what: string,
+    progress: () => number,
+    prepare?: (channel: ClientChannel) => void,
+  ): Promise<ClientChannel> {
     try {
       const channel = await this.request<ClientChannel>(what, (done) =>
         this.client.exec(command, (err, channel) => {
-          if (!err) prepare?.(channel);
+          if (!err) {
+            prepare?.(channel);
+            this.guardTransfer(channel, what, progress);
+          }
           done(err, channel);
         }),
       );

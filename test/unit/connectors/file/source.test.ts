@@ -104,6 +104,33 @@ describe('file source', () => {
     ]);
   });
 
+  it('resumes mid-file after a restart at the right byte when lines hold multi-byte characters', async () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => (i % 3 === 0 ? `ä€𝄞 ${i}` : `line ${i}`));
+    await put({ 'big.txt': `${lines.join('\n')}\n`, 'small.txt': 'after\n' });
+    const seen: unknown[] = [];
+    let checkpoint: unknown;
+    // A new source every few polls, as after a restart: only the checkpoint carries the position.
+    let more = true;
+    while (more) {
+      const instance = source({ format: 'lines', batchSize: 7_001 });
+      for (let i = 0; i < 2 && more; i++) {
+        const r = await instance.poll(checkpoint);
+        seen.push(...values(r));
+        checkpoint = r.checkpoint;
+        more = r.hasMore === true;
+      }
+      await instance.close?.();
+    }
+    expect(seen).toEqual([...lines, 'after']);
+  });
+
+  it('fails the poll on a bad line with onInvalid: fail, and again after a restart', async () => {
+    await put({ 'a.ndjson': '1\nnot json\n3\n' });
+    const failing = source({ onInvalid: 'fail' });
+    await expect(failing.poll(undefined)).rejects.toMatchObject({ kind: 'fatal', code: 'E_NDJSON_LINE' });
+    await expect(source({ onInvalid: 'fail' }).poll(undefined)).rejects.toMatchObject({ kind: 'fatal' });
+  });
+
   it('deletes a file only on the poll after its events were stored', async () => {
     await put({ 'a.ndjson': '1\n' });
     const instance = source({ afterRead: 'delete' });
