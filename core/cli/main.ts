@@ -1,7 +1,7 @@
 // The `sluice` command: one file per subcommand, wired here.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { addAuthoringCommands } from './authoring.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
@@ -42,7 +42,7 @@ const redisOption = () =>
 const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the deployment').default('sluice');
 
 /** The `sluice` program with every command; `exitCode()` is what the command that ran asks to exit with. */
-export function buildProgram(builtins: readonly Plugin[]): { program: Command; exitCode: () => number } {
+export function buildProgram(builtins: readonly PluginEntry[]): { program: Command; exitCode: () => number } {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('sluice')
@@ -228,7 +228,7 @@ export function buildProgram(builtins: readonly Plugin[]): { program: Command; e
   return { program, exitCode: () => code };
 }
 
-export async function main(argv: string[], builtins: readonly Plugin[]): Promise<void> {
+export async function main(argv: string[], builtins: readonly PluginEntry[]): Promise<void> {
   const { program, exitCode } = buildProgram(builtins);
   let code: number;
   const unknown = unknownCommand(program, argv.slice(2));

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { Redactor } from '../config/redactor.js';
 import { ConfigError } from '../errors.js';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import type { Engine } from '../runtime/engine.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -36,7 +36,11 @@ export interface RunOptions {
   queryHost?: string;
 }
 
-export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
+export async function runCommand(
+  paths: string[],
+  options: RunOptions,
+  builtins: readonly PluginEntry[],
+): Promise<number> {
   let redactor: Redactor | undefined;
   try {
     const config = await loadConfig(paths, { builtins, redisOverride: options.redis });
