@@ -66,7 +66,8 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           .default('info'),
       )
       .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
-      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1');
+      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1')
+      .option('--watch', 'apply changed pipeline files without a restart; an invalid change is logged and not applied');
 
   runtimeCommand(
     'run',
@@ -81,11 +82,22 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     )
     .option('--force', 'embedded: exit 0 even if stored events were not delivered when the run stopped (they are lost)')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost } = o;
+      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost, watch } = o;
       const status = o.status === false ? false : undefined;
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status, force, deadLetterFile: o.deadLetters, queryPort, queryHost },
+        {
+          redis,
+          grace,
+          concurrency,
+          logLevel,
+          status,
+          force,
+          deadLetterFile: o.deadLetters,
+          queryPort,
+          queryHost,
+          watch,
+        },
         builtins,
       );
     });
@@ -98,11 +110,11 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, queryPort, queryHost } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost, watch } = o;
       const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost },
+        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost, watch },
         builtins,
       );
     });
