@@ -108,5 +108,28 @@ describe('hot reload with --watch', () => {
       const published = JSON.parse((await admin.get(`${prefix}:config-version`)) ?? '{}') as { digest?: string };
       expect(sluice.log()).toContain(`"version":"${published.digest}","pipelines"`);
     }, 600_000);
+
+    it('a worker whose files differ from the version another worker applied says so', async () => {
+      const prefix = uniquePrefix('reload-split');
+      prefixes.push(prefix);
+      const redis = `redis: { url: '${TEST_REDIS_URL}', prefix: ${prefix} }\n`;
+      const start = (version: string) => {
+        const dir = mkdtempSync(join(tmpdir(), 'sluice-reload-'));
+        writeFileSync(join(dir, 'pipes.yaml'), pipelineFile(version, redis));
+        return SluiceProcess.start(['worker', '--watch', join(dir, 'pipes.yaml')], join(dir, 'sluice.log'));
+      };
+      const first = start('1');
+      await waitFor(() => first.log().includes('watching pipeline files'), 300_000, 'the first worker');
+      const second = start('2');
+      await waitFor(() => second.log().includes('watching pipeline files'), 300_000, 'the second worker');
+      await waitFor(
+        () => first.log().includes('differ from the version another worker applied last'),
+        60_000,
+        'the first worker to report the split',
+      );
+      for (const w of [first, second]) w.kill('SIGTERM');
+      await Promise.all([first.exited, second.exited]);
+      expect(first.log()).toMatch(new RegExp(`"appliedBy":"[^"]+:${second.pid}"`));
+    }, 600_000);
   });
 });
