@@ -39,6 +39,8 @@ const FLEET_CHECK_EVERY = 5;
 export async function watchPipelineFiles(running: Running, options: WatchOptions): Promise<Watcher> {
   const { paths, logger } = options;
   let current = running;
+  // The process's logger redacts with the first configuration's redactor: later versions add their secrets to it.
+  const logRedactor = running.config.redactor;
   let applied = configDigest(paths);
   let rejected: string | undefined;
   let pending: string | undefined;
@@ -81,6 +83,7 @@ export async function watchPipelineFiles(running: Running, options: WatchOptions
       );
       return;
     }
+    logRedactor.addAll(next.redactor);
     for (const w of next.warnings) logger.warn(formatIssue(w));
     logger.info({ from: applied, to: digest }, 'pipeline files changed: draining in-flight batches to reload');
     const swapped = await swapEngine(current, next, {
