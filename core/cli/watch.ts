@@ -12,7 +12,7 @@ import type { PluginEntry } from '../registry.js';
 import type { Engine } from '../runtime/engine.js';
 import type { Storage } from '../storage/storage.js';
 import type { EngineSettings } from './drivers.js';
-import { type FleetConfigVersion, openFleetConfigVersion } from './fleet-config-version.js';
+import type { FleetConfigVersion } from './fleet-config-version.js';
 import { type Running, swapEngine } from './reload.js';
 
 export interface WatchOptions {
@@ -46,8 +46,9 @@ export async function watchPipelineFiles(running: Running, options: WatchOptions
   let pending: string | undefined;
   let warnedAbout: string | undefined;
   let ticks = 0;
+  // Loaded only with Redis, so that embedded runs never load ioredis.
   const fleet: FleetConfigVersion | undefined = current.config.redis
-    ? openFleetConfigVersion(current.config.redis)
+    ? (await import('./fleet-config-version.js')).openFleetConfigVersion(current.config.redis)
     : undefined;
   const publish = (digest: string) =>
     fleet?.publish({ digest, worker: options.settings.workerId, at: Date.now() }).catch((err: unknown) => {
