@@ -1,29 +1,49 @@
-// The one list of built-in plugins. Nothing registers itself by side effect: what is not here is not built in.
-import { filePlugins } from './connectors/file/index.js';
-import { ftpPlugins } from './connectors/ftp/index.js';
-import { generatePlugins } from './connectors/generate/index.js';
-import { httpPlugins } from './connectors/http/index.js';
-import { sftpPlugins } from './connectors/sftp/index.js';
-import { sqlPlugins } from './connectors/sql/index.js';
-import { stdioPlugins } from './connectors/stdio/index.js';
-import type { Plugin } from './core/plugin.js';
-import { codecPlugins } from './plugins/codec/index.js';
-import { compressPlugins } from './plugins/compress/index.js';
-import { cryptoPlugins } from './plugins/crypto/index.js';
-import { transformPlugins } from './plugins/transform/index.js';
-import { validatePlugins } from './plugins/validate/index.js';
+// The one table of built-in plugins: kind, name and where the module is. A module is imported only when a
+// pipeline names it (or a listing asks for all), so `sluice --version` and `validate` stay fast. Nothing
+// registers itself by side effect: what is not here is not built in.
+import type { LazyPlugin } from './core/registry.js';
 
-export const builtins: Plugin[] = [
-  ...generatePlugins,
-  ...stdioPlugins,
-  ...filePlugins,
-  ...ftpPlugins,
-  ...httpPlugins,
-  ...sftpPlugins,
-  ...sqlPlugins,
-  ...codecPlugins,
-  ...compressPlugins,
-  ...cryptoPlugins,
-  ...transformPlugins,
-  ...validatePlugins,
+export const builtins: readonly LazyPlugin[] = [
+  { kind: 'source', name: 'generate', load: () => import('./connectors/generate/source.js') },
+  { kind: 'source', name: 'stdin', load: () => import('./connectors/stdio/source.js') },
+  { kind: 'sink', name: 'stdout', load: () => import('./connectors/stdio/sink.js') },
+  { kind: 'source', name: 'file', load: () => import('./connectors/file/source.js') },
+  { kind: 'sink', name: 'file', load: () => import('./connectors/file/sink.js') },
+  { kind: 'source', name: 'ftp', load: () => import('./connectors/ftp/source.js') },
+  { kind: 'sink', name: 'ftp', load: () => import('./connectors/ftp/sink.js') },
+  { kind: 'source', name: 'http', load: () => import('./connectors/http/source.js') },
+  { kind: 'source', name: 'http-poll', load: () => import('./connectors/http/poll-source.js') },
+  { kind: 'sink', name: 'http', load: () => import('./connectors/http/sink.js') },
+  { kind: 'source', name: 'sftp', load: () => import('./connectors/sftp/source.js') },
+  { kind: 'sink', name: 'sftp', load: () => import('./connectors/sftp/sink.js') },
+  { kind: 'source', name: 'scp', load: () => import('./connectors/sftp/scp-source.js') },
+  { kind: 'sink', name: 'scp', load: () => import('./connectors/sftp/scp-sink.js') },
+  { kind: 'source', name: 'sql', load: () => import('./connectors/sql/source.js') },
+  { kind: 'sink', name: 'sql', load: () => import('./connectors/sql/sink.js') },
+  { kind: 'processor', name: 'json', load: () => import('./plugins/codec/json.js') },
+  { kind: 'processor', name: 'ndjson', load: () => import('./plugins/codec/ndjson.js') },
+  { kind: 'processor', name: 'csv', load: () => import('./plugins/codec/csv.js') },
+  { kind: 'processor', name: 'msgpack', load: () => import('./plugins/codec/msgpack.js') },
+  { kind: 'processor', name: 'avro', load: () => import('./plugins/codec/avro.js') },
+  { kind: 'processor', name: 'protobuf', load: () => import('./plugins/codec/protobuf.js') },
+  { kind: 'processor', name: 'text', load: () => import('./plugins/codec/text.js') },
+  { kind: 'processor', name: 'lines', load: () => import('./plugins/codec/lines.js') },
+  { kind: 'processor', name: 'base64', load: () => import('./plugins/codec/base64.js') },
+  { kind: 'processor', name: 'gzip', load: () => import('./plugins/compress/gzip.js') },
+  { kind: 'processor', name: 'deflate', load: () => import('./plugins/compress/deflate.js') },
+  { kind: 'processor', name: 'brotli', load: () => import('./plugins/compress/brotli.js') },
+  { kind: 'processor', name: 'zstd', load: () => import('./plugins/compress/zstd.js') },
+  { kind: 'processor', name: 'lz4', load: () => import('./plugins/compress/lz4.js') },
+  { kind: 'processor', name: 'snappy', load: () => import('./plugins/compress/snappy.js') },
+  { kind: 'processor', name: 'aes-gcm', load: () => import('./plugins/crypto/aes-gcm.js') },
+  { kind: 'processor', name: 'map', load: () => import('./plugins/transform/map.js') },
+  { kind: 'processor', name: 'filter', load: () => import('./plugins/transform/filter.js') },
+  { kind: 'processor', name: 'set', load: () => import('./plugins/transform/set.js') },
+  { kind: 'processor', name: 'split', load: () => import('./plugins/transform/split.js') },
+  { kind: 'processor', name: 'route', load: () => import('./plugins/transform/route.js') },
+  { kind: 'processor', name: 'dedupe', load: () => import('./plugins/transform/dedupe.js') },
+  { kind: 'processor', name: 'sample', load: () => import('./plugins/transform/sample.js') },
+  { kind: 'processor', name: 'throttle', load: () => import('./plugins/transform/throttle.js') },
+  { kind: 'processor', name: 'function', load: () => import('./plugins/transform/function.js') },
+  { kind: 'processor', name: 'json-schema', load: () => import('./plugins/validate/json-schema.js') },
 ];

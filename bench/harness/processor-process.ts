@@ -3,7 +3,8 @@
 // alternate for the same time on the same inputs; the result is events per second of each.
 import { builtins } from '../../builtins.js';
 import type { SluiceEvent } from '../../core/event.js';
-import type { PluginContext, ProcessorInstance, ProcessorPlugin } from '../../core/plugin.js';
+import type { PluginContext, ProcessorInstance } from '../../core/plugin.js';
+import { PluginRegistry } from '../../core/registry.js';
 import { silentLogger } from '../../core/runtime/logger.js';
 import { AES_KEY, decrypt, encrypt, gunzip, gzip1, jsonDecode, jsonEncode } from '../baselines/processor-work.js';
 import { eventValue, keyOf } from './payload.js';
@@ -85,7 +86,7 @@ const ctx: PluginContext = {
 };
 
 async function create(name: string, config: Record<string, unknown>): Promise<ProcessorInstance> {
-  const plugin = builtins.find((p) => p.kind === 'processor' && p.name === name) as ProcessorPlugin | undefined;
+  const plugin = await new PluginRegistry(builtins).load('processor', name);
   if (!plugin) throw new Error(`processor ${name} is not built in`);
   return plugin.create(plugin.config.parse(config), ctx);
 }

@@ -1,12 +1,12 @@
 // The commands that help write pipelines rather than run them: `config` (the resolved configuration), `eval`
 // (an expression against an event) and `test` (pipeline unit tests).
 import type { Command } from 'commander';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { configCommand } from './config-command.js';
 import { evalCommand } from './eval.js';
 import { testCommand } from './pipeline-test.js';
 
-export function addAuthoringCommands(program: Command, builtins: readonly Plugin[], exit: (code: number) => void) {
+export function addAuthoringCommands(program: Command, builtins: readonly PluginEntry[], exit: (code: number) => void) {
   program
     .command('config')
     .description('Print the configuration as a run sees it: ${VAR}s resolved, defaults filled in, secrets masked.')

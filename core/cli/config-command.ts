@@ -4,13 +4,14 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../config/load.js';
 import type { ComponentSpec, LoadedConfig } from '../config/pipeline-spec.js';
 import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 export async function configCommand(
   paths: string[],
   options: { json?: boolean },
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   try {
     const config = await loadConfig(paths, { builtins });

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { loadPluginModule } from '../config/load-plugins.js';
 import { referencePage } from '../config/plugin-docs.js';
 import { sinkCommonSchema } from '../config/schema.js';
-import type { Plugin } from '../plugin.js';
-import { PluginRegistry } from '../registry.js';
+import { type PluginEntry, PluginRegistry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
@@ -43,7 +42,7 @@ async function pluginModuleDocs(options: { out?: string; plugin: string[] }): Pr
 
 export async function docsCommand(
   options: { out?: string; plugin?: string[] },
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   if (options.plugin) return pluginModuleDocs({ out: options.out, plugin: options.plugin });
   const out = options.out ?? 'docs/reference';
@@ -59,7 +58,7 @@ export async function docsCommand(
       join(out, file),
       referencePage(
         title,
-        registry.list(kind).map((e) => e.plugin),
+        (await registry.list(kind)).map((e) => e.plugin),
         kind === 'sink' ? sinkCommonSchema : undefined,
       ),
     );

@@ -28,6 +28,17 @@ export async function openDrivers(
   return openRedisDrivers(redis, logger, workerId);
 }
 
+/** A fresh work queue for an engine on storage that is already open (a reload keeps the storage). */
+export async function openQueue(
+  redis: RedisSettings | undefined,
+  logger: Logger,
+  workerId: string,
+): Promise<WorkQueue> {
+  if (!redis) return new MemoryQueue({ logger });
+  const { openRedisQueue } = await import('./redis-drivers.js');
+  return openRedisQueue(redis, logger, workerId);
+}
+
 export interface EngineSettings {
   /** Name of this process in subscriptions and job locks. */
   workerId: string;

@@ -2,8 +2,7 @@
 // the same `map` processor that pipelines run, so a result here is a result there.
 import { ConfigError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import type { Plugin } from '../plugin.js';
-import { PluginRegistry } from '../registry.js';
+import { type PluginEntry, PluginRegistry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 import { silentContext } from './silent-context.js';
@@ -18,10 +17,10 @@ export interface EvalOptions {
 export async function evalCommand(
   expression: string,
   options: EvalOptions,
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   try {
-    const map = new PluginRegistry(builtins).get('processor', 'map');
+    const map = await new PluginRegistry(builtins).load('processor', 'map');
     if (!map) throw new ConfigError('the map processor is not available', { code: 'E_EVAL' });
     const parsed = map.config.safeParse({ expression, whenMissing: 'null' });
     if (!parsed.success) {

@@ -1,7 +1,7 @@
 // The `sluice` command: one file per subcommand, wired here.
 import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import { describeMaxDuration, MAX_TIMER_MS, parseDuration } from '../duration.js';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { addAuthoringCommands } from './authoring.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
@@ -42,7 +42,7 @@ const redisOption = () =>
 const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the deployment').default('sluice');
 
 /** The `sluice` program with every command; `exitCode()` is what the command that ran asks to exit with. */
-export function buildProgram(builtins: readonly Plugin[]): { program: Command; exitCode: () => number } {
+export function buildProgram(builtins: readonly PluginEntry[]): { program: Command; exitCode: () => number } {
   let code: number = EXIT.ok;
   const program = new Command()
     .name('sluice')
@@ -66,7 +66,8 @@ export function buildProgram(builtins: readonly Plugin[]): { program: Command; e
           .default('info'),
       )
       .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
-      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1');
+      .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1')
+      .option('--watch', 'apply changed pipeline files without a restart; an invalid change is logged and not applied');
 
   runtimeCommand(
     'run',
@@ -81,11 +82,22 @@ export function buildProgram(builtins: readonly Plugin[]): { program: Command; e
     )
     .option('--force', 'embedded: exit 0 even if stored events were not delivered when the run stopped (they are lost)')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost } = o;
+      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost, watch } = o;
       const status = o.status === false ? false : undefined;
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status, force, deadLetterFile: o.deadLetters, queryPort, queryHost },
+        {
+          redis,
+          grace,
+          concurrency,
+          logLevel,
+          status,
+          force,
+          deadLetterFile: o.deadLetters,
+          queryPort,
+          queryHost,
+          watch,
+        },
         builtins,
       );
     });
@@ -98,11 +110,11 @@ export function buildProgram(builtins: readonly Plugin[]): { program: Command; e
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, queryPort, queryHost } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost, watch } = o;
       const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost },
+        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost, watch },
         builtins,
       );
     });
@@ -228,7 +240,7 @@ export function buildProgram(builtins: readonly Plugin[]): { program: Command; e
   return { program, exitCode: () => code };
 }
 
-export async function main(argv: string[], builtins: readonly Plugin[]): Promise<void> {
+export async function main(argv: string[], builtins: readonly PluginEntry[]): Promise<void> {
   const { program, exitCode } = buildProgram(builtins);
   let code: number;
   const unknown = unknownCommand(program, argv.slice(2));

@@ -11,7 +11,8 @@ import type { ComponentSpec, LoadedConfig, PipelineSpec } from '../config/pipeli
 import { YamlFile } from '../config/yaml-file.js';
 import { findUnknownKeys } from '../config/zod-walk.js';
 import type { SluiceEvent } from '../event.js';
-import type { Plugin, ProcessorPlugin } from '../plugin.js';
+import type { ProcessorPlugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { ProcessorChain } from '../runtime/chain.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -46,7 +47,7 @@ export const testFileSchema = z.object({
 
 type TestCase = z.output<typeof caseSchema>;
 
-export async function testCommand(paths: string[], builtins: readonly Plugin[]): Promise<number> {
+export async function testCommand(paths: string[], builtins: readonly PluginEntry[]): Promise<number> {
   let failed = 0;
   let passed = 0;
   try {

@@ -1,13 +1,13 @@
 // `sluice plugins`: every source, sink and processor with its summary.
 import { loadPluginModule } from '../config/load-plugins.js';
-import type { Plugin, PluginKind } from '../plugin.js';
-import { PluginRegistry } from '../registry.js';
+import type { PluginKind } from '../plugin.js';
+import { type PluginEntry, PluginRegistry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 export async function pluginsCommand(
   options: { json?: boolean; plugin?: string[] },
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   try {
     const registry = new PluginRegistry(builtins);
@@ -20,14 +20,17 @@ export async function pluginsCommand(
       ['sink', 'Sinks'],
     ];
     if (options.json) {
-      const list = registry
-        .list()
-        .map((e) => ({ kind: e.plugin.kind, name: e.plugin.name, summary: e.plugin.summary, origin: e.origin }));
+      const list = (await registry.list()).map((e) => ({
+        kind: e.plugin.kind,
+        name: e.plugin.name,
+        summary: e.plugin.summary,
+        origin: e.origin,
+      }));
       process.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       return EXIT.ok;
     }
     for (const [kind, title] of kinds) {
-      const entries = registry.list(kind);
+      const entries = await registry.list(kind);
       process.stdout.write(`${title}:\n`);
       const width = Math.max(0, ...entries.map((e) => e.plugin.name.length));
       for (const e of entries) {

@@ -3,10 +3,10 @@
 // table on a terminal and as NDJSON otherwise, or in the --format asked for. A bad query exits 2.
 import { loadConfig } from '../config/load.js';
 import type { Redactor } from '../config/redactor.js';
-import type { Plugin } from '../plugin.js';
 import type { QueryDecoders } from '../query/query-decoders.js';
 import type { QueryOptions } from '../query/query-engine.js';
 import type { ResultFormat } from '../query/result-format.js';
+import type { PluginEntry } from '../registry.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Storage } from '../storage/storage.js';
 import { openAdminStorage } from './admin-storage.js';
@@ -30,7 +30,7 @@ export async function queryCommand(
   sql: string,
   paths: string[],
   o: QueryCommandOptions,
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   let redactor: Redactor | undefined;
   let storage: Storage | undefined;

@@ -12,7 +12,7 @@ import type { Drivers } from './drivers.js';
 import { packageVersion } from './package-version.js';
 
 /** One Redis, or a Redis Cluster discovered from the one node the URL names. */
-function redisTarget(settings: RedisSettings): RedisTarget {
+export function redisTarget(settings: RedisSettings): RedisTarget {
   return settings.cluster ? { cluster: { nodes: [settings.url] } } : { url: settings.url };
 }
 
@@ -20,16 +20,19 @@ export function openRedisStorage(settings: RedisSettings): Promise<RedisStorage>
   return RedisStorage.connect({ ...redisTarget(settings), prefix: settings.prefix });
 }
 
-export async function openRedisDrivers(settings: RedisSettings, logger: Logger, workerId: string): Promise<Drivers> {
-  const storage = await openRedisStorage(settings);
-  const queue = new BullmqQueue({
+export function openRedisQueue(settings: RedisSettings, logger: Logger, workerId: string): BullmqQueue {
+  return new BullmqQueue({
     connection: redisTarget(settings),
     prefix: settings.prefix,
     workerId,
     logger,
     version: packageVersion(),
   });
-  return { storage, queue, close: () => storage.close() };
+}
+
+export async function openRedisDrivers(settings: RedisSettings, logger: Logger, workerId: string): Promise<Drivers> {
+  const storage = await openRedisStorage(settings);
+  return { storage, queue: openRedisQueue(settings, logger, workerId), close: () => storage.close() };
 }
 
 export interface RedisAdmin {

@@ -7,7 +7,7 @@ import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { Redactor } from '../config/redactor.js';
 import { ConfigError } from '../errors.js';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import type { Engine } from '../runtime/engine.js';
 import { createLogger } from '../runtime/logger.js';
 import type { Storage } from '../storage/storage.js';
@@ -17,6 +17,7 @@ import { endEmbeddedRun } from './embedded-end.js';
 import { EXIT } from './exit-codes.js';
 import { startLiveStatus } from './live-status.js';
 import { reportError } from './report-error.js';
+import { type Watcher, watchPipelineFiles } from './watch.js';
 
 export interface RunOptions {
   redis?: string;
@@ -34,9 +35,15 @@ export interface RunOptions {
   /** Serve POST /query on this port (0: any free port) of `queryHost`. */
   queryPort?: number;
   queryHost?: string;
+  /** Apply changed pipeline files without a restart (see watch.ts). */
+  watch?: boolean;
 }
 
-export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
+export async function runCommand(
+  paths: string[],
+  options: RunOptions,
+  builtins: readonly PluginEntry[],
+): Promise<number> {
   let redactor: Redactor | undefined;
   try {
     const config = await loadConfig(paths, { builtins, redisOverride: options.redis });
@@ -50,17 +57,30 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
     const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
     for (const w of config.warnings) logger.warn(formatIssue(w));
     const workerId = `${hostname()}:${process.pid}`;
-    const { engine, drivers } = await openEngine(config, logger, {
-      workerId,
-      concurrency: options.concurrency,
-      roles: options.roles,
-    });
+    const settings = { workerId, concurrency: options.concurrency, roles: options.roles };
+    const { engine, drivers } = await openEngine(config, logger, settings);
     const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
     const close = async () => {
       await closeQuery();
       await drivers.close();
     };
-    return await supervise(engine, { ...drivers, close }, options, logger, redactor);
+    const watch: StartWatch | undefined = options.watch
+      ? (running, onSwap) =>
+          watchPipelineFiles(
+            { engine: running, config },
+            {
+              paths,
+              builtins,
+              redisOverride: options.redis,
+              logger,
+              storage: drivers.storage,
+              settings,
+              onSwap,
+              graceMs: options.grace,
+            },
+          )
+      : undefined;
+    return await supervise(engine, { ...drivers, close }, options, logger, redactor, watch);
   } catch (err) {
     return reportError(err, redactor);
   }
@@ -95,13 +115,18 @@ async function startQueryEndpoint(
   };
 }
 
+type StartWatch = (engine: Engine, onSwap: (engine: Engine) => void) => Promise<Watcher>;
+
 async function supervise(
-  engine: Engine,
+  first: Engine,
   drivers: Drivers,
   options: RunOptions,
   logger: ReturnType<typeof createLogger>,
   redactor: Redactor,
+  startWatch?: StartWatch,
 ): Promise<number> {
+  // A reload (--watch) swaps the engine: everything below reads this variable, not the first engine.
+  let engine = first;
   let signals = 0;
   let resolveExit!: (code: number) => void;
   const exit = new Promise<number>((r) => {
@@ -127,6 +152,7 @@ async function supervise(
 
   let stopStatus = () => {};
   let watcher: NodeJS.Timeout | undefined;
+  let fileWatcher: Watcher | undefined;
   try {
     await engine.start();
     logger.info(
@@ -141,6 +167,12 @@ async function supervise(
     }
     const tty = options.status ?? Boolean(process.stderr.isTTY);
     stopStatus = startLiveStatus({ engine, logger, tty });
+    fileWatcher = await startWatch?.(engine, (next) => {
+      engine = next;
+      engine.onFatal(() => resolveExit(EXIT.failure));
+      stopStatus();
+      stopStatus = startLiveStatus({ engine, logger, tty });
+    });
     // A run that answers queries keeps what it stored to be asked about: it stops on a signal, not when drained.
     if (!options.isWorker && options.queryPort === undefined) {
       watcher = setInterval(async () => {
@@ -148,6 +180,7 @@ async function supervise(
       }, 50);
     }
     const code = await exit;
+    await fileWatcher?.close();
     if (watcher) clearInterval(watcher);
     stopStatus();
     await engine.stop(options.grace);
@@ -167,6 +200,7 @@ async function supervise(
     logger.info({ stored: t.in, delivered: t.out, deadLettered: t.deadLettered }, 'sluice stopped');
     return settled === EXIT.ok ? code : settled;
   } catch (err) {
+    await fileWatcher?.close();
     if (watcher) clearInterval(watcher);
     stopStatus();
     await engine.stop(0).catch(() => {});

@@ -1,14 +1,14 @@
 // `sluice validate`: load and check pipeline files without starting anything.
 import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
-import type { Plugin } from '../plugin.js';
+import type { PluginEntry } from '../registry.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
 export async function validateCommand(
   paths: string[],
   options: { quiet?: boolean; connect?: boolean },
-  builtins: readonly Plugin[],
+  builtins: readonly PluginEntry[],
 ): Promise<number> {
   try {
     const config = await loadConfig(paths, { builtins, connect: options.connect ?? false });

@@ -2,7 +2,6 @@
 // (YAML language server) autocomplete and flag exactly what `sluice validate` would.
 import { z } from 'zod';
 import type { Plugin, PluginKind } from '../plugin.js';
-import type { PluginRegistry } from '../registry.js';
 import { fileSchema, sinkCommonSchema } from './schema.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -80,8 +79,8 @@ function componentVariant(plugin: Plugin, extra: JsonSchema = {}): JsonSchema {
   };
 }
 
-function variants(registry: PluginRegistry, kind: PluginKind, extra?: JsonSchema): JsonSchema {
-  const list = registry.list(kind).map((e) => componentVariant(e.plugin, extra));
+function variants(plugins: readonly Plugin[], kind: PluginKind, extra?: JsonSchema): JsonSchema {
+  const list = plugins.filter((p) => p.kind === kind).map((p) => componentVariant(p, extra));
   return {
     type: 'object',
     required: ['type'],
@@ -90,12 +89,12 @@ function variants(registry: PluginRegistry, kind: PluginKind, extra?: JsonSchema
   };
 }
 
-/** The JSON Schema (draft 2020-12) of a pipeline file for every plugin in the registry. */
-export function pipelineFileJsonSchema(registry: PluginRegistry): JsonSchema {
+/** The JSON Schema (draft 2020-12) of a pipeline file for these plugins. */
+export function pipelineFileJsonSchema(plugins: readonly Plugin[]): JsonSchema {
   const root = toJson(fileSchema);
   const defs: JsonSchema = {
-    source: variants(registry, 'source'),
-    processor: variants(registry, 'processor'),
+    source: variants(plugins, 'source'),
+    processor: variants(plugins, 'processor'),
   };
   const sinkCommon = toJson(sinkCommonSchema).properties as JsonSchema;
   sinkCommon.processors = {
@@ -103,7 +102,7 @@ export function pipelineFileJsonSchema(registry: PluginRegistry): JsonSchema {
     items: { $ref: '#/$defs/processor' },
     description: (sinkCommon.processors as JsonSchema).description,
   };
-  defs.sink = variants(registry, 'sink', sinkCommon);
+  defs.sink = variants(plugins, 'sink', sinkCommon);
 
   const pipelines = (root.properties as JsonSchema).pipelines as JsonSchema;
   const pipeline = pipelines.additionalProperties as JsonSchema;

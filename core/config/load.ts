@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import { toSluiceError } from '../errors.js';
 import type { Plugin, PluginKind, ProcessorPlugin, SinkPlugin, SourcePlugin } from '../plugin.js';
 import type { RetryPolicy } from '../queue/retry-policy.js';
-import { PluginRegistry } from '../registry.js';
+import { type PluginEntry, PluginRegistry } from '../registry.js';
 import type { TopicSpec } from '../storage/storage.js';
 import { runComponentChecks } from './component-checks.js';
 import { interpolate } from './interpolate.js';
@@ -31,8 +31,8 @@ import { declaredKeys, findSecrets, findUnknownKeys } from './zod-walk.js';
 export interface LoadOptions {
   /** Variables for ${VAR} (default: process.env). */
   env?: Record<string, string | undefined>;
-  /** Built-in plugins. */
-  builtins: readonly Plugin[];
+  /** Built-in plugins (the catalog's entries are imported only when a file names them). */
+  builtins: readonly PluginEntry[];
   /** `--redis` from the command line: wins over the files. */
   redisOverride?: string;
   /** Also run the plugins' connection checks (`validate --connect`). Default false. */
@@ -123,6 +123,16 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     }
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
+  for (const { yaml, config } of parsed) {
+    for (const { kind, type, path } of componentTypes(config)) {
+      try {
+        await registry.load(kind, type);
+      } catch (err) {
+        issues.push(yaml.issueAt([...path, 'type'], toSluiceError(err).message));
+      }
+    }
+  }
+  if (issues.length > 0) throw new ConfigIssues(issues);
 
   const redis = mergeRedis(parsed, options.redisOverride, redactor, issues);
   const topics = new Map<string, TopicSpec>();
@@ -204,6 +214,28 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
   return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor, warnings };
+}
+
+/** Every component a file names, so the plugins behind them are loaded before validation needs their schemas. */
+function componentTypes(config: FileConfig): Array<{ kind: PluginKind; type: string; path: ConfigPath }> {
+  const found: Array<{ kind: PluginKind; type: string; path: ConfigPath }> = [];
+  const add = (kind: PluginKind, list: readonly unknown[], path: ConfigPath) => {
+    for (const [i, raw] of list.entries()) {
+      const type = (raw as { type?: unknown } | null)?.type;
+      if (typeof type === 'string') found.push({ kind, type, path: [...path, i] });
+    }
+  };
+  for (const [name, t] of Object.entries(config.topics)) add('processor', t.decode, ['topics', name, 'decode']);
+  for (const [name, p] of Object.entries(config.pipelines)) {
+    const base: ConfigPath = ['pipelines', name];
+    if (p.source && typeof p.source.type === 'string')
+      found.push({ kind: 'source', type: p.source.type, path: [...base, 'source'] });
+    add('processor', p.processors, [...base, 'processors']);
+    add('sink', p.sinks, [...base, 'sinks']);
+    for (const [i, sink] of p.sinks.entries())
+      if (Array.isArray(sink.processors)) add('processor', sink.processors, [...base, 'sinks', i, 'processors']);
+  }
+  return found;
 }
 
 /**

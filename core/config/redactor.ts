@@ -16,6 +16,11 @@ export class Redactor {
     this.pattern = undefined;
   }
 
+  /** Also redacts every secret `other` keeps (a reloaded configuration's, for a logger made with this one). */
+  addAll(other: Redactor): void {
+    for (const s of other.secrets) this.add(s);
+  }
+
   has(value: string): boolean {
     return this.secrets.has(value);
   }

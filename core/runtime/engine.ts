@@ -33,10 +33,12 @@ export interface EngineOptions {
   retentionEveryMs?: number;
   /** Name of this process in subscriptions and job locks. */
   workerId?: string;
+  /** Counters to add to (a reload hands the new engine the old one's, so totals span versions). */
+  metrics?: Metrics;
 }
 
 export class Engine {
-  readonly metrics = new Metrics();
+  readonly metrics: Metrics;
   readonly pipelines: PipelineRuntime[] = [];
   private readonly controller = new AbortController();
   /** Aborted first on stop: sources stop taking events while delivery drains. */
@@ -50,6 +52,7 @@ export class Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
+    this.metrics = options.metrics ?? new Metrics();
     this.mode = options.storage.kind === 'memory' ? 'embedded' : 'fleet';
     this.acks.setMaxListeners(0);
   }

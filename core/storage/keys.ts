@@ -74,6 +74,11 @@ export class RedisKeys {
     return `${this.prefix}:lock:${name}`;
   }
 
+  /** JSON of the pipeline-file version a `--watch` worker applied last: digest, worker, time (one per deployment). */
+  configVersion(): string {
+    return `${this.prefix}:config-version`;
+  }
+
   /** Heartbeat of a live worker (host, pid, jobs held), with an expiry. Shares a slot with `workerIndex()`. */
   worker(id: string): string {
     return `${this.prefix}:fleet:{workers}:${id}`;

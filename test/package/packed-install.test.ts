@@ -34,18 +34,33 @@ beforeAll(() => {
 });
 
 describe('the packed package, installed into an empty folder', () => {
-  it('answers --version, and reports how long the installed command takes to', () => {
-    expect(sh('npx', ['sluice', '--version'], app).trim()).toMatch(/^\d+\.\d+\.\d+/);
-    // Reported, not asserted (a busy machine is slower): the command as a user starts it, without npx.
+  // Reported, not asserted (a busy machine is slower): the command as a user starts it, without npx.
+  function reportStartTime(args: string[]): void {
     const bin = join(app, 'node_modules/.bin/sluice');
     const times: number[] = [];
     for (let i = 0; i < 5; i++) {
       const started = performance.now();
-      sh(bin, ['--version'], app);
+      sh(bin, args, app);
       times.push(performance.now() - started);
     }
     times.sort((a, b) => a - b);
-    console.log(`sluice --version: median ${times[2].toFixed(0)} ms over 5 starts (min ${times[0].toFixed(0)} ms)`);
+    console.log(
+      `sluice ${args.join(' ')}: median ${times[2].toFixed(0)} ms over 5 starts (min ${times[0].toFixed(0)} ms)`,
+    );
+  }
+
+  it('answers --version, and reports how long the installed command takes to', () => {
+    expect(sh('npx', ['sluice', '--version'], app).trim()).toMatch(/^\d+\.\d+\.\d+/);
+    reportStartTime(['--version']);
+  });
+
+  it('validates a small pipeline file, and reports how long that takes', () => {
+    writeFileSync(
+      join(app, 'small.yaml'),
+      'pipelines:\n  small:\n    source: { type: generate }\n    topic: t\n    sinks: [ { type: stdout } ]\n',
+    );
+    expect(sh('npx', ['sluice', 'validate', 'small.yaml'], app)).toMatch(/1 file\(s\) valid/);
+    reportStartTime(['validate', 'small.yaml']);
   });
 
   it('scaffolds a sink with sluice new that builds and passes its conformance tests', () => {

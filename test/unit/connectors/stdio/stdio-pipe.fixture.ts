@@ -2,13 +2,14 @@
 // process.stdin and process.stdout, with a stand-in for the topic that gives each event an id.
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { stdioPlugins } from '../../../../connectors/stdio/index.js';
+import stdoutSink from '../../../../connectors/stdio/sink.js';
+import stdinSource from '../../../../connectors/stdio/source.js';
 import type { ListenSource, SinkPlugin, SourcePlugin } from '../../../../core/plugin.js';
 import { testPluginContext } from '../../../conformance/plugin-context.js';
 
 const template = parse(readFileSync(process.argv[2], 'utf8'));
 const pipeline = template.pipelines.stdio;
-const find = (kind: string, name: string) => stdioPlugins.find((p) => p.kind === kind && p.name === name);
+const find = (kind: string, name: string) => [stdinSource, stdoutSink].find((p) => p.kind === kind && p.name === name);
 const { type: sourceType, ...sourceConfig } = pipeline.source;
 const { type: sinkType, ...sinkConfig } = pipeline.sinks[0];
 const sourcePlugin = find('source', sourceType) as SourcePlugin;

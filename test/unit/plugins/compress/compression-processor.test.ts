@@ -6,10 +6,15 @@ import { compressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress } from 'snappy';
 import { describe, expect, it } from 'vitest';
 import type { ProcessorPlugin } from '../../../../core/plugin.js';
-import { compressPlugins } from '../../../../plugins/compress/index.js';
+import brotli from '../../../../plugins/compress/brotli.js';
+import deflate from '../../../../plugins/compress/deflate.js';
+import gzip from '../../../../plugins/compress/gzip.js';
+import lz4 from '../../../../plugins/compress/lz4.js';
+import snappy from '../../../../plugins/compress/snappy.js';
+import zstd from '../../../../plugins/compress/zstd.js';
 import { event, runProcessor } from '../run-processor.js';
 
-const processors = compressPlugins as ProcessorPlugin[];
+const processors: ProcessorPlugin[] = [gzip, deflate, brotli, zstd, lz4, snappy];
 const byName = (name: string) => processors.find((p) => p.name === name) as ProcessorPlugin;
 const MiB = 1024 * 1024;
 
