@@ -1,6 +1,7 @@
 // For the bench children that read one big file with a source: the context they run it in, and the loop that
 // polls it as the runtime does until it has nothing more, then prints the count, the times and the peak memory.
 import type { Logger, PluginContext, PollSource, StateStore } from '../../core/plugin.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import type { Measurement } from './scenario.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -13,6 +14,7 @@ export const benchSourceContext: PluginContext = {
   state: {} as StateStore,
   mode: 'embedded',
   baseDir: process.cwd(),
+  metrics: detachedPluginMetrics({ plugin: 'bench', pipeline: 'bench', component: 'source' }),
 };
 
 /** Prints `@ready`, polls `source` until done, closes it and prints `@result`. */

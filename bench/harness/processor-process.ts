@@ -5,6 +5,7 @@ import { builtins } from '../../builtins.js';
 import type { SluiceEvent } from '../../core/event.js';
 import type { PluginContext, ProcessorInstance, ProcessorPlugin } from '../../core/plugin.js';
 import { silentLogger } from '../../core/runtime/logger.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import { AES_KEY, decrypt, encrypt, gunzip, gzip1, jsonDecode, jsonEncode } from '../baselines/processor-work.js';
 import { eventValue, keyOf } from './payload.js';
 
@@ -82,6 +83,7 @@ const ctx: PluginContext = {
   },
   mode: 'embedded',
   baseDir: process.cwd(),
+  metrics: detachedPluginMetrics({ plugin: 'bench', pipeline: 'bench', component: 'processors[0]' }),
 };
 
 async function create(name: string, config: Record<string, unknown>): Promise<ProcessorInstance> {

@@ -120,7 +120,7 @@ export class Engine {
           throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, {
             code: 'E_UNKNOWN_PIPELINE',
           });
-        await deliver(pipeline, job, info, logger, {
+        await deliver(pipeline, job, info, {
           onAck: (sub, partition) => this.acks.emit(`${sub}/${partition}`),
           onFatal: (name, err) => this.stopPipeline(name, err),
         });

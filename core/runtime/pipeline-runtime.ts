@@ -17,7 +17,9 @@ import type { Storage } from '../storage/storage.js';
 import { ProcessorChain } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
+import { pluginMetrics } from './plugin-metrics.js';
 import { redactError } from './redact-error.js';
+import { SinkHealth } from './sink-health.js';
 
 export interface RuntimeServices {
   storage: Storage;
@@ -38,6 +40,9 @@ export interface LiveSink {
   spec: SinkSpec;
   instance: SinkInstance;
   chain: ProcessorChain;
+  health: SinkHealth;
+  /** The sink's name in its pipeline (the subscription is `<pipeline>.<name>`). */
+  name: string;
 }
 
 export class PipelineRuntime {
@@ -60,7 +65,7 @@ export class PipelineRuntime {
   }
 
   context(component: ComponentSpec<unknown>, signal: AbortSignal = this.services.signal): PluginContext {
-    const { logger, storage, mode } = this.services;
+    const { logger, storage, mode, metrics } = this.services;
     const label = component.label;
     const child =
       (logger as { child?: (b: object) => Logger }).child?.({ pipeline: this.spec.name, component: label }) ?? logger;
@@ -72,6 +77,11 @@ export class PipelineRuntime {
       state: storage.state(`${this.spec.name}/${formatComponentPath(component)}`),
       mode,
       baseDir: this.spec.baseDir,
+      metrics: pluginMetrics(metrics.registry, {
+        plugin: (component.plugin as { name: string }).name,
+        pipeline: this.spec.name,
+        component: label,
+      }),
     };
   }
 
@@ -89,7 +99,14 @@ export class PipelineRuntime {
       for (const s of spec.sinks) {
         const chain = await this.chainOf(s.processors);
         const instance = await s.plugin.create(s.config, this.context(s));
-        this.sinks.push({ spec: s, instance, chain });
+        const name = s.subscription.slice(spec.name.length + 1);
+        const health = new SinkHealth({
+          pipeline: spec.name,
+          sink: name,
+          logger: this.services.logger,
+          redact: (text) => this.services.redactor.text(text),
+        });
+        this.sinks.push({ spec: s, instance, chain, health, name });
       }
     }
   }
@@ -126,7 +143,7 @@ export class PipelineRuntime {
       // A source that will not wait for room (an HTTP server answering at once) will not wait for storage either.
       waitWhileUnavailable: options.maxWaitMs !== 0,
     });
-    if (!result.duplicate) metrics.for(this.spec.name).in += out.length;
+    if (!result.duplicate) metrics.stored(this.spec.name, this.spec.source?.label ?? 'source', out);
     return result;
   }
 
@@ -188,14 +205,21 @@ export class PipelineRuntime {
     return lags;
   }
 
-  async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {
+  /** Sends records to the dead-letter topic; `isLogged: false` when the caller reports them its own way. */
+  async deadLetter(
+    records: Array<{ event: SluiceEvent; error: unknown }>,
+    origin: DeadLetterOrigin,
+    isLogged = true,
+  ): Promise<void> {
     if (records.length === 0) return;
     const { storage, metrics, logger, redactor } = this.services;
     const letters = records.map((r) =>
       deadLetter(r.event, redactError(r.error, redactor), { topic: undefined, ...origin }),
     );
     await storage.append(this.spec.deadLetterTopic, letters);
-    metrics.for(this.spec.name).deadLettered += records.length;
+    metrics.deadLettered(this.spec.name, origin.component, records.length);
+    for (const r of records) metrics.failed(this.spec.name, origin.component, r.error);
+    if (!isLogged) return;
     logger.warn(
       {
         pipeline: this.spec.name,

@@ -44,6 +44,10 @@ const health: AdminRoute = {
   handle: async () => ({ status: 200, body: { status: 'alive' } }),
 };
 
+async function errorOf(res: Response): Promise<{ code: string; message: string }> {
+  return ((await res.json()) as { error: { code: string; message: string } }).error;
+}
+
 async function start(token?: string) {
   const server = await startAdminServer({
     host: '127.0.0.1',
@@ -72,11 +76,11 @@ describe('admin server', () => {
     const base = await start();
     const missing = await fetch(`${base}/api/nothing`);
     expect(missing.status).toBe(404);
-    expect((await missing.json()).error.code).toBe('E_NOT_FOUND');
+    expect((await errorOf(missing)).code).toBe('E_NOT_FOUND');
     const wrong = await fetch(`${base}/api/pipelines`, { method: 'DELETE' });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get('allow')).toBe('GET');
-    expect((await wrong.json()).error.code).toBe('E_METHOD');
+    expect((await errorOf(wrong)).code).toBe('E_METHOD');
   });
 
   it('refuses a body that is not JSON or too large', async () => {
@@ -85,7 +89,7 @@ describe('admin server', () => {
       fetch(`${base}/api/pipelines/p/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     const bad = await post('{nope');
     expect(bad.status).toBe(400);
-    expect((await bad.json()).error.code).toBe('E_BODY');
+    expect((await errorOf(bad)).code).toBe('E_BODY');
     const big = await post(JSON.stringify({ pad: 'x'.repeat(MAX_ADMIN_BODY) }));
     expect(big.status).toBe(413);
   });
@@ -109,7 +113,7 @@ describe('admin server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const without = await fetch(`${base}/api/pipelines`);
     expect(without.status).toBe(401);
-    expect((await without.json()).error.code).toBe('E_ADMIN_TOKEN');
+    expect((await errorOf(without)).code).toBe('E_ADMIN_TOKEN');
     const wrong = await fetch(`${base}/api/pipelines`, { headers: { authorization: 'Bearer s3cre' } });
     expect(wrong.status).toBe(401);
     const right = await fetch(`${base}/api/pipelines`, { headers: { authorization: 'Bearer s3cret' } });
