@@ -2,6 +2,8 @@
 // run: embedded when no Redis is configured, and exits 0 once every finite source is done and delivered.
 // worker: joins a fleet on Redis and runs until it is told to stop.
 import { hostname } from 'node:os';
+import { checkAdminExposure, parseAdminAddress } from '../admin/admin-address.js';
+import type { AdminPort } from '../admin/admin-port.js';
 import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
@@ -15,6 +17,7 @@ import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { type Drivers, openEngine } from './drivers.js';
 import { endEmbeddedRun } from './embedded-end.js';
 import { EXIT } from './exit-codes.js';
+import { lazyRedisFleet } from './fleet-source.js';
 import { startLiveStatus } from './live-status.js';
 import { reportError } from './report-error.js';
 
@@ -34,6 +37,12 @@ export interface RunOptions {
   /** Serve POST /query on this port (0: any free port) of `queryHost`. */
   queryPort?: number;
   queryHost?: string;
+  /** `--admin [host:]port`: the admin port (metrics, health, admin API). */
+  admin?: string;
+  /** Bearer token of the admin API; required when the admin port is not loopback. */
+  adminToken?: string;
+  /** `json` lines, or `pretty` lines for people (default: pretty on a terminal). */
+  logFormat?: 'json' | 'pretty';
 }
 
 export async function runCommand(paths: string[], options: RunOptions, builtins: readonly Plugin[]): Promise<number> {
@@ -47,7 +56,10 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
         { code: 'E_WORKER_NEEDS_REDIS' },
       );
     }
-    const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
+    const adminAddress = options.admin === undefined ? undefined : parseAdminAddress(options.admin);
+    if (adminAddress) checkAdminExposure(adminAddress, options.adminToken);
+    const pretty = options.logFormat ? options.logFormat === 'pretty' : Boolean(process.stderr.isTTY);
+    const logger = createLogger({ level: options.logLevel, redactor, pretty });
     for (const w of config.warnings) logger.warn(formatIssue(w));
     const workerId = `${hostname()}:${process.pid}`;
     const { engine, drivers } = await openEngine(config, logger, {
@@ -56,11 +68,23 @@ export async function runCommand(paths: string[], options: RunOptions, builtins:
       roles: options.roles,
     });
     const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
+    const fleet = config.redis ? lazyRedisFleet(config.redis, drivers.storage, drivers.queue) : undefined;
+    let admin: AdminPort | undefined;
+    const startAdmin = async () => {
+      if (!adminAddress) return;
+      const { startAdminPort } = await import('../admin/admin-port.js');
+      admin = await startAdminPort(
+        { engine, storage: drivers.storage, queue: drivers.queue, logger, config, fleet: fleet?.source },
+        { ...adminAddress, token: options.adminToken },
+      );
+    };
     const close = async () => {
+      await admin?.close();
+      await fleet?.close();
       await closeQuery();
       await drivers.close();
     };
-    return await supervise(engine, { ...drivers, close }, options, logger, redactor);
+    return await supervise(engine, { ...drivers, close }, { ...options, startAdmin }, logger, redactor);
   } catch (err) {
     return reportError(err, redactor);
   }
@@ -98,7 +122,7 @@ async function startQueryEndpoint(
 async function supervise(
   engine: Engine,
   drivers: Drivers,
-  options: RunOptions,
+  options: RunOptions & { startAdmin(): Promise<void> },
   logger: ReturnType<typeof createLogger>,
   redactor: Redactor,
 ): Promise<number> {
@@ -129,6 +153,7 @@ async function supervise(
   let watcher: NodeJS.Timeout | undefined;
   try {
     await engine.start();
+    await options.startAdmin();
     logger.info(
       { mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId },
       'sluice started',

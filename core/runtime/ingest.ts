@@ -53,7 +53,8 @@ async function pollOnce(
   hooks: IngestHooks,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (signal.aborted || pipeline.isStopped || Date.now() < (doneUntil.get(pipeline) ?? 0)) return false;
+  if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < (doneUntil.get(pipeline) ?? 0))
+    return false;
   const { storage } = pipeline.services;
   try {
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);

@@ -36,6 +36,14 @@ export interface RuntimeServices {
   isStorageFull(): Promise<boolean>;
 }
 
+export interface PipelineState {
+  name: string;
+  topic: string;
+  state: 'running' | 'paused' | 'stopped';
+  hasSource: boolean;
+  sinks: Array<{ name: string; subscription: string; state: 'running' | 'paused' | 'stopped'; isFailing: boolean }>;
+}
+
 export interface LiveSink {
   spec: SinkSpec;
   instance: SinkInstance;
@@ -50,6 +58,8 @@ export class PipelineRuntime {
   inbound = new ProcessorChain([]);
   sinks: LiveSink[] = [];
   private stopped = false;
+  private paused = false;
+  private readonly pausedSinks = new Set<string>();
 
   constructor(
     readonly spec: PipelineSpec,
@@ -62,6 +72,47 @@ export class PipelineRuntime {
 
   get isStopped(): boolean {
     return this.stopped;
+  }
+
+  /** Paused as a whole: its sources take nothing and none of its sinks is given work. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Whether the sink of `subscription` is given no work now (it, or its whole pipeline, is paused). */
+  isSinkPaused(subscription: string): boolean {
+    return this.paused || this.pausedSinks.has(this.sinkName(subscription));
+  }
+
+  /** Pauses or resumes the pipeline, or one sink of it when `sink` is named. */
+  setPaused(isPaused: boolean, sink?: string): void {
+    if (sink === undefined) this.paused = isPaused;
+    else if (isPaused) this.pausedSinks.add(sink);
+    else this.pausedSinks.delete(sink);
+  }
+
+  /** What the admin API shows of this pipeline in this process. */
+  describe(): PipelineState {
+    const state = (isPaused: boolean) => (this.stopped ? 'stopped' : isPaused ? 'paused' : 'running');
+    return {
+      name: this.name,
+      topic: this.spec.topic,
+      state: state(this.paused),
+      hasSource: this.spec.source !== undefined,
+      sinks: this.spec.sinks.map((s) => {
+        const live = this.sinks.find((l) => l.spec === s);
+        return {
+          name: this.sinkName(s.subscription),
+          subscription: s.subscription,
+          state: state(this.isSinkPaused(s.subscription)),
+          isFailing: live?.health.isFailing ?? false,
+        };
+      }),
+    };
+  }
+
+  private sinkName(subscription: string): string {
+    return subscription.slice(this.spec.name.length + 1);
   }
 
   context(component: ComponentSpec<unknown>, signal: AbortSignal = this.services.signal): PluginContext {
@@ -97,18 +148,35 @@ export class PipelineRuntime {
     }
     if (roles.deliver) {
       for (const s of spec.sinks) {
-        const chain = await this.chainOf(s.processors);
-        const instance = await s.plugin.create(s.config, this.context(s));
-        const name = s.subscription.slice(spec.name.length + 1);
-        const health = new SinkHealth({
-          pipeline: spec.name,
-          sink: name,
-          logger: this.services.logger,
-          redact: (text) => this.services.redactor.text(text),
-        });
-        this.sinks.push({ spec: s, instance, chain, health, name });
+        this.sinks.push(await this.createSink(s));
       }
     }
+  }
+
+  private async createSink(s: SinkSpec): Promise<LiveSink> {
+    const chain = await this.chainOf(s.processors);
+    const instance = await s.plugin.create(s.config, this.context(s));
+    const name = this.sinkName(s.subscription);
+    const health = new SinkHealth({
+      pipeline: this.spec.name,
+      sink: name,
+      logger: this.services.logger,
+      redact: (text) => this.services.redactor.text(text),
+    });
+    return { spec: s, instance, chain, health, name };
+  }
+
+  /**
+   * Re-creates the sinks (or the one named) with fresh plugin instances and starts a pipeline stopped by a fatal
+   * error again. A batch still being written by an old instance may fail as it closes: it is retried, on the new one.
+   */
+  async restartSinks(sink?: string): Promise<void> {
+    for (const [i, old] of this.sinks.entries()) {
+      if (sink !== undefined && old.name !== sink) continue;
+      this.sinks[i] = await this.createSink(old.spec);
+      await Promise.allSettled([old.instance.close?.(), old.chain.close()]);
+    }
+    if (sink === undefined) this.stopped = false;
   }
 
   private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
@@ -167,6 +235,7 @@ export class PipelineRuntime {
   }
 
   private async whyFull(limit: number): Promise<string | undefined> {
+    if (this.paused) return `pipeline "${this.spec.name}" is paused (sluice admin API: resume)`;
     if (await this.services.isStorageFull()) return 'storage is over its memory limit (redis.memoryLimit)';
     if (limit > 0 && (await this.topicLag()) >= limit) {
       return `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag)`;
