@@ -1,10 +1,17 @@
 // The pipelines of this process and the orders that reach every process of the fleet: pause, resume, restart,
 // of a whole pipeline or of one sink.
+import { CONTROL_POLL_MS } from '../runtime/fleet-control.js';
 import type { AdminDeps } from './admin-deps.js';
 import type { AdminReply, AdminRequest, AdminRoute } from './admin-route.js';
 
 /** How long a pause waits for batches already handed out to finish, ms, before answering with what is left. */
 const SETTLE_MS = 10_000;
+/**
+ * Before counting what is in flight, a pause lets every worker see the order (it reads the flags every
+ * CONTROL_POLL_MS) and lets a dispatcher's read that was already waiting for new events (up to a second) end:
+ * what either hands out meanwhile is then pending, and counted.
+ */
+const PROPAGATION_MS = CONTROL_POLL_MS + 1500;
 
 export function pipelineRoutes(deps: AdminDeps): AdminRoute[] {
   const { engine } = deps;
@@ -63,6 +70,7 @@ async function settled(deps: AdminDeps, pipeline: string, sink?: string): Promis
     .map((s) => s.subscription)
     .filter((s) => sink === undefined || s === `${pipeline}.${sink}`);
   const deadline = Date.now() + SETTLE_MS;
+  await new Promise((r) => setTimeout(r, PROPAGATION_MS));
   for (;;) {
     let pending = 0;
     for (const s of subscriptions) for (const p of await deps.storage.positions(spec.topic, s)) pending += p.pending;
