@@ -26,7 +26,7 @@ const counting = defineProcessor({
     return {
       process: (batch) => {
         seen.inc(batch.length);
-        return batch;
+        return [...batch];
       },
     };
   },
