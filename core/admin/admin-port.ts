@@ -78,6 +78,7 @@ export async function startAdminPort(
     host: options.host,
     port: options.port,
     token: options.token,
+    redact: (text) => config.redactor.text(text),
     openRoutes: openRoutes(full),
     routes: apiRoutes(full, queryOptions),
     onError: (route, err) =>

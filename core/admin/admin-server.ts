@@ -22,6 +22,8 @@ export interface AdminServerOptions {
   token?: string;
   /** Told about a route that threw, with the error (already answered 500). */
   onError?(route: AdminRoute, error: unknown): void;
+  /** Removes secrets from an error message before it is sent (a storage error may quote a URL). */
+  redact?(text: string): string;
 }
 
 export interface AdminServer {
@@ -45,7 +47,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Adm
   ];
   const tokenDigest = options.token === undefined ? undefined : digest(options.token);
   const server: Server = createServer((req, res) => {
-    serve(req, res, mounted, tokenDigest, options.onError).catch(() => res.destroy());
+    serve(req, res, mounted, tokenDigest, options).catch(() => res.destroy());
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -67,7 +69,7 @@ async function serve(
   res: ServerResponse,
   mounted: Mounted[],
   tokenDigest: Buffer | undefined,
-  onError: AdminServerOptions['onError'],
+  { onError, redact = (t: string) => t }: AdminServerOptions,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin');
   const segments = split(url.pathname);
@@ -102,7 +104,7 @@ async function serve(
     if (res.headersSent) return void res.destroy();
     const e = toSluiceError(err);
     const status = e.kind === 'config' || e.kind === 'record' ? 400 : e.kind === 'retryable' ? 503 : 500;
-    return fail(res, status, e.code, e.message);
+    return fail(res, status, e.code, redact(e.message));
   }
   if (reply === undefined || res.headersSent) return;
   const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
