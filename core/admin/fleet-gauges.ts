@@ -1,11 +1,13 @@
-// Gauges read when Prometheus scrapes rather than kept up to date: subscription lag and pending per partition,
+// Gauges read when Prometheus scrapes rather than kept up to date, and the process's own figures: subscription lag and pending per partition,
 // queued jobs by state, storage memory and round-trip time, and each pipeline's state. A part that cannot be
 // read (Redis away) is left out of that scrape; the scrape itself still answers.
-import { Gauge, type Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, type Registry } from 'prom-client';
 import type { AdminDeps } from './admin-deps.js';
 import { probeStorage } from './storage-probe.js';
 
 export function registerFleetGauges(registry: Registry, deps: AdminDeps): void {
+  // Node's own figures (CPU, heap, event-loop lag) only where something scrapes them: they keep a monitor running.
+  collectDefaultMetrics({ register: registry, prefix: 'sluice_process_' });
   const { engine, storage, queue } = deps;
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge) => Promise<void>) =>
     new Gauge({

@@ -1,7 +1,7 @@
 // The metrics of one engine, in a Prometheus registry of its own (never prom-client's global one, so engines and
 // tests in one process do not clash), and the plain per-pipeline totals the live status line shows. Labels are
 // pipeline, component and sink names and error codes: names the user chose, never config values or secrets.
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, Histogram, Registry } from 'prom-client';
 import { type ErrorKind, toSluiceError } from '../errors.js';
 import { type SluiceEvent, sizeOf } from '../event.js';
 import { parseEventId, type StoredEvent } from '../storage/storage.js';
@@ -57,10 +57,6 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'sluice_process_' });
-  }
 
   private counter<L extends string>(name: string, help: string, labels: L[]): Counter<'pipeline' | L> {
     return new Counter({ name, help, labelNames: ['pipeline', ...labels], registers: [this.registry] });
