@@ -1,5 +1,6 @@
 // What an operator reads about a failing sink: one line when it starts failing, one when it recovers, and while
-// it keeps failing a summary at most once per interval, instead of a warning and a stack trace per batch.
+// it keeps failing a summary at most once per interval, instead of a warning and a stack trace per batch. A sink
+// that flaps (fails again within an interval of recovering) does so quietly: its next lines are the summaries.
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 
@@ -23,6 +24,9 @@ export class SinkHealth {
   private lastSummaryAt = 0;
   private failuresSinceSummary = 0;
   private deadLetteredSinceSummary = 0;
+  private recoveredAt = Number.NEGATIVE_INFINITY;
+  /** Failing again soon after recovering: state changes are not logged, the summaries say it. */
+  private isQuiet = false;
 
   constructor(private readonly o: SinkHealthOptions) {}
 
@@ -42,6 +46,8 @@ export class SinkHealth {
     this.deadLetteredSinceSummary += deadLettered;
     if (this.failingSince === undefined) {
       this.failingSince = now;
+      this.isQuiet = now - this.recoveredAt < this.every();
+      if (this.isQuiet) return;
       this.lastSummaryAt = now;
       this.failuresSinceSummary = 0;
       this.deadLetteredSinceSummary = 0;
@@ -70,7 +76,11 @@ export class SinkHealth {
   /** A batch was written: a failing sink has recovered. */
   succeeded(): void {
     if (this.failingSince === undefined) return;
-    const forMs = this.now() - this.failingSince;
+    const now = this.now();
+    const forMs = now - this.failingSince;
+    this.failingSince = undefined;
+    this.recoveredAt = now;
+    if (this.isQuiet) return;
     this.o.logger.info(
       {
         pipeline: this.o.pipeline,
@@ -81,7 +91,6 @@ export class SinkHealth {
       },
       `sink "${this.o.sink}" of pipeline "${this.o.pipeline}" recovered after ${Math.round(forMs / 1000)} s (${this.failures} failed batch(es), ${this.deadLettered} event(s) dead-lettered)`,
     );
-    this.failingSince = undefined;
     this.failures = 0;
     this.deadLettered = 0;
   }

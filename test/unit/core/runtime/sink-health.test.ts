@@ -51,4 +51,29 @@ describe('a failing sink in the log', () => {
     expect(lines[2].msg).toMatch(/recovered after 60 s/);
     expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
+
+  it('keeps a flapping sink to its summaries', () => {
+    let now = 0;
+    const { lines, logger } = recording();
+    const health = new SinkHealth({
+      pipeline: 'p',
+      sink: 's',
+      logger,
+      redact: (t) => t,
+      summaryEveryMs: 60_000,
+      now: () => now,
+    });
+    const error = new RetryableError('503 from receiver');
+    for (let i = 0; i < 100; i++) {
+      health.failed(error);
+      now += 100;
+      health.succeeded();
+      now += 100;
+    }
+    expect(lines.map((l) => l.level)).toEqual(['warn', 'info']);
+    now += 60_000;
+    health.failed(error);
+    expect(lines).toHaveLength(3);
+    expect(lines[2].msg).toMatch(/is failing/);
+  });
 });
