@@ -42,7 +42,7 @@ export function pipelineRoutes(deps: AdminDeps): AdminRoute[] {
   for (const [verb, summary] of [
     ['pause', 'its sources stop taking events and no new batches go out, on every worker; nothing is lost.'],
     ['resume', 'delivery and sources continue where they stopped, on every worker.'],
-    ['restart', 're-creates the sink plugin instances on every worker (fresh connections).'],
+    ['restart', 're-creates its sinks and its poll source on every worker (fresh connections).'],
   ] as const) {
     routes.push(
       {

@@ -133,7 +133,7 @@ export class Engine {
         { pipeline, sink },
         `restarting ${sink ? `sink "${sink}" of ` : 'the sinks of '}pipeline "${pipeline}"`,
       );
-      await p.restartSinks(sink);
+      await p.restart(sink);
     }
   }
 

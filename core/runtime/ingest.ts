@@ -21,8 +21,15 @@ export function startIngest(
   const source = pipeline.source;
   if (!source) return;
   if (isPollSource(source)) {
+    // The pipeline's current source at each poll: a restart replaces the instance.
     queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal) =>
-      pollOnce(pipeline, source, logger, hooks, AbortSignal.any([taskSignal, signal])),
+      pollOnce(
+        pipeline,
+        (pipeline.source as PollSource) ?? source,
+        logger,
+        hooks,
+        AbortSignal.any([taskSignal, signal]),
+      ),
     );
     return;
   }

@@ -4,14 +4,15 @@ import type { ComponentSpec, PipelineSpec, SinkSpec } from '../config/pipeline-s
 import type { Redactor } from '../config/redactor.js';
 import { RetryableError, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import type {
-  EmitOptions,
-  EmitResult,
-  Logger,
-  PluginContext,
-  ProcessorPlugin,
-  SinkInstance,
-  SourceInstance,
+import {
+  type EmitOptions,
+  type EmitResult,
+  isPollSource,
+  type Logger,
+  type PluginContext,
+  type ProcessorPlugin,
+  type SinkInstance,
+  type SourceInstance,
 } from '../plugin.js';
 import type { Storage } from '../storage/storage.js';
 import { ProcessorChain } from './chain.js';
@@ -167,16 +168,24 @@ export class PipelineRuntime {
   }
 
   /**
-   * Re-creates the sinks (or the one named) with fresh plugin instances and starts a pipeline stopped by a fatal
-   * error again. A batch still being written by an old instance may fail as it closes: it is retried, on the new one.
+   * Re-creates the sinks (or the one named) with fresh plugin instances; a whole pipeline also gets a fresh poll
+   * source (a listening source keeps its server) and runs again if a fatal error had stopped it. A batch still
+   * being written by an old instance may fail as it closes: it is retried, on the new one.
    */
-  async restartSinks(sink?: string): Promise<void> {
+  async restart(sink?: string): Promise<void> {
     for (const [i, old] of this.sinks.entries()) {
       if (sink !== undefined && old.name !== sink) continue;
       this.sinks[i] = await this.createSink(old.spec);
       await Promise.allSettled([old.instance.close?.(), old.chain.close()]);
     }
-    if (sink === undefined) this.stopped = false;
+    if (sink !== undefined) return;
+    const { source: spec } = this.spec;
+    if (spec && this.source && isPollSource(this.source)) {
+      const old = this.source;
+      this.source = await spec.plugin.create(spec.config, this.context(spec, this.services.ingestSignal));
+      await Promise.allSettled([old.close?.()]);
+    }
+    this.stopped = false;
   }
 
   private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {

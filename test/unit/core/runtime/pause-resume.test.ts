@@ -89,4 +89,17 @@ describe('pause and resume', () => {
     expect(e.pipelines[0].sinks[0].instance).not.toBe(before);
     expect(e.pipelines[0].sinks[1].instance).toBeDefined();
   });
+
+  it('restarts a whole pipeline with a fresh poll source that goes on from its checkpoint', async () => {
+    const e = await startEngine(0, '{ type: generate, preset: sequence, count: 100000, rate: 200 }');
+    await waitFor(() => count('a') > 0, 10_000, 'the first events');
+    const source = e.pipelines[0].source;
+    await e.restart('p');
+    expect(e.pipelines[0].source).not.toBe(source);
+    const stored = e.metrics.totals().in;
+    await waitFor(() => e.metrics.totals().in > stored, 10_000, 'the new source to produce');
+    await waitFor(() => count('a') === e.metrics.totals().in, 10_000, 'delivery to catch up');
+    const seqs = (received.get('a') ?? []).map((ev) => (ev.value as { seq: number }).seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
 });
