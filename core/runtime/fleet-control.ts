@@ -3,6 +3,7 @@
 // every CONTROL_POLL_MS: an order reaches every worker, also one that starts later, and outlives restarts.
 // A target is a pipeline (`gps`) or one sink of it (`gps/warehouse`).
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { StateStore } from '../plugin.js';
 
 export const CONTROL_SCOPE = 'sluice-control';
@@ -53,8 +54,12 @@ export async function watchControl(
   everyMs = CONTROL_POLL_MS,
 ): Promise<void> {
   while (!signal.aborted) {
-    await new Promise((r) => setTimeout(r, everyMs));
-    if (signal.aborted) return;
+    // Aborted with the engine: a stopped engine leaves no timer behind to hold the process.
+    const isStopped = await sleep(everyMs, undefined, { signal }).then(
+      () => false,
+      () => true,
+    );
+    if (isStopped) return;
     try {
       await apply(await control.read(targets));
     } catch {
