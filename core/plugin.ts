@@ -26,6 +26,29 @@ export interface StateStore {
   delete(key: string): Promise<void>;
 }
 
+export interface PluginCounter {
+  inc(value?: number, labels?: Record<string, string>): void;
+}
+
+export interface PluginGauge {
+  set(value: number, labels?: Record<string, string>): void;
+}
+
+export interface PluginHistogram {
+  observe(value: number, labels?: Record<string, string>): void;
+}
+
+/**
+ * A plugin's own Prometheus metrics, served at `/metrics` on the admin port as `sluice_plugin_<plugin>_<name>`
+ * with `pipeline` and `component` labels set for it. Names and extra labels are snake_case; asking twice for one
+ * name returns the same series. Label values must never carry secrets.
+ */
+export interface PluginMetrics {
+  counter(name: string, help: string, labels?: readonly string[]): PluginCounter;
+  gauge(name: string, help: string, labels?: readonly string[]): PluginGauge;
+  histogram(name: string, help: string, options?: { labels?: readonly string[]; buckets?: number[] }): PluginHistogram;
+}
+
 export interface PluginContext {
   /** Name of the pipeline the component belongs to. */
   readonly pipeline: string;
@@ -40,6 +63,8 @@ export interface PluginContext {
   readonly mode: 'embedded' | 'fleet';
   /** Folder of the pipeline file, for resolving relative paths in config. */
   readonly baseDir: string;
+  /** Counters, gauges and histograms of the plugin's own, beside the engine's metrics. */
+  readonly metrics: PluginMetrics;
 }
 
 // ---- sources ----

@@ -2,6 +2,7 @@
 // polls it as the runtime does until it has nothing more, appending each poll's events with its checkpoint to
 // a topic, then prints the count, the times and the peak memory.
 import type { Logger, PluginContext, PollSource, StateStore } from '../../core/plugin.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import { MemoryStorage } from '../../core/storage/memory.js';
 import type { Measurement } from './scenario.js';
 
@@ -15,6 +16,7 @@ export const benchSourceContext: PluginContext = {
   state: {} as StateStore,
   mode: 'embedded',
   baseDir: process.cwd(),
+  metrics: detachedPluginMetrics({ plugin: 'bench', pipeline: 'bench', component: 'source' }),
 };
 
 const TOPIC = 'lines';

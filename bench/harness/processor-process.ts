@@ -6,6 +6,7 @@ import type { SluiceEvent } from '../../core/event.js';
 import type { PluginContext, ProcessorInstance } from '../../core/plugin.js';
 import { PluginRegistry } from '../../core/registry.js';
 import { silentLogger } from '../../core/runtime/logger.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import { AES_KEY, decrypt, encrypt, gunzip, gzip1, jsonDecode, jsonEncode } from '../baselines/processor-work.js';
 import { eventValue, keyOf } from './payload.js';
 
@@ -83,6 +84,7 @@ const ctx: PluginContext = {
   },
   mode: 'embedded',
   baseDir: process.cwd(),
+  metrics: detachedPluginMetrics({ plugin: 'bench', pipeline: 'bench', component: 'processors[0]' }),
 };
 
 async function create(name: string, config: Record<string, unknown>): Promise<ProcessorInstance> {

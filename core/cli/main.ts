@@ -65,7 +65,27 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           .choices(['trace', 'debug', 'info', 'warn', 'error'])
           .default('info'),
       )
-      .option('--query-port <port>', 'answer SQL over the stored topics at POST /query on this port', portArg)
+      .addOption(
+        new Option(
+          '--log-format <format>',
+          'json lines, or pretty lines for people (default: pretty on a terminal)',
+        ).choices(['json', 'pretty']),
+      )
+      .option(
+        '--admin <[host:]port>',
+        'serve /metrics, /healthz, /readyz and the admin API on this port (loopback unless a host is given; 0: any free port)',
+      )
+      .addOption(
+        new Option(
+          '--admin-token <token>',
+          'bearer token the admin API asks for (needed for a non-loopback --admin)',
+        ).env('SLUICE_ADMIN_TOKEN'),
+      )
+      .option(
+        '--query-port <port>',
+        'answer SQL over the stored topics at POST /query on this port (the admin port also serves POST /query)',
+        portArg,
+      )
       .option('--query-host <host>', 'address the query endpoint listens on', '127.0.0.1')
       .option('--watch', 'apply changed pipeline files without a restart; an invalid change is logged and not applied');
 
@@ -82,7 +102,8 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     )
     .option('--force', 'embedded: exit 0 even if stored events were not delivered when the run stopped (they are lost)')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost, watch } = o;
+      const { redis, grace, concurrency, logLevel, force, queryPort, queryHost, admin, adminToken, logFormat, watch } =
+        o;
       const status = o.status === false ? false : undefined;
       code = await runCommand(
         paths,
@@ -97,6 +118,9 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           queryPort,
           queryHost,
           watch,
+          admin,
+          adminToken,
+          logFormat,
         },
         builtins,
       );
@@ -110,11 +134,25 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     .option('--no-ingest', 'do not run sources on this worker')
     .option('--no-deliver', 'do not deliver to sinks on this worker')
     .action(async (paths: string[], o) => {
-      const { redis, grace, concurrency, logLevel, queryPort, queryHost, watch } = o;
+      const { redis, grace, concurrency, logLevel, queryPort, queryHost, admin, adminToken, logFormat, watch } = o;
       const roles = { ingest: o.ingest, deliver: o.deliver };
       code = await runCommand(
         paths,
-        { redis, grace, concurrency, logLevel, status: false, isWorker: true, roles, queryPort, queryHost, watch },
+        {
+          redis,
+          grace,
+          concurrency,
+          logLevel,
+          status: false,
+          isWorker: true,
+          roles,
+          queryPort,
+          queryHost,
+          admin,
+          adminToken,
+          logFormat,
+          watch,
+        },
         builtins,
       );
     });
@@ -188,6 +226,7 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     .argument('<topic>', 'topic name')
     .requiredOption('--subscription <name>', 'subscription: <pipeline>.<sink name>')
     .requiredOption('--from <position>', 'ISO time, event id (0-1700000000000-0), beginning or end')
+    .option('--dry-run', 'only say how many events would be delivered again or skipped')
     .addOption(redisOption())
     .addOption(prefixOption())
     .action(async (topic: string, o) => {

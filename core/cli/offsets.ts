@@ -1,4 +1,5 @@
 // `sluice offsets`: where every subscription stands and what every source checkpoint says; resets a source.
+import { readOffsets } from '../admin/subscription-offsets.js';
 import { ConfigError } from '../errors.js';
 import { openAdminStorage } from './admin-storage.js';
 import { EXIT } from './exit-codes.js';
@@ -16,7 +17,6 @@ export async function offsetsCommand(topic: string | undefined, o: OffsetsOption
   try {
     const storage = await openAdminStorage(o.redis, o.prefix);
     try {
-      const topics = topic ? [topic] : await storage.listTopics();
       if (o.resetSource || o.setSource) {
         if (!topic)
           throw new ConfigError('name the topic the source writes: sluice offsets <topic> --reset-source <pipeline>', {
@@ -37,13 +37,7 @@ export async function offsetsCommand(topic: string | undefined, o: OffsetsOption
         );
         return EXIT.ok;
       }
-      const report = [];
-      for (const t of topics) {
-        const subscriptions = [];
-        for (const s of await storage.listSubscriptions(t))
-          subscriptions.push({ subscription: s, partitions: await storage.positions(t, s) });
-        report.push({ topic: t, subscriptions, checkpoints: await storage.listCheckpoints(t) });
-      }
+      const report = await readOffsets(storage, topic ? [topic] : undefined);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         return EXIT.ok;

@@ -2,6 +2,8 @@
 // run: embedded when no Redis is configured, and exits 0 once every finite source is done and delivered.
 // worker: joins a fleet on Redis and runs until it is told to stop.
 import { hostname } from 'node:os';
+import { checkAdminExposure, parseAdminAddress } from '../admin/admin-address.js';
+import type { AdminPort } from '../admin/admin-port.js';
 import { formatIssue } from '../config/issues.js';
 import { loadConfig } from '../config/load.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
@@ -15,6 +17,7 @@ import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { type Drivers, openEngine } from './drivers.js';
 import { endEmbeddedRun } from './embedded-end.js';
 import { EXIT } from './exit-codes.js';
+import { lazyRedisFleet } from './fleet-source.js';
 import { startLiveStatus } from './live-status.js';
 import { reportError } from './report-error.js';
 import { type Watcher, watchPipelineFiles } from './watch.js';
@@ -37,6 +40,12 @@ export interface RunOptions {
   queryHost?: string;
   /** Apply changed pipeline files without a restart (see watch.ts). */
   watch?: boolean;
+  /** `--admin [host:]port`: the admin port (metrics, health, admin API). */
+  admin?: string;
+  /** Bearer token of the admin API; required when the admin port is not loopback. */
+  adminToken?: string;
+  /** `json` lines, or `pretty` lines for people (default: pretty on a terminal). */
+  logFormat?: 'json' | 'pretty';
 }
 
 export async function runCommand(
@@ -54,13 +63,28 @@ export async function runCommand(
         { code: 'E_WORKER_NEEDS_REDIS' },
       );
     }
-    const logger = createLogger({ level: options.logLevel, redactor, pretty: Boolean(process.stderr.isTTY) });
+    const adminAddress = options.admin === undefined ? undefined : parseAdminAddress(options.admin);
+    if (adminAddress) checkAdminExposure(adminAddress, options.adminToken);
+    const pretty = options.logFormat ? options.logFormat === 'pretty' : Boolean(process.stderr.isTTY);
+    const logger = createLogger({ level: options.logLevel, redactor, pretty });
     for (const w of config.warnings) logger.warn(formatIssue(w));
     const workerId = `${hostname()}:${process.pid}`;
     const settings = { workerId, concurrency: options.concurrency, roles: options.roles };
     const { engine, drivers } = await openEngine(config, logger, settings);
     const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
+    const fleet = config.redis ? lazyRedisFleet(config.redis, drivers.storage, drivers.queue) : undefined;
+    let admin: AdminPort | undefined;
+    const startAdmin = async () => {
+      if (!adminAddress) return;
+      const { startAdminPort } = await import('../admin/admin-port.js');
+      admin = await startAdminPort(
+        { engine, storage: drivers.storage, queue: drivers.queue, logger, config, fleet: fleet?.source },
+        { ...adminAddress, token: options.adminToken },
+      );
+    };
     const close = async () => {
+      await admin?.close();
+      await fleet?.close();
       await closeQuery();
       await drivers.close();
     };
@@ -80,7 +104,7 @@ export async function runCommand(
             },
           )
       : undefined;
-    return await supervise(engine, { ...drivers, close }, options, logger, redactor, watch);
+    return await supervise(engine, { ...drivers, close }, { ...options, startAdmin }, logger, redactor, watch);
   } catch (err) {
     return reportError(err, redactor);
   }
@@ -120,7 +144,7 @@ type StartWatch = (engine: Engine, onSwap: (engine: Engine) => void) => Promise<
 async function supervise(
   first: Engine,
   drivers: Drivers,
-  options: RunOptions,
+  options: RunOptions & { startAdmin(): Promise<void> },
   logger: ReturnType<typeof createLogger>,
   redactor: Redactor,
   startWatch?: StartWatch,
@@ -155,6 +179,7 @@ async function supervise(
   let fileWatcher: Watcher | undefined;
   try {
     await engine.start();
+    await options.startAdmin();
     logger.info(
       { mode: engine.mode, pipelines: engine.pipelines.map((p) => p.name), worker: engine.workerId },
       'sluice started',

@@ -1,5 +1,6 @@
 // A plugin context for one-off CLI runs of a processor (`eval`): no log output, state kept in memory.
 import type { Logger, PluginContext } from '../plugin.js';
+import { detachedPluginMetrics } from '../runtime/plugin-metrics.js';
 import { MemoryStorage } from '../storage/memory.js';
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -13,5 +14,6 @@ export function silentContext(pipeline: string, baseDir = process.cwd()): Plugin
     state: new MemoryStorage().state(pipeline),
     mode: 'embedded',
     baseDir,
+    metrics: detachedPluginMetrics({ plugin: 'eval', pipeline, component: 'processors[0]' }),
   };
 }

@@ -1,4 +1,5 @@
 // `sluice status`: the state of a fleet at a glance: topics, subscriptions, dead letters, workers.
+import { readFleetStatus } from '../admin/fleet-status.js';
 import { ConfigError } from '../errors.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -25,25 +26,10 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
     const { openRedisAdmin } = await import('./redis-drivers.js');
     const admin = await openRedisAdmin({ url: o.redis, prefix: o.prefix, cluster: false });
     try {
-      const { storage } = admin;
-      const topics = [];
-      for (const name of await storage.listTopics()) {
-        const info = await storage.topicInfo(name);
-        const subscriptions = [];
-        for (const s of info.subscriptions) {
-          const positions = await storage.positions(name, s);
-          subscriptions.push({
-            name: s,
-            lag: positions.reduce((n, p) => n + p.lag, 0),
-            pending: positions.reduce((n, p) => n + p.pending, 0),
-          });
-        }
-        topics.push({ ...info, subscriptions, isDeadLetter: name.endsWith('.dlq') });
-      }
-      const workers = await admin.workers();
-      const counts = await admin.jobCounts();
+      const snapshot = await readFleetStatus(admin);
+      const { topics, workers, jobs: counts } = snapshot;
       if (o.json) {
-        process.stdout.write(`${JSON.stringify({ topics, workers, jobs: counts }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(snapshot, null, 2)}\n`);
         return EXIT.ok;
       }
       const w = (s: string) => process.stdout.write(`${s}\n`);

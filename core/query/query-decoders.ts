@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { ComponentSpec } from '../config/pipeline-spec.js';
 import type { Logger, ProcessorPlugin } from '../plugin.js';
 import { ProcessorChain } from '../runtime/chain.js';
+import { detachedPluginMetrics } from '../runtime/plugin-metrics.js';
 import type { Storage, StoredEvent } from '../storage/storage.js';
 import type { ValueDecoder } from './query-engine.js';
 
@@ -32,6 +33,7 @@ export async function createQueryDecoders(
         state: storage.state(`query:${topic}:${c.label}`),
         mode: storage.kind === 'memory' ? ('embedded' as const) : ('fleet' as const),
         baseDir: dirname(c.file),
+        metrics: detachedPluginMetrics({ plugin: c.plugin.name, pipeline: `query:${topic}`, component: c.label }),
       };
       steps.push({ label: c.label, instance: await c.plugin.create(c.config, context) });
     }

@@ -45,12 +45,16 @@ function write(res: ServerResponse, text: string): Promise<void> | void {
   return new Promise((resolve) => res.once('drain', () => resolve()));
 }
 
-/** Answers one query request over `storage`. */
+/**
+ * Answers one query request over `storage`. `parsed` is the JSON body when a server already read it (the admin
+ * port reads JSON bodies for its routes); otherwise the body is read here.
+ */
 export async function handleQueryRequest(
   req: IncomingMessage,
   res: ServerResponse,
   storage: Storage,
   options: QueryOptions = {},
+  parsed?: unknown,
 ): Promise<void> {
   if (req.method !== 'POST') {
     res.setHeader('allow', 'POST');
@@ -60,7 +64,7 @@ export async function handleQueryRequest(
   if (!RESULT_FORMATS.includes(format)) {
     return fail(res, 400, 'E_FORMAT', `format "${format}" is not one of ${RESULT_FORMATS.join(', ')}`);
   }
-  const body = await readBody(req);
+  const body = parsed === undefined ? await readBody(req) : JSON.stringify(parsed);
   if (body === undefined) return fail(res, 413, 'E_TOO_LARGE', `the statement is longer than ${MAX_BODY} bytes`);
   let sql: string;
   try {

@@ -4,7 +4,7 @@
 // the pipeline and leaves the range unacknowledged for after the fix.
 import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import { type Logger, type RecordRejection, ROUTE_HEADER } from '../plugin.js';
+import { type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import { type DeliveryJob, isJobLost, type JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
 
@@ -17,7 +17,6 @@ export async function deliver(
   pipeline: PipelineRuntime,
   job: DeliveryJob,
   info: JobInfo,
-  logger: Logger,
   hooks: DeliverHooks,
 ): Promise<void> {
   const { storage, metrics } = pipeline.services;
@@ -34,6 +33,7 @@ export async function deliver(
   const stored = await storage.read(job.topic, { partition: job.partition, fromId: job.firstId, toId: job.lastId });
   const ids = stored.map((e) => e.id);
   const label = sink.spec.label;
+  const startedAt = performance.now();
   try {
     const { events, rejected } = await sink.chain.run(stored);
     const routed = events.filter((e) => routeMatches(sink, e));
@@ -54,17 +54,24 @@ export async function deliver(
         attempts: info.attempt,
       });
     }
-    metrics.for(pipeline.name).out += routed.length - writeRejects.length;
+    const rejectedAt = new Set(writeRejects.map((r) => r.index));
+    metrics.delivered(pipeline.name, sink.name, {
+      accepted: routed.filter((_, i) => !rejectedAt.has(i)),
+      stored,
+      seconds: (performance.now() - startedAt) / 1000,
+    });
+    sink.health.succeeded();
   } catch (err) {
     if (isJobLost(err)) throw err;
     const kind = errorKind(err);
+    metrics.failed(pipeline.name, label, err);
     if (kind === 'fatal' || kind === 'config') {
       hooks.onFatal(pipeline.name, err);
       return;
     }
     if (kind === 'retryable' && info.attempt < info.maxAttempts) {
-      metrics.for(pipeline.name).retries++;
-      metrics.for(pipeline.name).lastError = pipeline.services.redactor.text(toSluiceError(err).message);
+      metrics.retried(pipeline.name, sink.name, err, pipeline.services.redactor.text(toSluiceError(err).message));
+      sink.health.failed(err);
       throw err;
     }
     const reason =
@@ -78,11 +85,9 @@ export async function deliver(
     await pipeline.deadLetter(
       stored.map((event) => ({ event, error: reason })),
       { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },
+      false,
     );
-    logger.error(
-      { pipeline: pipeline.name, sink: label, count: stored.length, err: toSluiceError(reason) },
-      'batch dead-lettered',
-    );
+    sink.health.failed(reason, stored.length);
   }
   if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);
   hooks.onAck(job.subscription, job.partition);

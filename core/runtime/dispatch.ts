@@ -21,11 +21,14 @@ export interface DispatchDeps {
   queue: WorkQueue;
   logger: Logger;
   consumer: string;
+  /** True while the sink is paused: no new work is handed out (default: never paused). */
+  isPaused?(): boolean;
   /** Resolves when a batch of this subscription partition was acknowledged here, or after `ms`. */
   waitForAck(subscription: string, partition: number, ms: number): Promise<void>;
 }
 
 const BLOCK_MS = 1000;
+const PAUSED_CHECK_MS = 100;
 const RECOVERY_LIMIT = 100_000;
 
 /**
@@ -64,6 +67,10 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
   let failures = 0;
   while (!signal.aborted) {
     try {
+      if (deps.isPaused?.()) {
+        await deps.waitForAck(sink.subscription, partition, PAUSED_CHECK_MS);
+        continue;
+      }
       const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
       if (position && position.pending > maxPending) {
         await deps.waitForAck(sink.subscription, partition, 50);

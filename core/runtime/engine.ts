@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
-import { FatalError, toSluiceError } from '../errors.js';
+import { ConfigError, FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import type { WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
@@ -12,9 +12,10 @@ import { startContinuousQueries } from './continuous-queries.js';
 import { deliver } from './deliver.js';
 import { dispatchLoop } from './dispatch.js';
 import { withEmbeddedRetention } from './embedded-retention.js';
+import { CONTROL_SCOPE, type ControlView, FleetControl, watchControl } from './fleet-control.js';
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
-import { PipelineRuntime } from './pipeline-runtime.js';
+import { PipelineRuntime, type PipelineState } from './pipeline-runtime.js';
 
 const RETENTION_EVERY_MS = 10_000;
 
@@ -49,12 +50,95 @@ export class Engine {
   private readonly fatalListeners: Array<(pipeline: string, error: FatalError) => void> = [];
   readonly workerId: string;
   readonly mode: 'embedded' | 'fleet';
+  private readonly control: FleetControl;
+  /** Restart orders already applied (or found at start), by target. */
+  private readonly restartsSeen = new Map<string, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
     this.metrics = options.metrics ?? new Metrics();
     this.mode = options.storage.kind === 'memory' ? 'embedded' : 'fleet';
     this.acks.setMaxListeners(0);
+    this.control = new FleetControl(options.storage.state(CONTROL_SCOPE));
+  }
+
+  /** True once stop() began: sources take nothing more and delivery drains. */
+  get isStopping(): boolean {
+    return this.ingestController.signal.aborted;
+  }
+
+  /** The pipelines of this process and their state (running, paused, stopped), with their sinks. */
+  describePipelines(): PipelineState[] {
+    return this.pipelines.map((p) => p.describe());
+  }
+
+  /**
+   * Pauses a pipeline (its sources and every sink) or one sink, on every process of the fleet: sources stop
+   * taking events (a push source answers "retry later"), no new batches are handed out, nothing is lost.
+   */
+  async pause(pipeline: string, sink?: string): Promise<void> {
+    const target = this.targetOf(pipeline, sink);
+    await this.control.pause(target);
+    this.pipelineNamed(pipeline).setPaused(true, sink);
+  }
+
+  async resume(pipeline: string, sink?: string): Promise<void> {
+    const target = this.targetOf(pipeline, sink);
+    await this.control.resume(target);
+    this.pipelineNamed(pipeline).setPaused(false, sink);
+  }
+
+  /** Re-creates a pipeline's sinks (or one sink) on every process; a pipeline stopped by a fatal error runs again. */
+  async restart(pipeline: string, sink?: string): Promise<void> {
+    await this.control.restart(this.targetOf(pipeline, sink));
+    await this.applyControl(await this.control.read(this.controlTargets()));
+  }
+
+  private pipelineNamed(name: string): PipelineRuntime {
+    const p = this.pipelines.find((x) => x.name === name);
+    if (!p) {
+      throw new ConfigError(
+        `no pipeline "${name}" runs here; pipelines: ${this.pipelines.map((x) => x.name).join(', ') || 'none'}`,
+        { code: 'E_NO_PIPELINE' },
+      );
+    }
+    return p;
+  }
+
+  private targetOf(pipeline: string, sink?: string): string {
+    const p = this.pipelineNamed(pipeline);
+    if (sink === undefined) return pipeline;
+    const names = p.describe().sinks.map((s) => s.name);
+    if (!names.includes(sink)) {
+      throw new ConfigError(`pipeline "${pipeline}" has no sink "${sink}"; sinks: ${names.join(', ') || 'none'}`, {
+        code: 'E_NO_SINK',
+      });
+    }
+    return `${pipeline}/${sink}`;
+  }
+
+  private controlTargets(): string[] {
+    return this.pipelines.flatMap((p) => [p.name, ...p.describe().sinks.map((s) => `${p.name}/${s.name}`)]);
+  }
+
+  private async applyControl(view: ControlView, isFirst = false): Promise<void> {
+    for (const p of this.pipelines) {
+      p.setPaused(view.paused.has(p.name));
+      for (const s of p.describe().sinks) p.setPaused(view.paused.has(`${p.name}/${s.name}`), s.name);
+    }
+    for (const [target, order] of view.restarts) {
+      if (this.restartsSeen.get(target) === order) continue;
+      this.restartsSeen.set(target, order);
+      if (isFirst) continue;
+      const [pipeline, sink] = target.split('/');
+      const p = this.pipelines.find((x) => x.name === pipeline);
+      if (!p) continue;
+      this.options.logger.info(
+        { pipeline, sink },
+        `restarting ${sink ? `sink "${sink}" of ` : 'the sinks of '}pipeline "${pipeline}"`,
+      );
+      await p.restart(sink);
+    }
   }
 
   get signal(): AbortSignal {
@@ -97,6 +181,8 @@ export class Engine {
       }
       this.pipelines.push(runtime);
     }
+    await this.applyControl(await this.control.read(this.controlTargets()), true);
+    watchControl(this.control, this.controlTargets(), (view) => this.applyControl(view), this.controller.signal);
     if (roles.deliver) this.startDelivery();
     this.startRetention();
     if (roles.ingest) {
@@ -124,7 +210,7 @@ export class Engine {
           throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, {
             code: 'E_UNKNOWN_PIPELINE',
           });
-        await deliver(pipeline, job, info, logger, {
+        await deliver(pipeline, job, info, {
           onAck: (sub, partition) => this.acks.emit(`${sub}/${partition}`),
           onFatal: (name, err) => this.stopPipeline(name, err),
         });
@@ -151,6 +237,7 @@ export class Engine {
                 queue,
                 logger,
                 consumer: this.workerId,
+                isPaused: () => p.isSinkPaused(sink.subscription),
                 waitForAck: (s, part, ms) => this.waitForAck(s, part, ms),
               },
               anySignal(signal, this.signal),

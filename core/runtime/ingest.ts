@@ -22,8 +22,15 @@ export function startIngest(
   const source = pipeline.source;
   if (!source) return;
   if (isPollSource(source)) {
+    // The pipeline's current source at each poll: a restart replaces the instance.
     queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal) =>
-      pollOnce(pipeline, source, logger, hooks, AbortSignal.any([taskSignal, signal])),
+      pollOnce(
+        pipeline,
+        (pipeline.source as PollSource) ?? source,
+        logger,
+        hooks,
+        AbortSignal.any([taskSignal, signal]),
+      ),
     );
     return;
   }
@@ -54,7 +61,8 @@ async function pollOnce(
   hooks: IngestHooks,
   signal: AbortSignal,
 ): Promise<boolean> {
-  if (signal.aborted || pipeline.isStopped || Date.now() < (doneUntil.get(pipeline) ?? 0)) return false;
+  if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < (doneUntil.get(pipeline) ?? 0))
+    return false;
   const { storage } = pipeline.services;
   try {
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);

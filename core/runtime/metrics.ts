@@ -1,4 +1,10 @@
-// Counters of one process, per pipeline: what came in, what went out, what was dead-lettered, what was retried.
+// The metrics of one engine, in a Prometheus registry of its own (never prom-client's global one, so engines and
+// tests in one process do not clash), and the plain per-pipeline totals the live status line shows. Labels are
+// pipeline, component and sink names and error codes: names the user chose, never config values or secrets.
+import { Counter, Histogram, Registry } from 'prom-client';
+import { type ErrorKind, toSluiceError } from '../errors.js';
+import { type SluiceEvent, sizeOf } from '../event.js';
+import { parseEventId, type StoredEvent } from '../storage/storage.js';
 
 export interface PipelineCounters {
   in: number;
@@ -9,8 +15,52 @@ export interface PipelineCounters {
   lastError?: string;
 }
 
+/** Seconds: from a few milliseconds (a local sink) to minutes (a sink that retried with backoff). */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+
 export class Metrics {
+  readonly registry = new Registry();
   private readonly counters = new Map<string, PipelineCounters>();
+  private readonly eventsIn = this.counter('sluice_events_in_total', 'Events stored by a source.', ['component']);
+  private readonly bytesIn = this.counter('sluice_bytes_in_total', 'Bytes of event values stored by a source.', [
+    'component',
+  ]);
+  private readonly eventsOut = this.counter('sluice_events_out_total', 'Events a sink accepted.', ['sink']);
+  private readonly bytesOut = this.counter('sluice_bytes_out_total', 'Bytes of event values a sink accepted.', [
+    'sink',
+  ]);
+  private readonly deadLetters = this.counter(
+    'sluice_dead_letters_total',
+    'Events sent to the dead-letter topic, by the component that rejected them.',
+    ['component'],
+  );
+  private readonly retryCount = this.counter('sluice_retries_total', 'Delivery batches retried after an error.', [
+    'sink',
+    'code',
+  ]);
+  private readonly errorCount = this.counter('sluice_errors_total', 'Errors, by kind and code.', [
+    'component',
+    'kind',
+    'code',
+  ]);
+  private readonly batchSeconds = new Histogram({
+    name: 'sluice_batch_duration_seconds',
+    help: "Time to run one delivery batch through the sink's chain and the sink.",
+    labelNames: ['pipeline', 'sink'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly endToEndSeconds = new Histogram({
+    name: 'sluice_end_to_end_latency_seconds',
+    help: 'Time from an event being stored to a sink accepting it.',
+    labelNames: ['pipeline', 'sink'],
+    buckets: LATENCY_BUCKETS,
+    registers: [this.registry],
+  });
+
+  private counter<L extends string>(name: string, help: string, labels: L[]): Counter<'pipeline' | L> {
+    return new Counter({ name, help, labelNames: ['pipeline', ...labels], registers: [this.registry] });
+  }
 
   for(pipeline: string): PipelineCounters {
     let c = this.counters.get(pipeline);
@@ -19,6 +69,51 @@ export class Metrics {
       this.counters.set(pipeline, c);
     }
     return c;
+  }
+
+  stored(pipeline: string, component: string, events: readonly SluiceEvent[]): void {
+    this.for(pipeline).in += events.length;
+    this.eventsIn.inc({ pipeline, component }, events.length);
+    this.bytesIn.inc({ pipeline, component }, bytesOf(events));
+  }
+
+  /**
+   * A sink accepted `accepted` of a batch after `seconds` of work; `stored` is the batch as read from the topic
+   * (processors may drop or replace events, and with them the ids that tell when each was stored).
+   */
+  delivered(
+    pipeline: string,
+    sink: string,
+    batch: { accepted: readonly SluiceEvent[]; stored: readonly StoredEvent[]; seconds: number },
+  ): void {
+    const { accepted } = batch;
+    this.for(pipeline).out += accepted.length;
+    this.eventsOut.inc({ pipeline, sink }, accepted.length);
+    this.bytesOut.inc({ pipeline, sink }, bytesOf(accepted));
+    this.batchSeconds.observe({ pipeline, sink }, batch.seconds);
+    const now = Date.now();
+    for (const e of batch.stored) {
+      const stored = storedAt(e);
+      if (stored !== undefined) this.endToEndSeconds.observe({ pipeline, sink }, Math.max(0, now - stored) / 1000);
+    }
+  }
+
+  deadLettered(pipeline: string, component: string, count: number): void {
+    this.for(pipeline).deadLettered += count;
+    this.deadLetters.inc({ pipeline, component }, count);
+  }
+
+  /** A batch failed and will be tried again; `message` is already redacted. */
+  retried(pipeline: string, sink: string, error: unknown, message: string): void {
+    const c = this.for(pipeline);
+    c.retries++;
+    c.lastError = message;
+    this.retryCount.inc({ pipeline, sink, code: toSluiceError(error).code });
+  }
+
+  failed(pipeline: string, component: string, error: unknown): void {
+    const e = toSluiceError(error);
+    this.errorCount.inc({ pipeline, component, kind: e.kind satisfies ErrorKind, code: e.code });
   }
 
   snapshot(): Record<string, PipelineCounters> {
@@ -34,5 +129,20 @@ export class Metrics {
       t.retries += c.retries;
     }
     return t;
+  }
+}
+
+function bytesOf(events: readonly SluiceEvent[]): number {
+  let n = 0;
+  for (const e of events) n += sizeOf(e);
+  return n;
+}
+
+/** When the event was stored, ms: the time part of its stream id. */
+function storedAt(e: StoredEvent): number | undefined {
+  try {
+    return Number(parseEventId(e.id).streamId.split('-')[0]);
+  } catch {
+    return undefined;
   }
 }

@@ -4,20 +4,23 @@ import type { ComponentSpec, PipelineSpec, SinkSpec } from '../config/pipeline-s
 import type { Redactor } from '../config/redactor.js';
 import { RetryableError, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import type {
-  EmitOptions,
-  EmitResult,
-  Logger,
-  PluginContext,
-  ProcessorPlugin,
-  SinkInstance,
-  SourceInstance,
+import {
+  type EmitOptions,
+  type EmitResult,
+  isPollSource,
+  type Logger,
+  type PluginContext,
+  type ProcessorPlugin,
+  type SinkInstance,
+  type SourceInstance,
 } from '../plugin.js';
 import type { Storage } from '../storage/storage.js';
 import { ProcessorChain } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
+import { pluginMetrics } from './plugin-metrics.js';
 import { redactError } from './redact-error.js';
+import { SinkHealth } from './sink-health.js';
 
 export interface RuntimeServices {
   storage: Storage;
@@ -34,10 +37,21 @@ export interface RuntimeServices {
   isStorageFull(): Promise<boolean>;
 }
 
+export interface PipelineState {
+  name: string;
+  topic: string;
+  state: 'running' | 'paused' | 'stopped';
+  hasSource: boolean;
+  sinks: Array<{ name: string; subscription: string; state: 'running' | 'paused' | 'stopped'; isFailing: boolean }>;
+}
+
 export interface LiveSink {
   spec: SinkSpec;
   instance: SinkInstance;
   chain: ProcessorChain;
+  health: SinkHealth;
+  /** The sink's name in its pipeline (the subscription is `<pipeline>.<name>`). */
+  name: string;
 }
 
 export class PipelineRuntime {
@@ -45,6 +59,8 @@ export class PipelineRuntime {
   inbound = new ProcessorChain([]);
   sinks: LiveSink[] = [];
   private stopped = false;
+  private paused = false;
+  private readonly pausedSinks = new Set<string>();
 
   constructor(
     readonly spec: PipelineSpec,
@@ -59,8 +75,49 @@ export class PipelineRuntime {
     return this.stopped;
   }
 
+  /** Paused as a whole: its sources take nothing and none of its sinks is given work. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Whether the sink of `subscription` is given no work now (it, or its whole pipeline, is paused). */
+  isSinkPaused(subscription: string): boolean {
+    return this.paused || this.pausedSinks.has(this.sinkName(subscription));
+  }
+
+  /** Pauses or resumes the pipeline, or one sink of it when `sink` is named. */
+  setPaused(isPaused: boolean, sink?: string): void {
+    if (sink === undefined) this.paused = isPaused;
+    else if (isPaused) this.pausedSinks.add(sink);
+    else this.pausedSinks.delete(sink);
+  }
+
+  /** What the admin API shows of this pipeline in this process. */
+  describe(): PipelineState {
+    const state = (isPaused: boolean) => (this.stopped ? 'stopped' : isPaused ? 'paused' : 'running');
+    return {
+      name: this.name,
+      topic: this.spec.topic,
+      state: state(this.paused),
+      hasSource: this.spec.source !== undefined,
+      sinks: this.spec.sinks.map((s) => {
+        const live = this.sinks.find((l) => l.spec === s);
+        return {
+          name: this.sinkName(s.subscription),
+          subscription: s.subscription,
+          state: state(this.isSinkPaused(s.subscription)),
+          isFailing: live?.health.isFailing ?? false,
+        };
+      }),
+    };
+  }
+
+  private sinkName(subscription: string): string {
+    return subscription.slice(this.spec.name.length + 1);
+  }
+
   context(component: ComponentSpec<unknown>, signal: AbortSignal = this.services.signal): PluginContext {
-    const { logger, storage, mode } = this.services;
+    const { logger, storage, mode, metrics } = this.services;
     const label = component.label;
     const child =
       (logger as { child?: (b: object) => Logger }).child?.({ pipeline: this.spec.name, component: label }) ?? logger;
@@ -72,6 +129,11 @@ export class PipelineRuntime {
       state: storage.state(`${this.spec.name}/${formatComponentPath(component)}`),
       mode,
       baseDir: this.spec.baseDir,
+      metrics: pluginMetrics(metrics.registry, {
+        plugin: (component.plugin as { name: string }).name,
+        pipeline: this.spec.name,
+        component: label,
+      }),
     };
   }
 
@@ -87,11 +149,43 @@ export class PipelineRuntime {
     }
     if (roles.deliver) {
       for (const s of spec.sinks) {
-        const chain = await this.chainOf(s.processors);
-        const instance = await s.plugin.create(s.config, this.context(s));
-        this.sinks.push({ spec: s, instance, chain });
+        this.sinks.push(await this.createSink(s));
       }
     }
+  }
+
+  private async createSink(s: SinkSpec): Promise<LiveSink> {
+    const chain = await this.chainOf(s.processors);
+    const instance = await s.plugin.create(s.config, this.context(s));
+    const name = this.sinkName(s.subscription);
+    const health = new SinkHealth({
+      pipeline: this.spec.name,
+      sink: name,
+      logger: this.services.logger,
+      redact: (text) => this.services.redactor.text(text),
+    });
+    return { spec: s, instance, chain, health, name };
+  }
+
+  /**
+   * Re-creates the sinks (or the one named) with fresh plugin instances; a whole pipeline also gets a fresh poll
+   * source (a listening source keeps its server) and runs again if a fatal error had stopped it. A batch still
+   * being written by an old instance may fail as it closes: it is retried, on the new one.
+   */
+  async restart(sink?: string): Promise<void> {
+    for (const [i, old] of this.sinks.entries()) {
+      if (sink !== undefined && old.name !== sink) continue;
+      this.sinks[i] = await this.createSink(old.spec);
+      await Promise.allSettled([old.instance.close?.(), old.chain.close()]);
+    }
+    if (sink !== undefined) return;
+    const { source: spec } = this.spec;
+    if (spec && this.source && isPollSource(this.source)) {
+      const old = this.source;
+      this.source = await spec.plugin.create(spec.config, this.context(spec, this.services.ingestSignal));
+      await Promise.allSettled([old.close?.()]);
+    }
+    this.stopped = false;
   }
 
   private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
@@ -137,7 +231,7 @@ export class PipelineRuntime {
       checkpoint: hasCheckpoint ? { source: this.spec.name, value: options.checkpoint } : undefined,
       idempotencyKey: options.idempotencyKey,
     });
-    if (!result.duplicate) metrics.for(this.spec.name).in += out.length;
+    if (!result.duplicate) metrics.stored(this.spec.name, this.spec.source?.label ?? 'source', out);
     return result;
   }
 
@@ -161,6 +255,7 @@ export class PipelineRuntime {
   }
 
   private async whyFull(limit: number): Promise<string | undefined> {
+    if (this.paused) return `pipeline "${this.spec.name}" is paused (sluice admin API: resume)`;
     if (await this.services.isStorageFull()) return 'storage is over its memory limit (redis.memoryLimit)';
     if (limit > 0 && (await this.topicLag()) >= limit) {
       return `topic "${this.spec.topic}" has more than ${limit} undelivered events (maxLag)`;
@@ -199,14 +294,21 @@ export class PipelineRuntime {
     return lags;
   }
 
-  async deadLetter(records: Array<{ event: SluiceEvent; error: unknown }>, origin: DeadLetterOrigin): Promise<void> {
+  /** Sends records to the dead-letter topic; `isLogged: false` when the caller reports them its own way. */
+  async deadLetter(
+    records: Array<{ event: SluiceEvent; error: unknown }>,
+    origin: DeadLetterOrigin,
+    isLogged = true,
+  ): Promise<void> {
     if (records.length === 0) return;
     const { storage, metrics, logger, redactor } = this.services;
     const letters = records.map((r) =>
       deadLetter(r.event, redactError(r.error, redactor), { topic: undefined, ...origin }),
     );
     await storage.append(this.spec.deadLetterTopic, letters);
-    metrics.for(this.spec.name).deadLettered += records.length;
+    metrics.deadLettered(this.spec.name, origin.component, records.length);
+    for (const r of records) metrics.failed(this.spec.name, origin.component, r.error);
+    if (!isLogged) return;
     logger.warn(
       {
         pipeline: this.spec.name,

@@ -1,5 +1,6 @@
 // A minimal PluginContext for tests: a silent logger, a live abort signal, an in-memory state store.
 import type { Logger, PluginContext, StateStore } from '../../core/plugin.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -31,6 +32,8 @@ function memoryState(): StateStore {
 
 /** A context for creating plugin instances in tests; `overrides` replaces any field. */
 export function testPluginContext(overrides: Partial<PluginContext> = {}): PluginContext {
+  const pipeline = overrides.pipeline ?? 'test';
+  const component = overrides.component ?? 'processors[0]';
   return {
     pipeline: 'test',
     component: 'processors[0]',
@@ -39,6 +42,7 @@ export function testPluginContext(overrides: Partial<PluginContext> = {}): Plugi
     state: memoryState(),
     mode: 'embedded',
     baseDir: process.cwd(),
+    metrics: detachedPluginMetrics({ plugin: 'test', pipeline, component }),
     ...overrides,
   };
 }

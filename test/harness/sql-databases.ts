@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { PluginContext, StateStore } from '../../core/plugin.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 
 export type Client = 'pg' | 'mysql2' | 'better-sqlite3';
 export const CLIENTS: Client[] = ['pg', 'mysql2', 'better-sqlite3'];
@@ -116,6 +117,7 @@ export function testContext(pipeline = 'test', baseDir = process.cwd()): PluginC
     state: new MemoryState(),
     mode: 'embedded',
     baseDir,
+    metrics: detachedPluginMetrics({ plugin: 'sql', pipeline, component: 'sql' }),
   };
 }
 

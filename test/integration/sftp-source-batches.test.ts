@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import scpSource from '../../connectors/sftp/scp-source.js';
 import sftpSource from '../../connectors/sftp/source.js';
 import { isPollSource, type Logger, type PluginContext, type StateStore } from '../../core/plugin.js';
+import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import { SSH_USER, ThrowawaySshd } from '../harness/throwaway-sshd.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -17,6 +18,7 @@ const ctx: PluginContext = {
   state: {} as StateStore,
   mode: 'embedded',
   baseDir: process.cwd(),
+  metrics: detachedPluginMetrics({ plugin: 'sftp', pipeline: 'test', component: 'source' }),
 };
 const LINES = 100_000;
 let sshd: ThrowawaySshd;

@@ -1,0 +1,122 @@
+// Builds one process's admin port: every route list mounted on one server. A route group another part of the
+// system adds (dead letters, tap, subscriptions) is one more line in `apiRoutes`.
+import { hostname } from 'node:os';
+import { packageVersion } from '../cli/package-version.js';
+import type { LoadedConfig } from '../config/pipeline-spec.js';
+import type { QueryOptions } from '../query/query-engine.js';
+import type { AdminDeps } from './admin-deps.js';
+import type { AdminRoute } from './admin-route.js';
+import { type AdminServer, startAdminServer } from './admin-server.js';
+import { registerFleetGauges } from './fleet-gauges.js';
+import type { FleetSource } from './fleet-status.js';
+import { healthRoutes } from './health-routes.js';
+import { metricsRoute } from './metrics-route.js';
+import { offsetRoutes } from './offset-routes.js';
+import { pipelineRoutes } from './pipeline-routes.js';
+import { queryRoute } from './query-route.js';
+import { statusRoute } from './status-route.js';
+
+export interface AdminPortOptions {
+  host: string;
+  port: number;
+  token?: string;
+}
+
+/** Routes anyone who reaches the port may call: probes and the Prometheus scrape reveal no secret and change nothing. */
+export function openRoutes(deps: AdminDeps): AdminRoute[] {
+  return [...healthRoutes(deps), metricsRoute(deps.engine.metrics.registry)];
+}
+
+/** Routes behind the token. */
+export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOptions>): AdminRoute[] {
+  const routes = [...pipelineRoutes(deps), ...offsetRoutes(deps), statusRoute(deps), queryRoute(deps, queryOptions)];
+  return [...routes, indexRoute([...openRoutes(deps), ...routes])];
+}
+
+/** GET /api: the route table, so a client (or a person with curl) finds what this port serves. */
+function indexRoute(routes: readonly AdminRoute[]): AdminRoute {
+  const self: AdminRoute = {
+    method: 'GET',
+    path: '/api',
+    summary: 'This list: every route of the admin port with its summary.',
+    handle: async () => ({
+      status: 200,
+      body: { routes: [...routes, self].map(({ method, path, summary }) => ({ method, path, summary })) },
+    }),
+  };
+  return self;
+}
+
+export interface AdminPort {
+  server: AdminServer;
+  close(): Promise<void>;
+}
+
+/** Starts the admin port of a process whose engine is built (and started or starting). */
+export async function startAdminPort(
+  deps: Omit<AdminDeps, 'fleet'> & { config: LoadedConfig; fleet?: FleetSource },
+  options: AdminPortOptions,
+): Promise<AdminPort> {
+  const { engine, queue, storage, logger, config } = deps;
+  const fleet = deps.fleet ?? thisProcess(deps);
+  const full: AdminDeps = { engine, queue, storage, logger, fleet };
+  registerFleetGauges(engine.metrics.registry, full);
+  const stopping = new AbortController();
+  let decoders: Promise<{ options: QueryOptions; close(): Promise<void> }> | undefined;
+  const queryOptions = async () => {
+    decoders ??= (async () => {
+      const { createQueryDecoders } = await import('../query/query-decoders.js');
+      const d = await createQueryDecoders(config.queryDecoders, storage, logger, stopping.signal);
+      return {
+        options: { deadLetterTopics: config.pipelines.map((p) => p.deadLetterTopic), decoders: d.decoders },
+        close: d.close,
+      };
+    })();
+    return (await decoders).options;
+  };
+  const server = await startAdminServer({
+    host: options.host,
+    port: options.port,
+    token: options.token,
+    redact: (text) => config.redactor.text(text),
+    openRoutes: openRoutes(full),
+    routes: apiRoutes(full, queryOptions),
+    onError: (route, err) =>
+      logger.warn({ route: `${route.method} ${route.path}`, err: (err as Error)?.message }, 'admin route failed'),
+  });
+  logger.info(
+    {
+      url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${server.port}`,
+      token: options.token !== undefined,
+    },
+    'admin port listening',
+  );
+  return {
+    server,
+    close: async () => {
+      stopping.abort();
+      await server.close();
+      if (decoders) await (await decoders).close();
+    },
+  };
+}
+
+/** The fleet of an embedded run: this one process. */
+function thisProcess(deps: Omit<AdminDeps, 'fleet'>): FleetSource {
+  const startedAt = Date.now();
+  return {
+    storage: deps.storage,
+    jobCounts: () => deps.queue.counts(),
+    workers: async () => [
+      {
+        id: deps.engine.workerId,
+        host: hostname(),
+        pid: process.pid,
+        startedAt,
+        version: packageVersion(),
+        jobs: [],
+        seenAt: Date.now(),
+      },
+    ],
+  };
+}
