@@ -1,5 +1,6 @@
 // `sluice status`: the state of a fleet at a glance: topics, subscriptions, dead letters, workers.
 import { ConfigError } from '../errors.js';
+import { deadLetterTopics } from '../runtime/topic-roles.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
 
@@ -26,6 +27,7 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
     const admin = await openRedisAdmin({ url: o.redis, prefix: o.prefix, cluster: false });
     try {
       const { storage } = admin;
+      const deadLetters = new Set(await deadLetterTopics(storage));
       const topics = [];
       for (const name of await storage.listTopics()) {
         const info = await storage.topicInfo(name);
@@ -38,7 +40,7 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
             pending: positions.reduce((n, p) => n + p.pending, 0),
           });
         }
-        topics.push({ ...info, subscriptions, isDeadLetter: name.endsWith('.dlq') });
+        topics.push({ ...info, subscriptions, isDeadLetter: deadLetters.has(name) });
       }
       const workers = await admin.workers();
       const counts = await admin.jobCounts();

@@ -18,10 +18,11 @@ export interface ChainResult {
 export class ProcessorChain {
   constructor(readonly steps: readonly ChainStep[]) {}
 
-  async run(batch: readonly SluiceEvent[]): Promise<ChainResult> {
+  /** Runs the batch through the steps from `first` on (a redriven event resumes where it failed). */
+  async run(batch: readonly SluiceEvent[], first = 0): Promise<ChainResult> {
     let events = batch as SluiceEvent[];
     const rejected: ChainResult['rejected'] = [];
-    for (const step of this.steps) {
+    for (const step of this.steps.slice(first)) {
       if (events.length === 0) break;
       const result = await processIsolatingRecords(step.instance, events);
       events = result.events;

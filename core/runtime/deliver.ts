@@ -7,6 +7,7 @@ import type { SluiceEvent } from '../event.js';
 import { type Logger, type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
+import { eventsForSink, resumeStep, runSinkChain, stepOf } from './redrive-delivery.js';
 
 export interface DeliverHooks {
   onAck(subscription: string, partition: number): void;
@@ -35,7 +36,7 @@ export async function deliver(
   const ids = stored.map((e) => e.id);
   const label = sink.spec.label;
   try {
-    const { events, rejected } = await sink.chain.run(stored);
+    const { events, rejected } = await runSinkChain(sink, stored);
     const routed = events.filter((e) => routeMatches(sink, e));
     const writeRejects = await writeIsolatingRecords(sink, routed);
     const letters = [
@@ -48,6 +49,8 @@ export async function deliver(
         component: group[0].component,
         topic: job.topic,
         attempts: info.attempt,
+        subscription: job.subscription,
+        step: stepOf(sink, group[0].component),
       });
     }
     metrics.for(pipeline.name).out += routed.length - writeRejects.length;
@@ -69,10 +72,19 @@ export async function deliver(
             message: `gave up after ${info.attempt} attempts: ${toSluiceError(err).message}`,
           })
         : err;
-    await pipeline.deadLetter(
-      stored.map((event) => ({ event, error: reason })),
-      { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },
-    );
+    for (const group of groupBy(eventsForSink(sink, stored), (e) => String(resumeStep(e)))) {
+      await pipeline.deadLetter(
+        group.map((event) => ({ event, error: reason })),
+        {
+          pipeline: pipeline.name,
+          component: label,
+          topic: job.topic,
+          attempts: info.attempt,
+          subscription: job.subscription,
+          step: resumeStep(group[0]),
+        },
+      );
+    }
     logger.error(
       { pipeline: pipeline.name, sink: label, count: stored.length, err: toSluiceError(reason) },
       'batch dead-lettered',

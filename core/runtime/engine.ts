@@ -14,6 +14,7 @@ import { dispatchLoop } from './dispatch.js';
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime } from './pipeline-runtime.js';
+import { markDeadLetterTopic } from './topic-roles.js';
 
 const RETENTION_EVERY_MS = 10_000;
 
@@ -70,6 +71,7 @@ export class Engine {
     const { config, storage, queue, logger } = this.options;
     const roles = this.options.roles ?? { ingest: true, deliver: true };
     for (const topic of config.topics.values()) await storage.ensureTopic(topic);
+    for (const spec of config.pipelines) await markDeadLetterTopic(storage, spec.deadLetterTopic);
     const services = {
       storage,
       logger,
