@@ -4,6 +4,13 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Plugin } from '../plugin.js';
 import { dlqDiscardCommand, dlqListCommand, dlqRedriveCommand, dlqShowCommand } from './dlq.js';
 import { prefixOption, redisOption } from './fleet-options.js';
+import { tapCommand } from './tap.js';
+
+function shareArg(value: string): number {
+  const n = Number(value);
+  if (!(n > 0 && n <= 1)) throw new InvalidArgumentError('use a share above 0 and at most 1, e.g. 0.1');
+  return n;
+}
 
 function countArg(value: string): number {
   const n = Number(value);
@@ -80,5 +87,28 @@ export function addOperationsCommands(program: Command, _builtins: readonly Plug
     .option('--dry-run', 'say how many would be discarded; change nothing')
     .action(async (ids: string[], o) => {
       exit(await dlqDiscardCommand(ids, o));
+    });
+
+  program
+    .command('tap')
+    .description("Print a live sample of a pipeline's events at one stage as NDJSON, from a process's admin port.")
+    .argument('<pipeline>', 'pipeline name')
+    .option(
+      '--stage <stage>',
+      'topic (default), processor:<i>, sink:<name>, or sink:<name>:processor:<i> (after that processor)',
+    )
+    .option('--sample <share>', 'show this share of the events, e.g. 0.01', shareArg)
+    .option('--limit <n>', 'stop after this many events', countArg)
+    .addOption(new Option('--admin <url>', 'admin port of a running run or worker').env('SLUICE_ADMIN'))
+    .addOption(new Option('--token <token>', 'admin API token').env('SLUICE_ADMIN_TOKEN'))
+    .action(async (pipeline: string, o) => {
+      const stop = new AbortController();
+      const onSignal = () => stop.abort();
+      process.once('SIGINT', onSignal);
+      try {
+        exit(await tapCommand(pipeline, o, stop.signal));
+      } finally {
+        process.off('SIGINT', onSignal);
+      }
     });
 }

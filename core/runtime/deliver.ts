@@ -8,6 +8,7 @@ import { type Logger, type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
 import { eventsForSink, resumeStep, runSinkChain, stepOf } from './redrive-delivery.js';
+import { sinkName, tapStage } from './tap.js';
 
 export interface DeliverHooks {
   onAck(subscription: string, partition: number): void;
@@ -54,6 +55,16 @@ export async function deliver(
       });
     }
     metrics.for(pipeline.name).out += routed.length - writeRejects.length;
+    const { taps } = pipeline.services;
+    const stage = tapStage.sink(sinkName(pipeline.name, job.subscription));
+    if (taps.isTapped(pipeline.name, stage)) {
+      const refused = new Set(writeRejects.map((r) => r.index));
+      taps.emit(
+        pipeline.name,
+        stage,
+        routed.filter((_, i) => !refused.has(i)),
+      );
+    }
   } catch (err) {
     const kind = errorKind(err);
     if (kind === 'fatal' || kind === 'config') {

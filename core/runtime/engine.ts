@@ -14,6 +14,7 @@ import { dispatchLoop } from './dispatch.js';
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime } from './pipeline-runtime.js';
+import { Taps } from './tap.js';
 import { markDeadLetterTopic } from './topic-roles.js';
 
 const RETENTION_EVERY_MS = 10_000;
@@ -37,6 +38,8 @@ export interface EngineOptions {
 
 export class Engine {
   readonly metrics = new Metrics();
+  /** Live taps on the stages of this process's pipelines (the admin API's tap). */
+  readonly taps = new Taps();
   readonly pipelines: PipelineRuntime[] = [];
   private readonly controller = new AbortController();
   /** Aborted first on stop: sources stop taking events while delivery drains. */
@@ -80,6 +83,7 @@ export class Engine {
       mode: this.mode,
       signal: this.controller.signal,
       ingestSignal: this.ingestController.signal,
+      taps: this.taps,
       isStorageFull: storageFullness(storage, config.redis?.memoryLimit ?? 0.9),
       maxLag: (topic: string) =>
         config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),

@@ -14,10 +14,11 @@ import type {
   SourceInstance,
 } from '../plugin.js';
 import type { Storage } from '../storage/storage.js';
-import { ProcessorChain } from './chain.js';
+import { ProcessorChain, type StepObserver } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
 import { redactError } from './redact-error.js';
+import { sinkName, type Taps, tapStage } from './tap.js';
 
 export interface RuntimeServices {
   storage: Storage;
@@ -32,6 +33,8 @@ export interface RuntimeServices {
   maxLag(topic: string): number;
   /** True while storage is fuller than its configured share of its memory limit. */
   isStorageFull(): Promise<boolean>;
+  /** Live taps on this process's stages. */
+  taps: Taps;
 }
 
 export interface LiveSink {
@@ -79,7 +82,9 @@ export class PipelineRuntime {
   async create(roles: { ingest: boolean; deliver: boolean }): Promise<void> {
     const { spec } = this;
     if (roles.ingest && spec.source) {
-      this.inbound = await this.chainOf(spec.inbound);
+      this.inbound = await this.chainOf(spec.inbound, (step, events) =>
+        this.services.taps.emit(spec.name, tapStage.inbound(step), events),
+      );
       this.source = await spec.source.plugin.create(
         spec.source.config,
         this.context(spec.source, this.services.ingestSignal),
@@ -87,18 +92,21 @@ export class PipelineRuntime {
     }
     if (roles.deliver) {
       for (const s of spec.sinks) {
-        const chain = await this.chainOf(s.processors);
+        const name = sinkName(spec.name, s.subscription);
+        const chain = await this.chainOf(s.processors, (step, events) =>
+          this.services.taps.emit(spec.name, tapStage.sinkProcessor(name, step), events),
+        );
         const instance = await s.plugin.create(s.config, this.context(s));
         this.sinks.push({ spec: s, instance, chain });
       }
     }
   }
 
-  private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
+  private async chainOf(components: ComponentSpec<ProcessorPlugin>[], observe: StepObserver): Promise<ProcessorChain> {
     const steps = [];
     for (const c of components)
       steps.push({ label: c.label, instance: await c.plugin.create(c.config, this.context(c)) });
-    return new ProcessorChain(steps);
+    return new ProcessorChain(steps, observe);
   }
 
   /**

@@ -128,7 +128,7 @@ pipelines:
       worker.kill('SIGTERM');
       await worker.exited;
     }
-  }, 240_000);
+  }, 480_000);
 
   it('exits 2 on a usage mistake and 1 when a dead letter is not there', async () => {
     const admin = ['--redis', TEST_REDIS_URL, '--prefix', prefix];
