@@ -40,10 +40,20 @@ export function parseDeadLetterFilter(text: DeadLetterFilterText, now = Date.now
   return filter;
 }
 
-/** True when the filter selects by something, so "all of them" is never implied by a forgotten option. */
-export function isNarrowed(filter: DeadLetterFilter): boolean {
+/**
+ * The dead letters a change (redrive, discard) applies to: named ids or a filter; every one only when asked in so
+ * many words, so that "all of them" is never what a forgotten option means.
+ */
+export function parseSelection(text: DeadLetterFilterText, allMatching: boolean, verb: string): DeadLetterFilter {
+  const filter = parseDeadLetterFilter(text);
   const { states: _states, ...fields } = filter;
-  return Object.keys(fields).length > 0;
+  if (Object.keys(fields).length === 0 && !allMatching) {
+    throw new ConfigError(
+      `${verb} of every dead letter needs --all-matching (allMatching in the API); or name ids, or filter by pipeline, sink, code, since, until`,
+      { code: 'E_DLQ_SELECTION' },
+    );
+  }
+  return filter;
 }
 
 function timeOf(text: string, name: string, now: number): number {

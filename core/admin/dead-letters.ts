@@ -8,7 +8,7 @@
 // reason stays with it.
 import jsonata from 'jsonata';
 import { ConfigError } from '../errors.js';
-import type { EventValue, SluiceEvent } from '../event.js';
+import { type EventValue, type SluiceEvent, valueToJson } from '../event.js';
 import { DLQ_HEADERS } from '../runtime/dead-letter.js';
 import { REDRIVE_HEADERS } from '../runtime/redrive-delivery.js';
 import { deadLetterTopics } from '../runtime/topic-roles.js';
@@ -236,6 +236,11 @@ export function toDeadLetter(topic: string, event: SluiceEvent & { id: string },
     state: mark?.state ?? 'dead',
     ...(mark ? { mark } : {}),
   };
+}
+
+/** As JSON output: a bytes value tagged the way stored events are. */
+export function jsonOf(letter: DeadLetter): unknown {
+  return { ...letter, value: valueToJson(letter.value) };
 }
 
 /** Whether a dead letter passes the filter's field tests (topic, time and ids are bounds of the read). */

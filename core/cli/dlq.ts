@@ -1,10 +1,10 @@
 // `sluice dlq list|show|redrive|discard`: the dead-letter workflow against a fleet's Redis, or (list, show) the
 // file an embedded run wrote its dead letters to.
 import { readFile } from 'node:fs/promises';
-import { type DeadLetterFilterText, isNarrowed, parseDeadLetterFilter } from '../admin/dead-letter-filter.js';
-import { type DeadLetter, DeadLetters, matches, toDeadLetter } from '../admin/dead-letters.js';
+import { type DeadLetterFilterText, parseDeadLetterFilter, parseSelection } from '../admin/dead-letter-filter.js';
+import { type DeadLetter, DeadLetters, jsonOf, matches, toDeadLetter } from '../admin/dead-letters.js';
 import { ConfigError, SluiceError } from '../errors.js';
-import { parseEvent, valueToJson } from '../event.js';
+import { parseEvent } from '../event.js';
 import { openAdminStorage } from './admin-storage.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './report-error.js';
@@ -111,16 +111,8 @@ export async function dlqDiscardCommand(ids: string[], o: DlqChangeOptions): Pro
   }
 }
 
-/** The letters a change applies to: named ids, or a filter; everything only when asked in so many words. */
 function selection(ids: string[], o: DlqChangeOptions, verb: string) {
-  const filter = parseDeadLetterFilter({ ...o, ids });
-  if (!isNarrowed(filter) && !o.allMatching) {
-    throw new ConfigError(
-      `${verb} of every dead letter needs --all-matching; or name ids, or filter with --pipeline, --sink, --code, --since, --until`,
-      { code: 'E_DLQ_SELECTION' },
-    );
-  }
-  return filter;
+  return parseSelection({ ...o, ids }, o.allMatching === true, verb);
 }
 
 async function withDeadLetters<T>(o: Connection, use: (dl: DeadLetters) => Promise<T>): Promise<T> {
@@ -149,11 +141,6 @@ async function fromFile(path: string): Promise<DeadLetter[]> {
       const event = parseEvent(line);
       return toDeadLetter(path, { ...event, id: event.id ?? `line-${i + 1}` });
     });
-}
-
-/** As JSON output: bytes values tagged the way stored events are. */
-export function jsonOf(letter: DeadLetter): unknown {
-  return { ...letter, value: valueToJson(letter.value) };
 }
 
 function lineOf(l: DeadLetter): string {

@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import type { Plugin } from '../plugin.js';
 import { dlqDiscardCommand, dlqListCommand, dlqRedriveCommand, dlqShowCommand } from './dlq.js';
 import { prefixOption, redisOption } from './fleet-options.js';
+import { subscriptionsDeleteCommand, subscriptionsListCommand } from './subscriptions.js';
 import { tapCommand } from './tap.js';
 
 function shareArg(value: string): number {
@@ -110,5 +111,34 @@ export function addOperationsCommands(program: Command, _builtins: readonly Plug
       } finally {
         process.off('SIGINT', onSignal);
       }
+    });
+
+  const subscriptions = program
+    .command('subscriptions')
+    .description('Subscriptions: where each stands, whether a running pipeline uses it; delete one nobody runs.');
+
+  subscriptions
+    .command('list')
+    .description('Every subscription with its lag and pending, marked UNUSED when no running pipeline uses it.')
+    .argument('[topic]', 'only this topic')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .option('--json', 'as JSON')
+    .action(async (topic: string | undefined, o) => {
+      exit(await subscriptionsListCommand(topic, o));
+    });
+
+  subscriptions
+    .command('delete')
+    .description('Delete a subscription no running pipeline uses (its position; the events stay stored).')
+    .argument('<topic>', 'topic name')
+    .argument('<subscription>', 'subscription: <pipeline>.<sink name>')
+    .addOption(redisOption())
+    .addOption(prefixOption())
+    .option('--dry-run', 'say what would be deleted; change nothing')
+    .option('--yes', 'do not ask for confirmation')
+    .option('--json', 'as JSON')
+    .action(async (topic: string, subscription: string, o) => {
+      exit(await subscriptionsDeleteCommand(topic, subscription, o));
     });
 }

@@ -1,4 +1,6 @@
 // `sluice status`: the state of a fleet at a glance: topics, subscriptions, dead letters, workers.
+
+import { subscriptionState } from '../admin/subscriptions.js';
 import { ConfigError } from '../errors.js';
 import { deadLetterTopics } from '../runtime/topic-roles.js';
 import { EXIT } from './exit-codes.js';
@@ -33,12 +35,8 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
         const info = await storage.topicInfo(name);
         const subscriptions = [];
         for (const s of info.subscriptions) {
-          const positions = await storage.positions(name, s);
-          subscriptions.push({
-            name: s,
-            lag: positions.reduce((n, p) => n + p.lag, 0),
-            pending: positions.reduce((n, p) => n + p.pending, 0),
-          });
+          const { lag, pending, isUsed, lastUsedAt } = await subscriptionState(storage, name, s);
+          subscriptions.push({ name: s, lag, pending, isUsed, lastUsedAt });
         }
         topics.push({ ...info, subscriptions, isDeadLetter: deadLetters.has(name) });
       }
@@ -54,7 +52,10 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
         w(
           `  ${t.name}: ${t.length} events in ${t.partitions} partition(s), ${bytes(t.memoryBytes)}, oldest ${time(t.oldestTime)}, newest ${time(t.newestTime)}${t.lost ? `, LOST ${t.lost}` : ''}`,
         );
-        for (const s of t.subscriptions) w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}`);
+        for (const s of t.subscriptions) {
+          const unused = s.isUsed ? '' : `, UNUSED: no running pipeline uses it (last used ${s.lastUsedAt ?? 'never'})`;
+          w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}${unused}`);
+        }
       }
       w('DEAD LETTERS');
       const dlqs = topics.filter((t) => t.isDeadLetter);

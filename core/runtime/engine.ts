@@ -14,6 +14,7 @@ import { dispatchLoop } from './dispatch.js';
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime } from './pipeline-runtime.js';
+import { deleteStaleSubscriptions, SubscriptionLiveness } from './subscription-liveness.js';
 import { Taps } from './tap.js';
 import { markDeadLetterTopic } from './topic-roles.js';
 
@@ -47,6 +48,7 @@ export class Engine {
   private readonly acks = new EventEmitter();
   private readonly doneSources = new Set<string>();
   private fatal?: { pipeline: string; error: FatalError };
+  private liveness?: SubscriptionLiveness;
   private readonly fatalListeners: Array<(pipeline: string, error: FatalError) => void> = [];
   readonly workerId: string;
   readonly mode: 'embedded' | 'fleet';
@@ -99,8 +101,17 @@ export class Engine {
       }
       this.pipelines.push(runtime);
     }
-    if (roles.deliver) this.startDelivery();
+    if (roles.deliver) {
+      this.liveness = new SubscriptionLiveness(
+        storage,
+        config.pipelines.flatMap((p) => p.sinks.map((s) => ({ topic: p.topic, subscription: s.subscription }))),
+        (err) => logger.warn({ err: toSluiceError(err) }, 'could not record which subscriptions this process runs'),
+      );
+      await this.liveness.start();
+      this.startDelivery();
+    }
     this.startRetention();
+    this.startStaleSubscriptionSweep();
     if (roles.ingest) {
       startContinuousQueries(config.pipelines, storage, queue, logger);
       for (const p of this.pipelines) {
@@ -182,6 +193,22 @@ export class Engine {
     }
   }
 
+  /** Deletes, once across the fleet, subscriptions nobody has run for their topic's `retention.staleAfter`. */
+  private startStaleSubscriptionSweep(): void {
+    const { config, storage, queue, logger } = this.options;
+    for (const [topic, staleAfterMs] of config.staleAfter) {
+      queue.schedule(`stale-subscriptions:${topic}`, this.options.retentionEveryMs ?? RETENTION_EVERY_MS, async () => {
+        for (const { subscription, unusedMs } of await deleteStaleSubscriptions(storage, topic, staleAfterMs)) {
+          logger.warn(
+            { topic, subscription, unusedMs },
+            'deleted a subscription no running pipeline has used for retention.staleAfter; it no longer holds retention back',
+          );
+        }
+        return false;
+      });
+    }
+  }
+
   private waitForAck(subscription: string, partition: number, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const name = `${subscription}/${partition}`;
@@ -250,6 +277,7 @@ export class Engine {
         await new Promise((r) => setTimeout(r, 20));
     }
     this.controller.abort();
+    this.liveness?.stop();
     await this.options.queue.close(Math.max(0, deadline - Date.now()));
     await Promise.allSettled(this.pipelines.map((p) => p.close()));
   }
