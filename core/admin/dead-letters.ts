@@ -167,26 +167,30 @@ export class DeadLetters {
     const states = filter.states ?? ['dead'];
     const topics = filter.topic === undefined ? await deadLetterTopics(this.storage) : [filter.topic];
     for (const topic of topics) {
-      for await (const event of this.candidates(topic, filter)) {
-        const mark = await this.storage.state(markScope(topic)).get(event.id);
-        const letter = toDeadLetter(topic, event, mark === undefined ? undefined : JSON.parse(mark));
-        if (states.includes(letter.state) && matches(letter, filter)) yield letter;
+      const marks = this.storage.state(markScope(topic));
+      for await (const page of this.candidates(topic, filter)) {
+        // One request per mark, sent together: a page of dead letters costs one round trip, not one each.
+        const found = await Promise.all(page.map((e) => marks.get(e.id)));
+        for (const [i, event] of page.entries()) {
+          const mark = found[i];
+          const letter = toDeadLetter(topic, event, mark === undefined ? undefined : JSON.parse(mark));
+          if (states.includes(letter.state) && matches(letter, filter)) yield letter;
+        }
       }
     }
   }
 
-  /** The stored events that may match: the named ids only, or a scan within the time bounds. */
-  private async *candidates(topic: string, filter: DeadLetterFilter): AsyncIterable<StoredEvent> {
+  /** Pages of the stored events that may match: the named ids only, or a scan within the time bounds. */
+  private async *candidates(topic: string, filter: DeadLetterFilter): AsyncIterable<StoredEvent[]> {
     if (filter.ids === undefined) {
-      for await (const page of this.storage.scan(topic, { fromTime: filter.from, toTime: filter.to })) yield* page;
+      yield* this.storage.scan(topic, { fromTime: filter.from, toTime: filter.to });
       return;
     }
+    const { partitions } = await this.storage.topicInfo(topic);
     for (const id of filter.ids) {
       const partition = partitionOf(id);
-      if (partition === undefined) continue;
-      const { partitions } = await this.storage.topicInfo(topic);
-      if (partition >= partitions) continue;
-      yield* await this.storage.read(topic, { partition, fromId: id, toId: id });
+      if (partition === undefined || partition >= partitions) continue;
+      yield await this.storage.read(topic, { partition, fromId: id, toId: id });
     }
   }
 }

@@ -37,6 +37,7 @@ export function stepOf(sink: LiveSink, component: string): number {
 
 /** Runs the sink's processors on the events it delivers, each from its resume step, in batch order per step. */
 export async function runSinkChain(sink: LiveSink, batch: readonly SluiceEvent[]): Promise<ChainResult> {
+  if (!batch.some((e) => e.headers[REDRIVE_HEADERS.subscription] !== undefined)) return sink.chain.run(batch);
   const byStep = new Map<number, SluiceEvent[]>();
   for (const event of eventsForSink(sink, batch)) {
     const step = resumeStep(event);
