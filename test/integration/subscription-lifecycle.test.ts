@@ -87,7 +87,7 @@ describe('subscription lifecycle', () => {
     expect(used.stderr).toMatch(/used by a running pipeline.*\[E_SUBSCRIPTION_IN_USE\]/);
     const missing = await runCli(['subscriptions', 'delete', 'cars', 'nope.nope', '--yes', ...admin]);
     expect(missing.code).toBe(2);
-  }, 120_000);
+  }, 300_000);
 
   it('answers the same over the admin routes', async () => {
     const [list, remove] = subscriptionRoutes({ storage });

@@ -111,5 +111,5 @@ describe('tap', () => {
     expect(bad.stderr).toMatch(/has no stage "nowhere"; stages: processor:0, topic, sink:out:processor:0, sink:out/);
     const usage = await runCli(['tap', 'cars', '--sample', '3', '--admin', server.url]);
     expect(usage.code).toBe(2);
-  }, 120_000);
+  }, 300_000);
 });
