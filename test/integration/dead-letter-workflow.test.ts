@@ -143,7 +143,7 @@ pipelines:
     const missing = await runCli(['dlq', 'show', '0-1-0', ...admin]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/no dead letter 0-1-0/);
-  }, 60_000);
+  }, 180_000);
 
   it('reads the dead-letter file of an embedded run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sluice-dlq-file-'));
@@ -155,5 +155,5 @@ pipelines:
     const r = await runCli(['dlq', 'list', '--file', path]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/line-1 {2}seq .* E_VALIDATE, failed -: bad seq/);
-  }, 60_000);
+  }, 120_000);
 });
