@@ -4,9 +4,11 @@ import { hostname } from 'node:os';
 import { packageVersion } from '../cli/package-version.js';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
 import type { QueryOptions } from '../query/query-engine.js';
+import type { Engine } from '../runtime/engine.js';
 import type { AdminDeps } from './admin-deps.js';
 import type { AdminRoute } from './admin-route.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { dlqRoutes } from './dlq-routes.js';
 import { registerFleetGauges } from './fleet-gauges.js';
 import type { FleetSource } from './fleet-status.js';
 import { healthRoutes } from './health-routes.js';
@@ -15,6 +17,8 @@ import { offsetRoutes } from './offset-routes.js';
 import { pipelineRoutes } from './pipeline-routes.js';
 import { queryRoute } from './query-route.js';
 import { statusRoute } from './status-route.js';
+import { subscriptionRoutes } from './subscription-routes.js';
+import { tapRoutes } from './tap-routes.js';
 
 export interface AdminPortOptions {
   host: string;
@@ -29,7 +33,24 @@ export function openRoutes(deps: AdminDeps): AdminRoute[] {
 
 /** Routes behind the token. */
 export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOptions>): AdminRoute[] {
-  const routes = [...pipelineRoutes(deps), ...offsetRoutes(deps), statusRoute(deps), queryRoute(deps, queryOptions)];
+  const routes = [
+    ...pipelineRoutes(deps),
+    ...offsetRoutes(deps),
+    statusRoute(deps),
+    queryRoute(deps, queryOptions),
+    ...dlqRoutes({ storage: deps.storage }),
+    ...subscriptionRoutes({ storage: deps.storage }),
+    ...tapRoutes({
+      get taps() {
+        return deps.engine.taps;
+      },
+      storage: deps.storage,
+      pipeline: (name) => deps.config.pipelines.find((p) => p.name === name),
+      get redactor() {
+        return deps.config.redactor;
+      },
+    }),
+  ];
   return [...routes, indexRoute([...openRoutes(deps), ...routes])];
 }
 
@@ -54,13 +75,27 @@ export interface AdminPort {
 
 /** Starts the admin port of a process whose engine is built (and started or starting). */
 export async function startAdminPort(
-  deps: Omit<AdminDeps, 'fleet'> & { config: LoadedConfig; fleet?: FleetSource },
+  deps: Omit<AdminDeps, 'fleet' | 'engine' | 'config'> & {
+    /** The engine now running (a reload with --watch swaps it; its metrics registry carries over). */
+    currentEngine(): Engine;
+    config: LoadedConfig;
+    fleet?: FleetSource;
+  },
   options: AdminPortOptions,
 ): Promise<AdminPort> {
-  const { engine, queue, storage, logger, config } = deps;
-  const fleet = deps.fleet ?? thisProcess(deps);
-  const full: AdminDeps = { engine, queue, storage, logger, fleet };
-  registerFleetGauges(engine.metrics.registry, full);
+  const { queue, storage, logger, config, currentEngine } = deps;
+  const fleet = deps.fleet ?? thisProcess({ workerId: currentEngine().workerId, queue, storage });
+  const full: AdminDeps = {
+    get engine() {
+      return currentEngine();
+    },
+    config,
+    queue,
+    storage,
+    logger,
+    fleet,
+  };
+  registerFleetGauges(full.engine.metrics.registry, full);
   const stopping = new AbortController();
   let decoders: Promise<{ options: QueryOptions; close(): Promise<void> }> | undefined;
   const queryOptions = async () => {
@@ -102,14 +137,18 @@ export async function startAdminPort(
 }
 
 /** The fleet of an embedded run: this one process. */
-function thisProcess(deps: Omit<AdminDeps, 'fleet'>): FleetSource {
+function thisProcess(deps: {
+  workerId: string;
+  queue: AdminDeps['queue'];
+  storage: AdminDeps['storage'];
+}): FleetSource {
   const startedAt = Date.now();
   return {
     storage: deps.storage,
     jobCounts: () => deps.queue.counts(),
     workers: async () => [
       {
-        id: deps.engine.workerId,
+        id: deps.workerId,
         host: hostname(),
         pid: process.pid,
         startedAt,

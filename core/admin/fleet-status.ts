@@ -2,7 +2,9 @@
 // live workers. `sluice status`, GET /api/status and a console all show this one object.
 import type { QueueCounts } from '../queue/queue.js';
 import type { WorkerInfo } from '../queue/worker-registry.js';
+import { deadLetterTopics } from '../runtime/topic-roles.js';
 import type { Storage, TopicInfo } from '../storage/storage.js';
+import { subscriptionState } from './subscriptions.js';
 
 export interface FleetSource {
   storage: Storage;
@@ -11,7 +13,8 @@ export interface FleetSource {
 }
 
 export interface TopicStatus extends Omit<TopicInfo, 'subscriptions'> {
-  subscriptions: Array<{ name: string; lag: number; pending: number }>;
+  /** `isUsed`: a running pipeline consumes it (see subscriptions.ts); `lastUsedAt` when it last did. */
+  subscriptions: Array<{ name: string; lag: number; pending: number; isUsed: boolean; lastUsedAt: string | null }>;
   isDeadLetter: boolean;
 }
 
@@ -23,19 +26,16 @@ export interface FleetStatus {
 
 export async function readFleetStatus(source: FleetSource): Promise<FleetStatus> {
   const { storage } = source;
+  const deadLetters = new Set(await deadLetterTopics(storage));
   const topics: TopicStatus[] = [];
   for (const name of await storage.listTopics()) {
     const info = await storage.topicInfo(name);
     const subscriptions = [];
     for (const s of info.subscriptions) {
-      const positions = await storage.positions(name, s);
-      subscriptions.push({
-        name: s,
-        lag: positions.reduce((n, p) => n + p.lag, 0),
-        pending: positions.reduce((n, p) => n + p.pending, 0),
-      });
+      const { lag, pending, isUsed, lastUsedAt } = await subscriptionState(storage, name, s);
+      subscriptions.push({ name: s, lag, pending, isUsed, lastUsedAt });
     }
-    topics.push({ ...info, subscriptions, isDeadLetter: name.endsWith('.dlq') });
+    topics.push({ ...info, subscriptions, isDeadLetter: deadLetters.has(name) });
   }
   return { topics, workers: await source.workers(), jobs: await source.jobCounts() };
 }

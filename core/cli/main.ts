@@ -6,8 +6,10 @@ import { addAuthoringCommands } from './authoring.js';
 import { DEFAULT_DEAD_LETTER_FILE } from './dead-letter-file.js';
 import { docsCommand } from './docs.js';
 import { EXIT } from './exit-codes.js';
+import { prefixOption, redisOption } from './fleet-options.js';
 import { type NewKind, newCommand } from './new.js';
 import { offsetsCommand } from './offsets.js';
+import { addOperationsCommands } from './operations-commands.js';
 import { packageVersion } from './package-version.js';
 import { pluginsCommand } from './plugins.js';
 import { queryCommand } from './query.js';
@@ -36,10 +38,6 @@ function intArg(value: string): number {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number of at least 1');
   return n;
 }
-
-const redisOption = () =>
-  new Option('--redis <url>', 'Redis URL (overrides `redis:` in the files)').env('SLUICE_REDIS');
-const prefixOption = () => new Option('--prefix <prefix>', 'key prefix of the deployment').default('sluice');
 
 /** The `sluice` program with every command; `exitCode()` is what the command that ran asks to exit with. */
 export function buildProgram(builtins: readonly PluginEntry[]): { program: Command; exitCode: () => number } {
@@ -274,6 +272,9 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
     });
 
   addAuthoringCommands(program, builtins, (c: number) => {
+    code = c;
+  });
+  addOperationsCommands(program, (c: number) => {
     code = c;
   });
   return { program, exitCode: () => code };

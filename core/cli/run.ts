@@ -74,11 +74,20 @@ export async function runCommand(
     const closeQuery = await startQueryEndpoint(options, drivers.storage, config, logger);
     const fleet = config.redis ? lazyRedisFleet(config.redis, drivers.storage, drivers.queue) : undefined;
     let admin: AdminPort | undefined;
+    // A reload (--watch) swaps the engine: the admin port asks for the current one on every request.
+    let current = engine;
     const startAdmin = async () => {
       if (!adminAddress) return;
       const { startAdminPort } = await import('../admin/admin-port.js');
       admin = await startAdminPort(
-        { engine, storage: drivers.storage, queue: drivers.queue, logger, config, fleet: fleet?.source },
+        {
+          currentEngine: () => current,
+          storage: drivers.storage,
+          queue: drivers.queue,
+          logger,
+          config,
+          fleet: fleet?.source,
+        },
         { ...adminAddress, token: options.adminToken },
       );
     };
@@ -99,7 +108,10 @@ export async function runCommand(
               logger,
               storage: drivers.storage,
               settings,
-              onSwap,
+              onSwap: (next) => {
+                current = next;
+                onSwap(next);
+              },
               graceMs: options.grace,
             },
           )

@@ -38,7 +38,10 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
         w(
           `  ${t.name}: ${t.length} events in ${t.partitions} partition(s), ${bytes(t.memoryBytes)}, oldest ${time(t.oldestTime)}, newest ${time(t.newestTime)}${t.lost ? `, LOST ${t.lost}` : ''}`,
         );
-        for (const s of t.subscriptions) w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}`);
+        for (const s of t.subscriptions) {
+          const unused = s.isUsed ? '' : `, UNUSED: no running pipeline uses it (last used ${s.lastUsedAt ?? 'never'})`;
+          w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}${unused}`);
+        }
       }
       w('DEAD LETTERS');
       const dlqs = topics.filter((t) => t.isDeadLetter);

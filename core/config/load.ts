@@ -137,6 +137,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   const redis = mergeRedis(parsed, options.redisOverride, redactor, issues);
   const topics = new Map<string, TopicSpec>();
   const maxLag = new Map<string, number>();
+  const staleAfter = new Map<string, number>();
   const topicOrigin = new Map<string, string>();
   const queryDecoders = new Map<string, ComponentSpec<ProcessorPlugin>[]>();
   for (const file of parsed) {
@@ -168,6 +169,7 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
       }
       topics.set(name, toTopicSpec(name, t));
       if (t.maxLag !== undefined) maxLag.set(name, t.maxLag);
+      staleAfter.set(name, t.retention.staleAfter);
       topicOrigin.set(name, yaml.display);
     }
   }
@@ -204,8 +206,12 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
   }
   const warnings = unwrittenTopics(pipelines, topics, parsed);
   for (const p of pipelines) {
-    for (const t of [p.topic, p.deadLetterTopic, ...(p.query ? [p.query.input] : [])])
-      if (!topics.has(t)) topics.set(t, toTopicSpec(t, topicSchema.parse({})));
+    for (const t of [p.topic, p.deadLetterTopic, ...(p.query ? [p.query.input] : [])]) {
+      if (topics.has(t)) continue;
+      const defaults = topicSchema.parse({});
+      topics.set(t, toTopicSpec(t, defaults));
+      staleAfter.set(t, defaults.retention.staleAfter);
+    }
   }
   if (issues.length === 0) {
     const files = new Map(parsed.map((f) => [f.yaml.display, f.yaml]));
@@ -213,7 +219,18 @@ export async function loadConfig(paths: readonly string[], options: LoadOptions)
     issues.push(...(await runComponentChecks(pipelines, files, { connect, connectTimeoutMs: 10_000 })));
   }
   if (issues.length > 0) throw new ConfigIssues(issues);
-  return { files: expanded.files, redis, topics, maxLag, pipelines, queryDecoders, registry, redactor, warnings };
+  return {
+    files: expanded.files,
+    redis,
+    topics,
+    maxLag,
+    staleAfter,
+    pipelines,
+    queryDecoders,
+    registry,
+    redactor,
+    warnings,
+  };
 }
 
 /** Every component a file names, so the plugins behind them are loaded before validation needs their schemas. */

@@ -55,6 +55,8 @@ export interface LoadedConfig {
   topics: Map<string, TopicSpec>;
   /** Backpressure limits of the topics that set `maxLag`. */
   maxLag: Map<string, number>;
+  /** Per topic, how long a subscription nobody runs is kept (`retention.staleAfter`), ms. */
+  staleAfter: Map<string, number>;
   pipelines: PipelineSpec[];
   /** Per topic, the processors that decode stored values for queries (`topics.<name>.decode`). */
   queryDecoders: Map<string, ComponentSpec<ProcessorPlugin>[]>;

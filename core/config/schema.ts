@@ -66,6 +66,12 @@ export const retentionSchema = z.object({
     .boolean()
     .default(false)
     .describe('Let retention drop events a subscription has not acknowledged yet (counted as lost). Default: wait.'),
+  // Compared with recorded times, never waited on.
+  staleAfter: duration({ max: 100 * 365 * 86_400_000 })
+    .default(7 * 86_400_000)
+    .describe(
+      'Delete a subscription of this topic that no running pipeline has used for this long, so that it no longer holds retention back (e.g. 7d, the default). Its pipeline, if it comes back, starts it again at its `start`.',
+    ),
 });
 
 export const topicSchema = z.object({
@@ -76,7 +82,7 @@ export const topicSchema = z.object({
     .max(1024)
     .default(4)
     .describe('Partitions of the topic; events with the same key stay in order in one partition.'),
-  retention: retentionSchema.default({ allowLoss: false }).describe('How long stored events are kept.'),
+  retention: retentionSchema.default(retentionSchema.parse({})).describe('How long stored events are kept.'),
   decode: z
     .array(componentSchema)
     .default([])

@@ -15,16 +15,24 @@ export interface ChainResult {
   rejected: Array<{ event: SluiceEvent; error: unknown; component: string }>;
 }
 
-export class ProcessorChain {
-  constructor(readonly steps: readonly ChainStep[]) {}
+/** Sees each step's output (a tap); `step` counts from 0 over the whole chain. */
+export type StepObserver = (step: number, events: readonly SluiceEvent[]) => void;
 
-  async run(batch: readonly SluiceEvent[]): Promise<ChainResult> {
+export class ProcessorChain {
+  constructor(
+    readonly steps: readonly ChainStep[],
+    private readonly observe?: StepObserver,
+  ) {}
+
+  /** Runs the batch through the steps from `first` on (a redriven event resumes where it failed). */
+  async run(batch: readonly SluiceEvent[], first = 0): Promise<ChainResult> {
     let events = batch as SluiceEvent[];
     const rejected: ChainResult['rejected'] = [];
-    for (const step of this.steps) {
+    for (const [i, step] of this.steps.slice(first).entries()) {
       if (events.length === 0) break;
       const result = await processIsolatingRecords(step.instance, events);
       events = result.events;
+      this.observe?.(first + i, events);
       for (const r of result.rejected ?? []) rejected.push({ event: r.event, error: r.error, component: step.label });
     }
     return { events, rejected };

@@ -8,6 +8,13 @@ export interface DeadLetterOrigin {
   component: string;
   topic?: string;
   attempts?: number;
+  /** The sink's subscription, for a dead letter of delivery: a redrive goes back to that sink only. */
+  subscription?: string;
+  /**
+   * Where in the sink's path the event failed: the number of the sink's processors it had passed (equal to their
+   * count when the sink itself refused it). A redrive resumes there, so no processor runs twice on one event.
+   */
+  step?: number;
 }
 
 export const DLQ_HEADERS = {
@@ -21,6 +28,8 @@ export const DLQ_HEADERS = {
   id: 'sluice-source-id',
   failedAt: 'sluice-failed-at',
   details: 'sluice-error-details',
+  subscription: 'sluice-subscription',
+  step: 'sluice-step',
 } as const;
 
 export function deadLetter(event: SluiceEvent, error: unknown, origin: DeadLetterOrigin): SluiceEvent {
@@ -38,5 +47,7 @@ export function deadLetter(event: SluiceEvent, error: unknown, origin: DeadLette
   if (origin.topic !== undefined) headers[DLQ_HEADERS.topic] = origin.topic;
   if (event.id !== undefined) headers[DLQ_HEADERS.id] = event.id;
   if (e.details !== undefined) headers[DLQ_HEADERS.details] = JSON.stringify(e.details);
+  if (origin.subscription !== undefined) headers[DLQ_HEADERS.subscription] = origin.subscription;
+  if (origin.step !== undefined) headers[DLQ_HEADERS.step] = String(origin.step);
   return { key: event.key, value: event.value, ts: event.ts, headers };
 }

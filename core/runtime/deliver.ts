@@ -7,6 +7,8 @@ import type { SluiceEvent } from '../event.js';
 import { type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import { type DeliveryJob, isJobLost, type JobInfo } from '../queue/queue.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
+import { eventsForSink, resumeStep, runSinkChain, stepOf } from './redrive-delivery.js';
+import { sinkName, tapStage } from './tap.js';
 
 export interface DeliverHooks {
   onAck(subscription: string, partition: number): void;
@@ -35,7 +37,7 @@ export async function deliver(
   const label = sink.spec.label;
   const startedAt = performance.now();
   try {
-    const { events, rejected } = await sink.chain.run(stored);
+    const { events, rejected } = await runSinkChain(sink, stored);
     const routed = events.filter((e) => routeMatches(sink, e));
     // A run that stalled in the chain (a processor blocking the event loop past the job lock) may have lost the
     // job to another worker, which then writes the batch: this run must not write it too.
@@ -52,6 +54,8 @@ export async function deliver(
         component: group[0].component,
         topic: job.topic,
         attempts: info.attempt,
+        subscription: job.subscription,
+        step: stepOf(sink, group[0].component),
       });
     }
     const rejectedAt = new Set(writeRejects.map((r) => r.index));
@@ -61,6 +65,14 @@ export async function deliver(
       seconds: (performance.now() - startedAt) / 1000,
     });
     sink.health.succeeded();
+    const { taps } = pipeline.services;
+    const stage = tapStage.sink(sinkName(pipeline.name, job.subscription));
+    if (taps.isTapped(pipeline.name, stage))
+      taps.emit(
+        pipeline.name,
+        stage,
+        routed.filter((_, i) => !rejectedAt.has(i)),
+      );
   } catch (err) {
     if (isJobLost(err)) throw err;
     const kind = errorKind(err);
@@ -82,11 +94,20 @@ export async function deliver(
           })
         : err;
     await info.confirmHeld();
-    await pipeline.deadLetter(
-      stored.map((event) => ({ event, error: reason })),
-      { pipeline: pipeline.name, component: label, topic: job.topic, attempts: info.attempt },
-      false,
-    );
+    for (const group of groupBy(eventsForSink(sink, stored), (e) => String(resumeStep(e)))) {
+      await pipeline.deadLetter(
+        group.map((event) => ({ event, error: reason })),
+        {
+          pipeline: pipeline.name,
+          component: label,
+          topic: job.topic,
+          attempts: info.attempt,
+          subscription: job.subscription,
+          step: resumeStep(group[0]),
+        },
+        false,
+      );
+    }
     sink.health.failed(reason, stored.length);
   }
   if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);

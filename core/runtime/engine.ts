@@ -16,6 +16,9 @@ import { CONTROL_SCOPE, type ControlView, FleetControl, watchControl } from './f
 import { startIngest } from './ingest.js';
 import { Metrics } from './metrics.js';
 import { PipelineRuntime, type PipelineState } from './pipeline-runtime.js';
+import { deleteStaleSubscriptions, SubscriptionLiveness } from './subscription-liveness.js';
+import { Taps } from './tap.js';
+import { markDeadLetterTopic } from './topic-roles.js';
 
 const RETENTION_EVERY_MS = 10_000;
 
@@ -40,6 +43,8 @@ export interface EngineOptions {
 
 export class Engine {
   readonly metrics: Metrics;
+  /** Live taps on the stages of this process's pipelines (the admin API's tap). */
+  readonly taps = new Taps();
   readonly pipelines: PipelineRuntime[] = [];
   private readonly controller = new AbortController();
   /** Aborted first on stop: sources stop taking events while delivery drains. */
@@ -47,6 +52,7 @@ export class Engine {
   private readonly acks = new EventEmitter();
   private readonly doneSources = new Set<string>();
   private fatal?: { pipeline: string; error: FatalError };
+  private liveness?: SubscriptionLiveness;
   private readonly fatalListeners: Array<(pipeline: string, error: FatalError) => void> = [];
   readonly workerId: string;
   readonly mode: 'embedded' | 'fleet';
@@ -158,6 +164,7 @@ export class Engine {
     const { config, storage, queue, logger } = this.options;
     const roles = this.options.roles ?? { ingest: true, deliver: true };
     for (const topic of this.topics()) await storage.ensureTopic(topic);
+    for (const spec of config.pipelines) await markDeadLetterTopic(storage, spec.deadLetterTopic);
     const services = {
       storage,
       logger,
@@ -166,6 +173,7 @@ export class Engine {
       mode: this.mode,
       signal: this.controller.signal,
       ingestSignal: this.ingestController.signal,
+      taps: this.taps,
       isStorageFull: storageFullness(storage, config.redis?.memoryLimit ?? 0.9),
       maxLag: (topic: string) =>
         config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
@@ -183,8 +191,17 @@ export class Engine {
     }
     await this.applyControl(await this.control.read(this.controlTargets()), true);
     watchControl(this.control, this.controlTargets(), (view) => this.applyControl(view), this.controller.signal);
-    if (roles.deliver) this.startDelivery();
+    if (roles.deliver) {
+      this.liveness = new SubscriptionLiveness(
+        storage,
+        config.pipelines.flatMap((p) => p.sinks.map((s) => ({ topic: p.topic, subscription: s.subscription }))),
+        (err) => logger.warn({ err: toSluiceError(err) }, 'could not record which subscriptions this process runs'),
+      );
+      await this.liveness.start();
+      this.startDelivery();
+    }
     this.startRetention();
+    this.startStaleSubscriptionSweep();
     if (roles.ingest) {
       startContinuousQueries(config.pipelines, storage, queue, logger);
       for (const p of this.pipelines) {
@@ -273,6 +290,22 @@ export class Engine {
     }
   }
 
+  /** Deletes, once across the fleet, subscriptions nobody has run for their topic's `retention.staleAfter`. */
+  private startStaleSubscriptionSweep(): void {
+    const { config, storage, queue, logger } = this.options;
+    for (const [topic, staleAfterMs] of config.staleAfter) {
+      queue.schedule(`stale-subscriptions:${topic}`, this.options.retentionEveryMs ?? RETENTION_EVERY_MS, async () => {
+        for (const { subscription, unusedMs } of await deleteStaleSubscriptions(storage, topic, staleAfterMs)) {
+          logger.warn(
+            { topic, subscription, unusedMs },
+            'deleted a subscription no running pipeline has used for retention.staleAfter; it no longer holds retention back',
+          );
+        }
+        return false;
+      });
+    }
+  }
+
   private waitForAck(subscription: string, partition: number, ms: number): Promise<void> {
     return new Promise((resolve) => {
       const name = `${subscription}/${partition}`;
@@ -341,6 +374,7 @@ export class Engine {
         await new Promise((r) => setTimeout(r, 20));
     }
     this.controller.abort();
+    this.liveness?.stop();
     await this.options.queue.close(Math.max(0, deadline - Date.now()));
     await Promise.allSettled(this.pipelines.map((p) => p.close()));
   }

@@ -15,12 +15,13 @@ import {
   type SourceInstance,
 } from '../plugin.js';
 import type { Storage } from '../storage/storage.js';
-import { ProcessorChain } from './chain.js';
+import { ProcessorChain, type StepObserver } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
 import { pluginMetrics } from './plugin-metrics.js';
 import { redactError } from './redact-error.js';
 import { SinkHealth } from './sink-health.js';
+import { type Taps, tapStage } from './tap.js';
 
 export interface RuntimeServices {
   storage: Storage;
@@ -35,6 +36,8 @@ export interface RuntimeServices {
   maxLag(topic: string): number;
   /** True while storage is fuller than its configured share of its memory limit. */
   isStorageFull(): Promise<boolean>;
+  /** Live taps on this process's stages. */
+  taps: Taps;
 }
 
 export interface PipelineState {
@@ -141,7 +144,9 @@ export class PipelineRuntime {
   async create(roles: { ingest: boolean; deliver: boolean }): Promise<void> {
     const { spec } = this;
     if (roles.ingest && spec.source) {
-      this.inbound = await this.chainOf(spec.inbound);
+      this.inbound = await this.chainOf(spec.inbound, (step, events) =>
+        this.services.taps.emit(spec.name, tapStage.inbound(step), events),
+      );
       this.source = await spec.source.plugin.create(
         spec.source.config,
         this.context(spec.source, this.services.ingestSignal),
@@ -155,9 +160,11 @@ export class PipelineRuntime {
   }
 
   private async createSink(s: SinkSpec): Promise<LiveSink> {
-    const chain = await this.chainOf(s.processors);
-    const instance = await s.plugin.create(s.config, this.context(s));
     const name = this.sinkName(s.subscription);
+    const chain = await this.chainOf(s.processors, (step, events) =>
+      this.services.taps.emit(this.spec.name, tapStage.sinkProcessor(name, step), events),
+    );
+    const instance = await s.plugin.create(s.config, this.context(s));
     const health = new SinkHealth({
       pipeline: this.spec.name,
       sink: name,
@@ -166,7 +173,6 @@ export class PipelineRuntime {
     });
     return { spec: s, instance, chain, health, name };
   }
-
   /**
    * Re-creates the sinks (or the one named) with fresh plugin instances; a whole pipeline also gets a fresh poll
    * source (a listening source keeps its server) and runs again if a fatal error had stopped it. A batch still
@@ -188,11 +194,11 @@ export class PipelineRuntime {
     this.stopped = false;
   }
 
-  private async chainOf(components: ComponentSpec<ProcessorPlugin>[]): Promise<ProcessorChain> {
+  private async chainOf(components: ComponentSpec<ProcessorPlugin>[], observe: StepObserver): Promise<ProcessorChain> {
     const steps = [];
     for (const c of components)
       steps.push({ label: c.label, instance: await c.plugin.create(c.config, this.context(c)) });
-    return new ProcessorChain(steps);
+    return new ProcessorChain(steps, observe);
   }
 
   /**

@@ -75,7 +75,7 @@ pipelines:
     try {
       await engine.start();
       admin = await startAdminPort(
-        { engine, storage: drivers.storage, queue: drivers.queue, logger: silentLogger, config },
+        { currentEngine: () => engine, storage: drivers.storage, queue: drivers.queue, logger: silentLogger, config },
         { host: '127.0.0.1', port: 0, token: 'scrape-test' },
       );
       await waitFor(
