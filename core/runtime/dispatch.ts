@@ -60,8 +60,10 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
   const maxEvents = sink.batch.maxEvents;
   const submit = (events: StoredEvent[]) => queue.submit(jobFor(target, events), { attempts });
 
-  const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
+  // Live jobs first: a job that acknowledges and completes between the two reads is then either among them or
+  // no longer pending. Read the other way round, its events would still look pending and in no job.
   const live = (await queue.liveJobs(sink.subscription)).filter((j) => j.partition === partition);
+  const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
   for (const batch of orphanRuns(pending, live, maxEvents)) await submit(batch);
   const maxPending = sink.common.ordered ? 0 : sink.common.concurrency * maxEvents;
   let failures = 0;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { DeliveryJob } from '../../../../core/queue/queue.js';
-import { orphanRuns } from '../../../../core/runtime/dispatch.js';
-import type { StoredEvent } from '../../../../core/storage/storage.js';
+import type { SinkSpec } from '../../../../core/config/pipeline-spec.js';
+import type { DeliveryJob, WorkQueue } from '../../../../core/queue/queue.js';
+import { type DispatchDeps, dispatchLoop, orphanRuns } from '../../../../core/runtime/dispatch.js';
+import type { Storage, StoredEvent } from '../../../../core/storage/storage.js';
 
 const event = (seq: number): StoredEvent => ({
   id: `0-1700000000000-${seq}`,
@@ -39,5 +40,32 @@ describe('recovery of pending events after a takeover', () => {
 
   it('re-submits nothing while live jobs hold every pending event', () => {
     expect(orphanRuns([1, 2, 3].map(event), [job(0, 5)], 100)).toEqual([]);
+  });
+
+  it('re-submits nothing of a live job that acknowledges and completes while the new leader looks', async () => {
+    // The job holding events 1..3 acknowledges them, and leaves the queue, right after the pending list is read.
+    let isJobDone = false;
+    const storage = {
+      pending: async () => {
+        const pending = isJobDone ? [] : [1, 2, 3].map(event);
+        isJobDone = true;
+        return pending;
+      },
+    } as unknown as Storage;
+    const submitted: DeliveryJob[] = [];
+    const queue = {
+      liveJobs: async () => (isJobDone ? [] : [job(1, 3)]),
+      submit: async (j: DeliveryJob) => void submitted.push(j),
+    } as unknown as WorkQueue;
+    const sink = {
+      subscription: 's',
+      index: 0,
+      retry: { attempts: 3 },
+      batch: { maxEvents: 100 },
+      common: { ordered: false, concurrency: 4 },
+    } as SinkSpec;
+    const deps = { storage, queue, consumer: 'w' } as unknown as DispatchDeps;
+    await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, AbortSignal.abort());
+    expect(submitted).toEqual([]);
   });
 });
