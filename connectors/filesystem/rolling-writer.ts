@@ -10,9 +10,8 @@
 // than the roll policy allows.
 //
 // Why a redelivered batch is not written twice: the id ranges of every committed batch are recorded
-// (written-ranges.ts) and events in them are skipped. The gaps: a crash between the commit rename and recording
-// the range (that batch is written again), and two workers recording ranges of one partition at once (the
-// record is read, changed and written back, so one of the two may be lost).
+// (written-ranges.ts) and events in them are skipped. The one gap is a crash between the commit rename and
+// recording the range: that batch is written again.
 import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
