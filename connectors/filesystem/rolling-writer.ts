@@ -247,7 +247,13 @@ export class RollingWriter {
       file.state = current ?? { ...file.state, events: 0 };
     }
     const sha256 = file.hash?.copy().digest('hex');
-    await this.finishFile(fs, joinPath(file.folder, openFileName(file.state)), file.state, sha256);
+    const path = joinPath(file.folder, openFileName(file.state));
+    try {
+      await this.finishFile(fs, path, file.state, sha256);
+    } catch (err) {
+      // Gone: an earlier attempt renamed it and lost the reply, or another sink took it over as abandoned.
+      if (!isFsError(err, FS_ERROR.notFound) || (await fs.stat(path)) !== undefined) throw err;
+    }
     this.open.delete(key);
   }
 

@@ -8,6 +8,8 @@
 // batch or was acknowledged before. Ids are `<partition>-<ms>-<seq>` and compared as numbers. The most recent
 // MAX_RANGES ranges per partition are kept, in the component's state (Redis in a fleet): redeliveries are of
 // batches recently in flight, and a partition has at most `concurrency` of those.
+import { randomBytes } from 'node:crypto';
+import { setTimeout } from 'node:timers/promises';
 import type { StateStore } from '../../core/plugin.js';
 
 export const MAX_RANGES = 256;
@@ -64,7 +66,13 @@ export class WrittenRanges {
   }
 }
 
-/** The ranges in a component's state, one key per partition. */
+// How long a record may hold a partition's lock: a sink that dies holding it delays the others this long at most.
+const LOCK_MS = 5000;
+
+/**
+ * The ranges in a component's state, one key per partition. A record reads, changes and writes the key back, so
+ * records of one partition (several workers with `ordered: false`) take a lock first and never lose each other's.
+ */
 export class WrittenRangeStore {
   constructor(private readonly state: StateStore) {}
 
@@ -74,8 +82,16 @@ export class WrittenRangeStore {
   }
 
   async record(partition: string, first: string, last: string): Promise<void> {
-    const ranges = await this.load(partition);
-    ranges.add(first, last);
-    await this.state.set(`written:${partition}`, JSON.stringify(ranges));
+    const lock = `written-lock:${partition}`;
+    const token = randomBytes(8).toString('hex');
+    // Past LOCK_MS the holder is gone and its lock has expired: the loop then takes it.
+    while (!(await this.state.setIfAbsent(lock, token, LOCK_MS))) await setTimeout(10);
+    try {
+      const ranges = await this.load(partition);
+      ranges.add(first, last);
+      await this.state.set(`written:${partition}`, JSON.stringify(ranges));
+    } finally {
+      if ((await this.state.get(lock)) === token) await this.state.delete(lock);
+    }
   }
 }

@@ -104,3 +104,28 @@ describe('rolling sink', () => {
     expect(await finishedValues()).toEqual([[0, 1]]);
   });
 });
+
+it('goes on when the rename to the final name happened but its reply was lost', async () => {
+  class LostFinish extends LocalFileSystem {
+    isLost = true;
+    override async rename(from: string, to: string, options?: RenameOptions): Promise<void> {
+      await super.rename(from, to, options);
+      if (this.isLost && !to.includes('/.')) {
+        this.isLost = false;
+        throw new RetryableError('connection cut', { code: 'E_FS_UNAVAILABLE' });
+      }
+    }
+  }
+  const fs = new LostFinish(dir);
+  const config = z.object(fileSinkShape('')).parse({ directory: '/', roll: { maxEvents: 2 } });
+  const sink = createSharedFileSink({ config, connect: async () => fs, where: 'test sink', ctx: testPluginContext() });
+  const batch = events(0, 2);
+  await expect(sink.write(batch)).rejects.toMatchObject({ kind: 'retryable' });
+  await sink.write(batch);
+  await sink.write(events(2, 2));
+  await sink.close?.();
+  expect(await finishedValues()).toEqual([
+    [0, 1],
+    [2, 3],
+  ]);
+});

@@ -48,4 +48,14 @@ describe('written ranges', () => {
     expect((await new WrittenRangeStore(state).load('0')).has('0-7-0')).toBe(true);
     expect((await new WrittenRangeStore(state).load('1')).has('1-7-0')).toBe(false);
   });
+
+  it('keeps every range when several workers record ranges of one partition at once', async () => {
+    const { state } = testPluginContext();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        new WrittenRangeStore(state).record('0', `0-${i * 10}-0`, `0-${i * 10 + 5}-0`),
+      ),
+    );
+    expect((await new WrittenRangeStore(state).load('0')).toJSON()).toHaveLength(20);
+  });
 });
