@@ -3,7 +3,7 @@
 // Invariants: a batch is never split across files; a file with events never takes a batch that would carry it
 // past maxEvents or maxBytes (a single batch larger than a limit gets a file of its own); a file is due once it
 // is maxAgeMs old, whether or not more events come.
-import { z } from '../../core/plugin.js';
+import { MAX_TIMER_MS, z } from '../../core/plugin.js';
 
 export const ROLL_DEFAULTS = { maxEvents: 100_000, maxBytes: 64 * 1024 * 1024, maxAgeMs: 60_000 } as const;
 
@@ -25,6 +25,7 @@ export const rollSchema = z
       .number()
       .int()
       .min(100)
+      .max(MAX_TIMER_MS)
       .default(ROLL_DEFAULTS.maxAgeMs)
       .describe('Finish a file this long after its first event, even when no more events come.'),
   })
