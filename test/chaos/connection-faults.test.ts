@@ -8,7 +8,10 @@
 // then renamed: a redelivered batch replaces its own file. FTP goes through the proxy on the control connection
 // and on every passive data connection (the proxy rewrites the passive replies, so plain FTP: FTPS would hide
 // them); SFTP and SCP run over one SSH connection each.
-import { readdirSync, readFileSync } from 'node:fs';
+// The file sources (FTP, SFTP, SCP) read one large NDJSON file through the proxy, a poll at a time, into a topic
+// delivered to an HTTP receiver: the checkpoint is stored with the events, so a poll cut short is read again at
+// most (duplicates ≤ one poll per fault), and nothing is missing.
+import { chownSync as chownFs, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { suiteSize } from '../harness/figures.js';
@@ -85,6 +88,9 @@ function fileDestination(port: number, sinks: Destination['sinks'], folder: stri
 }
 
 const RETRY = 'retry: { attempts: 1000, baseMs: 100, capMs: 2000 }';
+// The file connectors' own timeout: generous, because on a loaded machine sshd and vsftpd can take seconds to fork
+// a session or start a command; the full-size stall (10 s) still outlasts it.
+const FILE_TIMEOUT_MS = 10_000;
 
 const CONNECTORS: ProxiedConnector[] = [
   {
@@ -147,7 +153,7 @@ const CONNECTORS: ProxiedConnector[] = [
         user: ${server.user}
         password: ${server.password}
         directory: /out
-        timeoutMs: 2000
+        timeoutMs: ${FILE_TIMEOUT_MS}
         connectRetries: 0
         batch: { maxEvents: ${BATCH} }
         ${RETRY}
@@ -172,7 +178,7 @@ const CONNECTORS: ProxiedConnector[] = [
         privateKey: ${server.clientKeyPath}
         hostKeys: ["${server.hostKeyFingerprint}"]
         directory: ${server.dataDir}/out
-        timeoutMs: 2000
+        timeoutMs: ${FILE_TIMEOUT_MS}
         batch: { maxEvents: ${BATCH} }
         ${RETRY}
 `,
@@ -192,6 +198,52 @@ const STALL_MS = FULL ? 10_000 : 3_000;
 
 afterAll(deletePipelineKeys);
 
+/**
+ * The faults every entry gets, once a tenth of `total` has arrived: cuts halfway through a chunk, then resets of
+ * every connection, each followed by progress, and a stall near the end. Returns the faults injected and the time
+ * from the end of the stall until all `total` arrived (undefined: never). A fault that finds no traffic (a
+ * source that finished reading) is not injected.
+ */
+async function injectFaults(
+  proxy: TcpProxy,
+  seen: () => Promise<number>,
+  total: number,
+  name: string,
+): Promise<{ faults: number; recoverMs: number | undefined }> {
+  const isComplete = async () => (await seen()) >= total;
+  let faults = 0;
+  const afterProgress = async () => {
+    const now = await seen();
+    await waitFor(async () => (await seen()) > now || (await isComplete()), 120_000, `${name}: progress after a fault`);
+  };
+  await waitFor(async () => (await seen()) > total * 0.1, 120_000, `${name}: a tenth of the events`);
+  for (let i = 0; i < MID_TRANSFER_CUTS; i++) {
+    let hasCut = false;
+    void proxy.cutMidTransfer().then(() => {
+      hasCut = true;
+    });
+    if (!(await waitUntil(async () => hasCut || (await isComplete()), 240_000)) || !hasCut) break;
+    faults += 1;
+    await afterProgress();
+  }
+  for (let i = 0; i < CUT_ALLS && !(await isComplete()); i++) {
+    proxy.cut();
+    faults += 1;
+    await afterProgress();
+  }
+  // The stall comes last, near the end, so the time to recover is the stall's own.
+  await waitFor(async () => (await seen()) > total * 0.9, 240_000, `${name}: nine tenths of the events`);
+  if (!(await isComplete())) {
+    proxy.stall();
+    await new Promise((r) => setTimeout(r, STALL_MS));
+    proxy.resume();
+    faults += 1;
+  }
+  const clearedAt = Date.now();
+  const hasAll = await waitUntil(isComplete, 240_000);
+  return { faults, recoverMs: hasAll ? Date.now() - clearedAt : undefined };
+}
+
 describe.each(CONNECTORS)('connections of the $name cut and stalled mid-transfer', (connector) => {
   it('settles every call and delivers every event, nothing partial and duplicates within the bound', async () => {
     const destination = await connector.start();
@@ -205,31 +257,7 @@ describe.each(CONNECTORS)('connections of the $name cut and stalled mid-transfer
       });
       const worker = await startWorker(pipeline, 'a');
       const seen = async () => (await destination.delivered()).size;
-      let faults = 0;
-      const afterProgress = async () => {
-        const now = await seen();
-        await waitFor(async () => (await seen()) > now, 120_000, `${connector.name}: deliveries after a fault`);
-      };
-      await waitFor(async () => (await seen()) > TOTAL * 0.1, 120_000, `${connector.name}: a tenth of the events`);
-      for (let i = 0; i < MID_TRANSFER_CUTS; i++) {
-        await proxy.cutMidTransfer();
-        faults += 1;
-        await afterProgress();
-      }
-      for (let i = 0; i < CUT_ALLS; i++) {
-        proxy.cut();
-        faults += 1;
-        await afterProgress();
-      }
-      // The stall comes last, near the end of the source, so the time to recover is the stall's own.
-      await waitFor(async () => (await seen()) > TOTAL * 0.9, 240_000, `${connector.name}: nine tenths of the events`);
-      proxy.stall();
-      await new Promise((r) => setTimeout(r, STALL_MS));
-      proxy.resume();
-      faults += 1;
-      const clearedAt = Date.now();
-      const isComplete = await waitUntil(async () => (await seen()) >= TOTAL, 240_000);
-      const recoverMs = isComplete ? Date.now() - clearedAt : undefined;
+      const { faults, recoverMs } = await injectFaults(proxy, seen, TOTAL, connector.name);
       await new Promise((r) => setTimeout(r, 3000));
       const report = deliveryReport(await destination.delivered(), TOTAL);
       worker.kill('SIGTERM');
@@ -253,6 +281,113 @@ describe.each(CONNECTORS)('connections of the $name cut and stalled mid-transfer
     } finally {
       await proxy.close();
       await destination.stop();
+    }
+  }, 600_000);
+});
+
+/** A file source's real server, with the sequence file in place, read by the source through the proxy. */
+interface SourceServer {
+  port: number;
+  /** The `source:` YAML flow mapping that reads the file through `proxyPort`. */
+  source(proxyPort: number): string;
+  stop(): Promise<void>;
+}
+
+interface ProxiedSource {
+  name: string;
+  isFtp?: boolean;
+  /** Starts the server with `text` as `in/seq.ndjson` in the folder the source reads. */
+  start(text: string): Promise<SourceServer>;
+}
+
+const POLL = 200;
+const SOURCE_TOTAL = FULL ? 60_000 : 20_000;
+const SOURCE_KEYS = `stableMs: 0, batchSize: ${POLL}, timeoutMs: ${FILE_TIMEOUT_MS}, intervalMs: 200`;
+
+const SOURCES: ProxiedSource[] = [
+  {
+    name: 'ftp source',
+    isFtp: true,
+    async start(text) {
+      const server = await ThrowawayVsftpd.start();
+      mkdirSync(join(server.root, 'in'));
+      writeFileSync(join(server.root, 'in', 'seq.ndjson'), text);
+      chownSync(join(server.root, 'in'), server.root);
+      return {
+        port: server.port,
+        source: (proxyPort) =>
+          `{ type: ftp, host: 127.0.0.1, port: ${proxyPort}, user: ${server.user}, password: ${server.password}, directory: /in, connectRetries: 0, ${SOURCE_KEYS} }`,
+        stop: () => server.stop(),
+      };
+    },
+  },
+  ...(['sftp', 'scp'] as const).map(
+    (protocol): ProxiedSource => ({
+      name: `${protocol} source`,
+      async start(text) {
+        const server = await ThrowawaySshd.start();
+        mkdirSync(join(server.dataDir, 'in'));
+        writeFileSync(join(server.dataDir, 'in', 'seq.ndjson'), text);
+        chownSync(join(server.dataDir, 'in'), server.dataDir);
+        return {
+          port: server.port,
+          source: (proxyPort) =>
+            `{ type: ${protocol}, host: 127.0.0.1, port: ${proxyPort}, user: ${SSH_USER}, privateKey: "${server.clientKeyPath}", hostKeys: ["${server.hostKeyFingerprint}"], directory: "${server.dataDir}/in", ${SOURCE_KEYS} }`,
+          stop: () => server.destroy(),
+        };
+      },
+    }),
+  ),
+];
+
+/** Gives `dir` and what is in it to the owner of `like` (the server's login user). */
+function chownSync(dir: string, like: string): void {
+  const { uid, gid } = statSync(like);
+  chownFs(dir, uid, gid);
+  for (const name of readdirSync(dir)) chownFs(join(dir, name), uid, gid);
+}
+
+describe.each(SOURCES)('connections of the $name cut and stalled mid-read', (connector) => {
+  it('settles every call and stores every line, duplicates within one poll per fault', async () => {
+    const text = Array.from({ length: SOURCE_TOTAL }, (_, i) => `{"seq":${i + 1}}\n`).join('');
+    const server = await connector.start(text);
+    const proxy = await TcpProxy.start(server.port, { ftp: connector.isFtp ?? false });
+    const receiver = await SequenceReceiver.start();
+    try {
+      const pipeline = sequencePipeline({
+        redisUrl: TEST_REDIS_URL,
+        source: server.source(proxy.port),
+        sinks: `      - type: http
+        url: ${receiver.url}
+        batch: { maxEvents: 500 }
+        ${RETRY}
+`,
+      });
+      const worker = await startWorker(pipeline, 'a');
+      const seen = async () => receiver.counts.size;
+      const { faults, recoverMs } = await injectFaults(proxy, seen, SOURCE_TOTAL, connector.name);
+      await new Promise((r) => setTimeout(r, 3000));
+      const report = deliveryReport(receiver.counts, SOURCE_TOTAL);
+      worker.kill('SIGTERM');
+      const exit = await worker.exited;
+      const maxDuplicates = faults * POLL;
+      const isHeld = report.missing === 0 && report.duplicates <= maxDuplicates && exit.code === 0;
+      recordChaosRow({
+        case: `TCP cut/stall: ${connector.name}`,
+        tries: faults,
+        held: isHeld ? faults : 0,
+        report,
+        recoverMs,
+        ...(connector.isFtp ? { note: `${proxy.dataConnections} data connections proxied` } : {}),
+      });
+      expect(faults).toBeGreaterThan(0);
+      expect(report.missing).toBe(0);
+      expect(report.duplicates).toBeLessThanOrEqual(maxDuplicates);
+      expect(exit.code).toBe(0);
+    } finally {
+      await proxy.close();
+      await receiver.close();
+      await server.stop();
     }
   }, 600_000);
 });
