@@ -24,8 +24,8 @@ export interface SwapOptions {
 }
 
 /**
- * Stops `current` and starts `next` in its place. If the new version cannot start (a sink refuses its
- * credentials), the previous version starts again and the error is logged; `applied` says which runs.
+ * Stops `current` and starts `next` in its place. If the new version cannot start (a plugin throws while it is
+ * created), the previous version starts again and the error is logged; `applied` says which runs.
  */
 export async function swapEngine(
   current: Running,

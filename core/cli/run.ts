@@ -98,7 +98,7 @@ export async function runCommand(
       await drivers.close();
     };
     const watch: StartWatch | undefined = options.watch
-      ? (running, onSwap) =>
+      ? (running, onSwap, onFailure) =>
           watchPipelineFiles(
             { engine: running, config },
             {
@@ -112,6 +112,7 @@ export async function runCommand(
                 current = next;
                 onSwap(next);
               },
+              onFailure,
               graceMs: options.grace,
             },
           )
@@ -151,7 +152,7 @@ async function startQueryEndpoint(
   };
 }
 
-type StartWatch = (engine: Engine, onSwap: (engine: Engine) => void) => Promise<Watcher>;
+type StartWatch = (engine: Engine, onSwap: (engine: Engine) => void, onFailure: () => void) => Promise<Watcher>;
 
 async function supervise(
   first: Engine,
@@ -204,12 +205,16 @@ async function supervise(
     }
     const tty = options.status ?? Boolean(process.stderr.isTTY);
     stopStatus = startLiveStatus({ engine, logger, tty });
-    fileWatcher = await startWatch?.(engine, (next) => {
-      engine = next;
-      engine.onFatal(() => resolveExit(EXIT.failure));
-      stopStatus();
-      stopStatus = startLiveStatus({ engine, logger, tty });
-    });
+    fileWatcher = await startWatch?.(
+      engine,
+      (next) => {
+        engine = next;
+        engine.onFatal(() => resolveExit(EXIT.failure));
+        stopStatus();
+        stopStatus = startLiveStatus({ engine, logger, tty });
+      },
+      () => resolveExit(EXIT.failure),
+    );
     // A run that answers queries keeps what it stored to be asked about: it stops on a signal, not when drained.
     if (!options.isWorker && options.queryPort === undefined) {
       watcher = setInterval(async () => {

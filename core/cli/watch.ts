@@ -27,6 +27,8 @@ export interface WatchOptions {
   everyMs?: number;
   /** Called with the engine that runs after each swap. */
   onSwap(engine: Engine): void;
+  /** Called when neither the changed nor the previous version could start again: nothing runs any more. */
+  onFailure(): void;
 }
 
 export interface Watcher {
@@ -87,12 +89,23 @@ export async function watchPipelineFiles(running: Running, options: WatchOptions
     logRedactor.addAll(next.redactor);
     for (const w of next.warnings) logger.warn(formatIssue(w));
     logger.info({ from: applied, to: digest }, 'pipeline files changed: draining in-flight batches to reload');
-    const swapped = await swapEngine(current, next, {
-      storage: options.storage,
-      logger,
-      settings: options.settings,
-      graceMs: options.graceMs,
-    });
+    let swapped: Awaited<ReturnType<typeof swapEngine>>;
+    try {
+      swapped = await swapEngine(current, next, {
+        storage: options.storage,
+        logger,
+        settings: options.settings,
+        graceMs: options.graceMs,
+      });
+    } catch (err) {
+      logger.error(
+        { code: toSluiceError(err).code },
+        `the previous version could not start again either (${current.config.redactor.text(toSluiceError(err).message)}); stopping`,
+      );
+      rejected = digest;
+      options.onFailure();
+      return;
+    }
     current = swapped;
     options.onSwap(swapped.engine);
     if (!swapped.applied) {

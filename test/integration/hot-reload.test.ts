@@ -83,6 +83,29 @@ describe('hot reload with --watch', () => {
     expectEveryEventOnceAndTheNewVersionFromOnePointOn(dir, sluice.log());
   }, 600_000);
 
+  it('embedded: runs the previous version again when the changed one cannot start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-reload-'));
+    const file = join(dir, 'pipes.yaml');
+    writeFileSync(file, pipelineFile('1'));
+    // Valid as a file, but the module throws when the processor is created, as the engine starts.
+    writeFileSync(join(dir, 'broken.mjs'), "throw new Error('broken on purpose');\n");
+    const sluice = SluiceProcess.start(['run', '--no-status', '--watch', file], join(dir, 'sluice.log'));
+    await waitFor(() => sluice.log().includes('watching pipeline files'), 300_000, 'the watcher to start');
+    await waitFor(() => versions(dir).length >= 200, 120_000, 'the first events');
+    writeFileSync(
+      file,
+      pipelineFile('2').replace('    sinks:', '      - { type: function, module: ./broken.mjs }\n    sinks:'),
+    );
+    expect(await sluice.exited).toEqual({ code: 0, signal: null });
+    expect(sluice.log()).toMatch(/broken on purpose.*the previous version runs again/);
+    expect(deliveryReport(sequenceCounts(join(dir, 'out')), TOTAL)).toEqual({
+      distinct: TOTAL,
+      missing: 0,
+      duplicates: 0,
+    });
+    expect(new Set(versions(dir))).toEqual(new Set(['1']));
+  }, 600_000);
+
   describe('on Redis', () => {
     let admin: Redis;
     const prefixes: string[] = [];
