@@ -43,6 +43,7 @@ export async function statusCommand(o: { redis?: string; prefix: string; json?: 
           w(`    subscription ${s.name}: lag ${s.lag}, pending ${s.pending}${unused}`);
         }
       }
+      if (snapshot.paused.length > 0) w(`PAUSED  ${snapshot.paused.join(', ')}`);
       w('DEAD LETTERS');
       const dlqs = topics.filter((t) => t.isDeadLetter);
       if (dlqs.every((t) => t.length === 0)) w('  none');

@@ -4,7 +4,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { type ErrorKind, toSluiceError } from '../errors.js';
 import { type SluiceEvent, sizeOf } from '../event.js';
-import { parseEventId, type StoredEvent } from '../storage/storage.js';
+import type { StoredEvent } from '../storage/storage.js';
 
 export interface PipelineCounters {
   in: number;
@@ -92,9 +92,11 @@ export class Metrics {
     this.bytesOut.inc({ pipeline, sink }, bytesOf(accepted));
     this.batchSeconds.observe({ pipeline, sink }, batch.seconds);
     const now = Date.now();
+    // One label lookup per batch, not per event: the per-event cost is then a bucket search.
+    const endToEnd = this.endToEndSeconds.labels({ pipeline, sink });
     for (const e of batch.stored) {
       const stored = storedAt(e);
-      if (stored !== undefined) this.endToEndSeconds.observe({ pipeline, sink }, Math.max(0, now - stored) / 1000);
+      if (stored !== undefined) endToEnd.observe(Math.max(0, now - stored) / 1000);
     }
   }
 
@@ -138,11 +140,9 @@ function bytesOf(events: readonly SluiceEvent[]): number {
   return n;
 }
 
-/** When the event was stored, ms: the time part of its stream id. */
+/** When the event was stored, ms: the time part of its id (`<partition>-<ms>-<seq>`), read without a regex. */
 function storedAt(e: StoredEvent): number | undefined {
-  try {
-    return Number(parseEventId(e.id).streamId.split('-')[0]);
-  } catch {
-    return undefined;
-  }
+  const first = e.id.indexOf('-');
+  const ms = Number(e.id.slice(first + 1, e.id.indexOf('-', first + 1)));
+  return first > 0 && Number.isFinite(ms) ? ms : undefined;
 }

@@ -49,7 +49,7 @@ describe('the admin API of a fleet', () => {
     const pipeline = sequencePipeline({
       redisUrl: TEST_REDIS_URL,
       total: TOTAL,
-      rate: 300,
+      rate: 100,
       sinks: (dir) => `      - type: file
         name: out
         file: "${join(dir, 'out')}/\${WORKER_NAME}.ndjson"
@@ -89,6 +89,7 @@ describe('the admin API of a fleet', () => {
     );
     expect(seq?.subscriptions[0].lag).toBeGreaterThan(0);
     expect((status.body.workers as unknown[]).length).toBe(2);
+    expect(status.body.paused).toEqual(['seq-out']);
 
     expect((await api(`${b}/api/pipelines/seq-out/resume`, 'POST')).status).toBe(200);
     await waitFor(() => deliveryReport(sequenceCounts(out), TOTAL).missing === 0, 120_000, 'every event after resume');
@@ -110,5 +111,5 @@ describe('the admin API of a fleet', () => {
       [a, b].map(async (url) => parsePrometheusText(await (await fetch(`${url}/metrics`)).text())),
     );
     expect(scrapes.reduce((n, s) => n + sumOf(s, 'sluice_events_out_total', { pipeline: 'seq-out' }), 0)).toBe(TOTAL);
-  });
+  }, 300_000);
 });

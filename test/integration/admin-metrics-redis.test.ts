@@ -104,5 +104,5 @@ pipelines:
       await engine.stop(0);
       await drivers.close();
     }
-  });
+  }, 300_000);
 });

@@ -59,5 +59,5 @@ describe('/readyz', () => {
 
     await redis.resume();
     await waitFor(async () => (await readiness(url)).status === 200, 60_000, '/readyz to answer 200 again');
-  });
+  }, 300_000);
 });

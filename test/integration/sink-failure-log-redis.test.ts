@@ -47,5 +47,5 @@ describe('the log of a failing sink', () => {
     expect(aboutSink.every((l) => l.pipeline === 'seq-out')).toBe(true);
     expect(lines.filter((l) => l.level >= 40).length).toBeLessThan(5);
     expect(JSON.stringify(lines)).not.toMatch(/"stack"/);
-  });
+  }, 300_000);
 });
