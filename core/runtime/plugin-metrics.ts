@@ -29,7 +29,8 @@ export function pluginMetrics(registry: Registry, scope: Scope): PluginMetrics {
   const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
   return {
     counter(name, help, labels): PluginCounter {
-      const spec = named(name, labels);
+      // Prometheus names counters `…_total`: added when the plugin left it out.
+      const spec = named(name.endsWith('_total') ? name : `${name}_total`, labels);
       const c = existing<Counter>(spec.name) ?? new Counter({ ...spec, help, registers: [registry] });
       return { inc: (value = 1, more = {}) => c.inc({ ...more, ...fixed }, value) };
     },

@@ -1,5 +1,6 @@
 // Metrics after a known run on Redis equal the known counts, read over HTTP from the admin port the way
 // Prometheus scrapes them, and the text is valid exposition format.
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,7 +87,20 @@ pipelines:
       const res = await fetch(`http://127.0.0.1:${admin.server.port}/metrics`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
-      const samples = parsePrometheusText(await res.text());
+      const text = await res.text();
+      // Prometheus's own checker: the exposition format, names and help texts as a scraper reads them.
+      const checked = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+      expect(checked.error).toBeUndefined();
+      // prom-client's own Node.js gauges are named …_total; promtool flags that naming, nothing else may be flagged.
+      const flagged = `${checked.stdout}${checked.stderr}`
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .filter(
+          (line) =>
+            !/^sluice_process_nodejs_active_\w+_total non-counter metrics should not have "_total" suffix$/.test(line),
+        );
+      expect(flagged).toEqual([]);
+      const samples = parsePrometheusText(text);
       expect(sumOf(samples, 'sluice_events_in_total', { pipeline: 'numbers' })).toBe(100);
       expect(sumOf(samples, 'sluice_events_out_total', { pipeline: 'evens', sink: 'store' })).toBe(50);
       expect(sumOf(samples, 'sluice_dead_letters_total', { pipeline: 'evens' })).toBe(50);
@@ -94,7 +108,7 @@ pipelines:
       expect(sumOf(samples, 'sluice_errors_total', { pipeline: 'evens', kind: 'record' })).toBe(50);
       expect(sumOf(samples, 'sluice_errors_total', { pipeline: 'evens', kind: 'retryable' })).toBe(1);
       expect(sumOf(samples, 'sluice_end_to_end_latency_seconds_count', { pipeline: 'evens' })).toBe(100);
-      expect(sumOf(samples, 'sluice_plugin_test_count_seen_events', { pipeline: 'numbers' })).toBe(100);
+      expect(sumOf(samples, 'sluice_plugin_test_count_seen_events_total', { pipeline: 'numbers' })).toBe(100);
       expect(sumOf(samples, 'sluice_subscription_lag', { subscription: 'evens.store' })).toBe(0);
       expect(sumOf(samples, 'sluice_storage_memory_bytes')).toBeGreaterThan(0);
       expect(samples.some((s) => s.name === 'sluice_storage_round_trip_seconds')).toBe(true);

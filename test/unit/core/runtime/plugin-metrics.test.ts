@@ -11,8 +11,8 @@ describe("a plugin's own metrics", () => {
     b.counter('rows_written', 'Rows written.', ['table']).inc(2, { table: 't' });
     a.histogram('write_seconds', 'Write time.').observe(0.2);
     const text = await registry.metrics();
-    expect(text).toContain('sluice_plugin_my_sink_rows_written{table="t",pipeline="p",component="sinks[0]"} 3');
-    expect(text).toContain('sluice_plugin_my_sink_rows_written{table="t",pipeline="q",component="sinks[0]"} 2');
+    expect(text).toContain('sluice_plugin_my_sink_rows_written_total{table="t",pipeline="p",component="sinks[0]"} 3');
+    expect(text).toContain('sluice_plugin_my_sink_rows_written_total{table="t",pipeline="q",component="sinks[0]"} 2');
     expect(text).toContain('sluice_plugin_my_sink_write_seconds_count{pipeline="p",component="sinks[0]"} 1');
   });
 
