@@ -1,7 +1,7 @@
 // Canary secrets: a receiver that echoes every request header back in its error answers is the classic leak
 // (the answer's excerpt goes into logs, errors and dead-letter details). No secret field of the http sink may
 // show up in any of them, in plain text or base64.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { createEvent } from '../../core/event.js';
 import type { ListenSource, Plugin, PollSource, ProcessorInstance, SinkInstance } from '../../core/plugin.js';
 import aesGcm from '../../plugins/crypto/aes-gcm.js';
 import { recordFigure } from '../harness/figures.js';
+import { SluiceProcess, waitFor } from '../harness/fleet.js';
 import { createTestContext, type TestContext } from '../harness/http-context.js';
 import { closeServer, freePort } from '../harness/loopback.js';
 import { runCli } from '../harness/run-cli.js';
@@ -443,6 +444,100 @@ describe('canary secrets in what the command prints', () => {
       expect(config.stdout.match(/\*\*\*/g)?.length).toBeGreaterThanOrEqual(3);
       expect(leaks).toEqual([]);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
+});
+
+describe('canary secrets in a running pipeline', () => {
+  it('never appear in its logs, metrics, admin API answers, tap or dead letters', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sluice-canary-run-'));
+    const closed = await freePort();
+    const path = join(dir, 'canary.yaml');
+    writeFileSync(
+      path,
+      [
+        'pipelines:',
+        '  p:',
+        '    source: { type: generate, count: 40, rate: 20 }',
+        '    topic: t',
+        '    sinks:',
+        `      - { type: http, name: api, url: "http://127.0.0.1:${closed}/in", headers: { x-api-key: "${CANARY}-run-h" }, retry: { attempts: 2, baseMs: 10, capMs: 20 } }`,
+        `      - { type: sql, name: db, client: pg, connection: "postgres://sluice_canary_nobody:${CANARY}-run-pg@127.0.0.1:${closed}/test", table: canary_rows, pool: { acquireTimeoutMs: 1000 }, retry: { attempts: 2, baseMs: 10, capMs: 20 } }`,
+        '',
+      ].join('\n'),
+    );
+    const log = join(dir, 'run.log');
+    const run = SluiceProcess.start(
+      ['run', path, '--admin', '0', '--admin-token', `${CANARY}-admin`, '--dead-letters', join(dir, 'dlq.ndjson')],
+      log,
+    );
+    try {
+      let url = '';
+      await waitFor(
+        () => {
+          url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"admin port listening"/.exec(run.log())?.[1] ?? '';
+          return url !== '';
+        },
+        120_000,
+        'the admin port to listen',
+      );
+      const get = async (route: string) => {
+        const res = await fetch(`${url}${route}`, { headers: { authorization: `Bearer ${CANARY}-admin` } });
+        return `${route} ${res.status}\n${await res.text()}`;
+      };
+      // The sinks fail until their batches are dead-lettered: every route then has something to show.
+      await waitFor(
+        async () => (await get('/metrics')).includes('sluice_dead_letters_total{'),
+        120_000,
+        'dead letters',
+      );
+      const tap = new AbortController();
+      const tapped = fetch(`${url}/api/tap/p?stage=topic&limit=1`, {
+        headers: { authorization: `Bearer ${CANARY}-admin` },
+        signal: tap.signal,
+      }).then(
+        (res) => res.text(),
+        () => '',
+      );
+      setTimeout(() => tap.abort(), 5_000);
+      const answers = [
+        await get('/metrics'),
+        await get('/api/status'),
+        await get('/api/pipelines'),
+        await get('/api/offsets'),
+        await get('/api/dead-letters?state=all'),
+        await tapped,
+      ];
+      run.kill('SIGTERM');
+      await run.exited;
+      const dlqFile = join(dir, 'dlq.ndjson');
+      const seen = [
+        ...answers.map((text, i) => ({
+          where: ['metrics', 'status', 'pipelines', 'offsets', 'dead letters', 'tap'][i],
+          text,
+        })),
+        { where: 'logs', text: run.log() },
+        { where: 'dead-letter file', text: existsSync(dlqFile) ? readFileSync(dlqFile, 'utf8') : '' },
+      ];
+      const canaries = [`${CANARY}-run-h`, `${CANARY}-run-pg`, `${CANARY}-admin`];
+      const leaks = seen.flatMap((s) => canaries.filter((c) => s.text.includes(c)).map((c) => `${s.where}: ${c}`));
+      for (const s of seen) {
+        recordFigure({
+          suite: 'security',
+          case: `canary secrets: a running pipeline's ${s.where}`,
+          tries: 1,
+          held: canaries.some((c) => s.text.includes(c)) ? 0 : 1,
+        });
+      }
+      // Each place really showed the failing sinks: an empty answer would prove nothing.
+      expect(seen.find((s) => s.where === 'logs')?.text).toMatch(/E_HTTP_NETWORK|ECONNREFUSED/);
+      expect(seen.find((s) => s.where === 'dead-letter file')?.text).toMatch(/E_SQL_CONNECTION/);
+      expect(answers[0]).toMatch(/sluice_errors_total\{[^}]*code="E_SQL_CONNECTION"/);
+      expect(leaks).toEqual([]);
+    } finally {
+      run.kill('SIGKILL');
+      await run.exited;
       rmSync(dir, { recursive: true, force: true });
     }
   }, 300_000);
