@@ -47,11 +47,12 @@ const answers = [400, 401, 403, 404, 409, 422, 429, 500, 502, 503];
 let server: Server;
 let base: string;
 beforeAll(async () => {
-  // Answers the status named in the path, echoing the request headers in the body.
+  // Answers the status named in the path (500 when it names none, as for the OPTIONS of `validate --connect`),
+  // echoing the request headers in the body.
   server = createServer((req, res) => {
     req.resume();
     req.on('end', () => {
-      const status = Number(req.url?.split('/')[1] ?? 500);
+      const status = Number(req.url?.split('/')[1]) || 500;
       res.writeHead(status, { 'content-type': 'application/json', 'retry-after': '0' });
       res.end(JSON.stringify({ error: 'no', youSent: req.headers }));
     });
