@@ -55,6 +55,20 @@ export class SluiceProcess {
     return waitFor(() => this.log().includes('"msg":"sluice started"'), timeoutMs, `${this.logFile} to say it started`);
   }
 
+  /** The admin port's base URL, once the process logged that it listens (`--admin`). */
+  async adminUrl(timeoutMs = 120_000): Promise<string> {
+    let url = '';
+    await waitFor(
+      () => {
+        url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"admin port listening"/.exec(this.log())?.[1] ?? '';
+        return url !== '';
+      },
+      timeoutMs,
+      `${this.logFile} to say its admin port listens`,
+    );
+    return url;
+  }
+
   log(): string {
     return existsSync(this.logFile) ? readFileSync(this.logFile, 'utf8') : '';
   }

@@ -18,20 +18,6 @@ afterAll(async () => {
   await deletePipelineKeys();
 });
 
-/** The admin port's base URL, from the worker's log line. */
-async function adminUrl(worker: SluiceProcess): Promise<string> {
-  let url = '';
-  await waitFor(
-    () => {
-      url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"admin port listening"/.exec(worker.log())?.[1] ?? '';
-      return url !== '';
-    },
-    60_000,
-    'the admin port to listen',
-  );
-  return url;
-}
-
 const api = async (url: string, method = 'GET', body?: unknown, token: string | null = TOKEN) => {
   const res = await fetch(url, {
     method,
@@ -59,7 +45,7 @@ describe('the admin API of a fleet', () => {
     const out = join(pipeline.dir, 'out');
     const args = ['--admin', '0', '--admin-token', TOKEN];
     workers.push(await startWorker(pipeline, 'a', args), await startWorker(pipeline, 'b', args));
-    const [a, b] = await Promise.all(workers.map(adminUrl));
+    const [a, b] = await Promise.all(workers.map((w) => w.adminUrl(60_000)));
     const delivered = () => [...sequenceCounts(out).values()].reduce((n, c) => n + c, 0);
 
     expect((await api(`${a}/api/pipelines`, 'GET', undefined, null)).status).toBe(401);

@@ -32,16 +32,7 @@ describe('/readyz', () => {
       sinks: (dir) => `      - { type: file, name: out, file: "${join(dir, 'out.ndjson')}" }\n`,
     });
     worker = await startWorker(pipeline, 'w', ['--admin', '0']);
-    let url = '';
-    await waitFor(
-      () => {
-        url =
-          /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"admin port listening"/.exec(worker?.log() ?? '')?.[1] ?? '';
-        return url !== '';
-      },
-      60_000,
-      'the admin port',
-    );
+    const url = await worker.adminUrl(60_000);
     expect(await readiness(url)).toEqual({ status: 200, reasons: [] });
 
     await redis.halt();

@@ -474,15 +474,7 @@ describe('canary secrets in a running pipeline', () => {
       log,
     );
     try {
-      let url = '';
-      await waitFor(
-        () => {
-          url = /"url":"(http:\/\/127\.0\.0\.1:\d+)"[^\n]*"msg":"admin port listening"/.exec(run.log())?.[1] ?? '';
-          return url !== '';
-        },
-        120_000,
-        'the admin port to listen',
-      );
+      const url = await run.adminUrl();
       const get = async (route: string) => {
         const res = await fetch(`${url}${route}`, { headers: { authorization: `Bearer ${CANARY}-admin` } });
         return `${route} ${res.status}\n${await res.text()}`;
