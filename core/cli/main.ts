@@ -281,6 +281,7 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
 }
 
 export async function main(argv: string[], builtins: readonly PluginEntry[]): Promise<void> {
+  exitQuietlyWhenReaderLeaves();
   const { program, exitCode } = buildProgram(builtins);
   let code: number;
   const unknown = unknownCommand(program, argv.slice(2));
@@ -302,4 +303,15 @@ export async function main(argv: string[], builtins: readonly PluginEntry[]): Pr
   // A library may keep a handle open after a clean close (BullMQ pauses up to 5 s when Redis is away): the work is
   // done and flushed by now, so do not let that hold the exit for long.
   setTimeout(() => process.exit(code), 2000).unref();
+}
+
+/**
+ * `sluice plugins | head`: the reader closed the pipe, so there is nobody left to tell anything; end the way
+ * Unix tools do instead of crashing with an unhandled EPIPE.
+ */
+function exitQuietlyWhenReaderLeaves(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
 }

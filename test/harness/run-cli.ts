@@ -19,6 +19,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   timeoutMs?: number;
   cwd?: string;
+  /** Close the reading end of stdout at once, as `| head` does once it has read enough. */
+  closeStdout?: boolean;
   /** Called with the child once spawned (to send signals). */
   onSpawn?: (child: ReturnType<typeof spawn>) => void;
 }
@@ -32,6 +34,7 @@ export function runCli(args: string[], options: CliOptions = {}): Promise<CliRes
     });
     let stdout = '';
     let stderr = '';
+    if (options.closeStdout) child.stdout.destroy();
     child.stdout.on('data', (d) => {
       stdout += d;
     });

@@ -156,6 +156,12 @@ describe('the sluice command', () => {
       expect(r.stdout).toMatch(new RegExp(`\\n  ${name}\\s+\\S`));
   });
 
+  it('ends quietly with exit 0 when the reader of its output goes away (`sluice plugins | head`)', async () => {
+    const r = await runCli(['plugins'], { closeStdout: true });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(r.code).toBe(0);
+  });
+
   it('has --help on every command and --version', async () => {
     // Help text is checked in-process: ten process starts would make this test as slow as the machine is busy.
     const { program } = buildProgram(builtins);
