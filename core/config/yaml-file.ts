@@ -2,7 +2,7 @@
 // aliases inside their own anchor, absurd nesting) becomes a parse issue with a position, never a crash.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { type Alias, Document, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import { type Alias, Document, isCollection, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
 export class YamlFile {
@@ -43,8 +43,9 @@ export class YamlFile {
   }
 
   /**
-   * Aliases without an anchor, aliases inside the very value their anchor names (an endless value), and the key
-   * `__proto__`, which a JavaScript object cannot hold as data (it would vanish or replace the prototype).
+   * Aliases without an anchor, aliases inside the very value their anchor names (an endless value), the key
+   * `__proto__`, which a JavaScript object cannot hold as data (it would vanish or replace the prototype), and a
+   * list or mapping used as a key (`? [a]`), which an object can hold only as a string nobody wrote.
    */
   private aliasIssues(): ConfigIssue[] {
     const out: ConfigIssue[] = [];
@@ -52,6 +53,14 @@ export class YamlFile {
       Pair: (_key, pair) => {
         if (isScalar(pair.key) && pair.key.value === '__proto__')
           out.push(this.issueAtOffset(pair.key.range?.[0] ?? 0, 'key "__proto__" is not allowed in a pipeline file'));
+        if (isCollection(pair.key))
+          out.push(
+            this.issueAtOffset(
+              pair.key.range?.[0] ?? 0,
+              'YAML: a key must be a plain value such as a name, not a list or a mapping',
+              'write the key as a name; a list or mapping belongs on the value side of the colon',
+            ),
+          );
       },
       Alias: (_key, node: Alias) => {
         const at = node.range?.[0] ?? 0;

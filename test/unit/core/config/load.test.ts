@@ -222,6 +222,24 @@ describe('loading pipeline files', () => {
     ]);
   });
 
+  it('refuses a list or a mapping used as a key, with its position, and no warning of the YAML library', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      expect(await problems('pipelines:\n  p: { [x]: 1 }\n')).toEqual([
+        expect.stringMatching(/YAML: a key must be a plain value such as a name, not a list or a mapping at .*:2:8/),
+      ]);
+      expect(await problems('pipelines:\n  p:\n    ? { a: 1 }\n    : 1\n')).toEqual([
+        expect.stringMatching(/not a list or a mapping at .*:3:7/),
+      ]);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('runs the start-up checks of plugins before anything starts: JSONata, function modules, JSON Schemas', async () => {
     const pipeline = (processor: string) =>
       `pipelines:\n  p:\n    source: { type: generate, count: 1 }\n    processors:\n      - ${processor}\n    topic: t\n`;
