@@ -20,7 +20,7 @@ export function subscriptionRoutes(deps: SubscriptionDeps): AdminRoute[] {
       method: 'DELETE',
       path: '/api/subscriptions/:topic/:subscription',
       summary:
-        'Delete a subscription no running pipeline uses; ?dryRun=true says what it holds and changes nothing. 500 with E_SUBSCRIPTION_IN_USE when one runs it.',
+        'Delete a subscription no running pipeline uses; ?dryRun=true says what it holds and changes nothing. 409 with E_SUBSCRIPTION_IN_USE when one runs it, 404 when there is none.',
       handle: (req) =>
         answer(() =>
           removeSubscription(deps.storage, req.params.topic, req.params.subscription, {

@@ -120,6 +120,14 @@ describe('subscription lifecycle', () => {
       raw: undefined as never,
     });
     expect(done).toMatchObject({ status: 200, body: { deleted: true } });
+    const gone = await remove.handle({
+      method: 'DELETE',
+      params,
+      query: new URLSearchParams(),
+      body: undefined,
+      raw: undefined as never,
+    });
+    expect(gone).toMatchObject({ status: 404, body: { code: 'E_NO_SUBSCRIPTION' } });
     const used = await remove.handle({
       method: 'DELETE',
       params: { topic: 'cars', subscription: 'cars.out' },
@@ -127,6 +135,6 @@ describe('subscription lifecycle', () => {
       body: undefined,
       raw: undefined as never,
     });
-    expect(used).toMatchObject({ status: 500, body: { code: 'E_SUBSCRIPTION_IN_USE' } });
+    expect(used).toMatchObject({ status: 409, body: { code: 'E_SUBSCRIPTION_IN_USE' } });
   });
 });
