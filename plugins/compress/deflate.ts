@@ -1,7 +1,8 @@
 // deflate (RFC 1950 zlib streams, or raw RFC 1951 data), as in HTTP Content-Encoding: deflate.
-import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
+import { inflateRawSync, inflateSync } from 'node:zlib';
 import { defineProcessor, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor } from './compression-processor.js';
+import { ReusedDeflater } from './reused-deflater.js';
 
 export default defineProcessor({
   name: 'deflate',
@@ -14,14 +15,17 @@ export default defineProcessor({
       .default(false)
       .describe('Raw deflate data without the zlib header and checksum (what some ZIP-like formats carry).'),
   }),
-  create: (c) =>
-    compressionProcessor(
+  create: (c) => {
+    const deflater = new ReusedDeflater(c.raw ? 'raw' : 'zlib', c.level);
+    return compressionProcessor(
       'deflate',
       {
         format: c.raw ? 'raw deflate data' : 'zlib deflate data',
-        compress: (bytes) => (c.raw ? deflateRawSync : deflateSync)(bytes, { level: c.level }),
+        compress: (bytes) => deflater.compress(bytes),
         decompress: (bytes, maxOutputLength) => (c.raw ? inflateRawSync : inflateSync)(bytes, { maxOutputLength }),
+        close: () => deflater.close(),
       },
       c,
-    ),
+    );
+  },
 });
