@@ -1,8 +1,7 @@
 // deflate (RFC 1950 zlib streams, or raw RFC 1951 data), as in HTTP Content-Encoding: deflate.
-import { inflateRawSync, inflateSync } from 'node:zlib';
 import { defineProcessor, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor } from './compression-processor.js';
-import { ReusedDeflater } from './reused-deflater.js';
+import { ReusedZlib } from './reused-zlib.js';
 
 export default defineProcessor({
   name: 'deflate',
@@ -16,14 +15,14 @@ export default defineProcessor({
       .describe('Raw deflate data without the zlib header and checksum (what some ZIP-like formats carry).'),
   }),
   create: (c) => {
-    const deflater = new ReusedDeflater(c.raw ? 'raw' : 'zlib', c.level);
+    const zlib = new ReusedZlib(c.raw ? 'raw' : 'zlib', c.action, c.level);
     return compressionProcessor(
       'deflate',
       {
         format: c.raw ? 'raw deflate data' : 'zlib deflate data',
-        compress: (bytes) => deflater.compress(bytes),
-        decompress: (bytes, maxOutputLength) => (c.raw ? inflateRawSync : inflateSync)(bytes, { maxOutputLength }),
-        close: () => deflater.close(),
+        compress: (bytes) => zlib.run(bytes),
+        decompress: (bytes, maxOutputBytes) => zlib.run(bytes, maxOutputBytes),
+        close: () => zlib.close(),
       },
       c,
     );

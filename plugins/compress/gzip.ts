@@ -1,8 +1,7 @@
 // gzip (RFC 1952), the format of .gz files and of HTTP Content-Encoding: gzip.
-import { gunzipSync } from 'node:zlib';
 import { defineProcessor, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor } from './compression-processor.js';
-import { ReusedDeflater } from './reused-deflater.js';
+import { ReusedZlib } from './reused-zlib.js';
 
 export default defineProcessor({
   name: 'gzip',
@@ -18,14 +17,14 @@ export default defineProcessor({
       .describe('compress: 1 is fastest (about 3× faster than 6 for a little less compression), 9 smallest, 0 stores.'),
   }),
   create: (c) => {
-    const deflater = new ReusedDeflater('gzip', c.level);
+    const zlib = new ReusedZlib('gzip', c.action, c.level);
     return compressionProcessor(
       'gzip',
       {
         format: 'gzip data',
-        compress: (bytes) => deflater.compress(bytes),
-        decompress: (bytes, maxOutputLength) => gunzipSync(bytes, { maxOutputLength }),
-        close: () => deflater.close(),
+        compress: (bytes) => zlib.run(bytes),
+        decompress: (bytes, maxOutputBytes) => zlib.run(bytes, maxOutputBytes),
+        close: () => zlib.close(),
       },
       c,
     );
