@@ -37,11 +37,13 @@ export const processors: Scenario = {
         result.variants[`${name} ${side}`] = variant;
       }
       const ratios = runs.map((r) => r[name].sluice / r[name].bare);
-      result.ratios.push(withTarget(`${name}: built-in / plain`, summarize(ratios).median));
+      const target = name.startsWith('json ') ? { atLeast: 0.9 } : undefined;
+      result.ratios.push(withTarget(`${name}: built-in / plain`, summarize(ratios).median, target));
     }
     result.notes.push(
       '"sluice" is the built-in processor, "bare" the same work in plain Node code (node:zlib, node:crypto, JSON)',
-      'no target of its own: it shows where the embedded and end-to-end time goes',
+      'events/s are per CPU second of the measuring process (wall time on a shared machine mostly measures the wait for a core)',
+      'json: bare is JSON.parse(buf.toString()) / Buffer.from(JSON.stringify(v)); the others have no target of their own: they show where the embedded and end-to-end time goes',
     );
     return result;
   },

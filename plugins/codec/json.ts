@@ -2,7 +2,7 @@
 // are stored in), so encoding then decoding gives back exactly what went in.
 import { type EventValue, type SluiceEvent, valueFromJson, valueToJson, withValue } from '../../core/event.js';
 import { defineProcessor, eachRecordSync, recordError, z } from '../../core/plugin.js';
-import { payloadText, withoutBom } from './payload-text.js';
+import { utf8Text, withoutBom } from './payload-text.js';
 
 const BYTES_TAG = '"$bytes"';
 
@@ -14,8 +14,9 @@ export function parseJson(text: string, what: string): EventValue {
   } catch (err) {
     throw recordError(`${what}: value is not JSON (${(err as Error).message})`, err, 'E_DECODE');
   }
-  // Most JSON has no tagged bytes: skip the walk that rebuilds every object.
-  return text.includes(BYTES_TAG) ? valueFromJson(parsed) : parsed;
+  // Most JSON has no tagged bytes: skip the walk that rebuilds every object. A one-character search is several
+  // times cheaper than the tag's, and most JSON has no "$" at all.
+  return text.indexOf('$') !== -1 && text.includes(BYTES_TAG) ? valueFromJson(parsed) : parsed;
 }
 
 /** JSON text of a value, bytes tagged; `what` names the processor in errors. */
@@ -29,8 +30,11 @@ export function jsonText(value: EventValue, what: string): string {
 
 function decode(event: SluiceEvent): SluiceEvent {
   const { value } = event;
-  if (typeof value !== 'string' && !(value instanceof Uint8Array)) return event;
-  return withValue(event, parseJson(withoutBom(payloadText(value, 'json decode')), 'json decode'));
+  let text: string;
+  if (value instanceof Uint8Array) text = utf8Text(value, 'json decode');
+  else if (typeof value === 'string') text = value;
+  else return event;
+  return withValue(event, parseJson(withoutBom(text), 'json decode'));
 }
 
 const encode = (event: SluiceEvent): SluiceEvent =>

@@ -22,18 +22,27 @@ function kindOf(value: EventValue): string {
 /** The value as text: strings as they are, bytes decoded. Anything else is a record error naming `what`. */
 export function payloadText(value: EventValue, what: string, encoding: TextEncoding = 'utf8'): string {
   if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) {
-    if (encoding === 'utf8' && !isUtf8(value)) {
-      throw recordError(
-        `${what}: value is not valid UTF-8 text; set encoding if the data uses another one`,
-        undefined,
-        'E_DECODE',
-      );
-    }
-    const bytes = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    return bytes.toString(encoding);
-  }
+  if (value instanceof Uint8Array)
+    return encoding === 'utf8' ? utf8Text(value, what) : asBuffer(value).toString(encoding);
   throw recordError(`${what}: expected text or bytes, got ${kindOf(value)}`, undefined, 'E_DECODE');
+}
+
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** Bytes as UTF-8 text; invalid UTF-8 is a record error naming `what`. */
+export function utf8Text(bytes: Uint8Array, what: string): string {
+  const text = asBuffer(bytes).toString();
+  // Decoding turns invalid sequences into U+FFFD, so only text holding one needs the full check; for the usual
+  // one-byte (Latin-1) string V8 answers this without a scan.
+  if (text.includes('\uFFFD') && !isUtf8(bytes)) {
+    throw recordError(
+      `${what}: value is not valid UTF-8 text; set encoding if the data uses another one`,
+      undefined,
+      'E_DECODE',
+    );
+  }
+  return text;
 }
 
 // With the u flag a surrogate pair is one code point, so this matches unpaired surrogates only.

@@ -16,6 +16,8 @@ export interface CompressionCodec {
   compress(bytes: Buffer): Uint8Array | Promise<Uint8Array>;
   /** Must not produce (nor allocate) much more than `maxOutputBytes`: throw OutputLimitExceeded instead. */
   decompress(bytes: Buffer, maxOutputBytes: number): Uint8Array | Promise<Uint8Array>;
+  /** Frees what the codec keeps between values. */
+  close?(): void;
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
@@ -151,6 +153,7 @@ export function compressionProcessor(name: string, codec: CompressionCodec, c: C
       if (codec.async) return eachRecordConcurrently(batch, perEvent);
       return eachRecordSync(batch, perEvent as (e: SluiceEvent) => SluiceEvent | SluiceEvent[]);
     },
+    close: async () => codec.close?.(),
   };
 }
 

@@ -1,7 +1,7 @@
 // deflate (RFC 1950 zlib streams, or raw RFC 1951 data), as in HTTP Content-Encoding: deflate.
-import { deflateRawSync, deflateSync, inflateRawSync, inflateSync } from 'node:zlib';
 import { defineProcessor, z } from '../../core/plugin.js';
 import { compressionFields, compressionProcessor } from './compression-processor.js';
+import { ReusedZlib } from './reused-zlib.js';
 
 export default defineProcessor({
   name: 'deflate',
@@ -14,14 +14,17 @@ export default defineProcessor({
       .default(false)
       .describe('Raw deflate data without the zlib header and checksum (what some ZIP-like formats carry).'),
   }),
-  create: (c) =>
-    compressionProcessor(
+  create: (c) => {
+    const zlib = new ReusedZlib(c.raw ? 'raw' : 'zlib', c.action, c.level);
+    return compressionProcessor(
       'deflate',
       {
         format: c.raw ? 'raw deflate data' : 'zlib deflate data',
-        compress: (bytes) => (c.raw ? deflateRawSync : deflateSync)(bytes, { level: c.level }),
-        decompress: (bytes, maxOutputLength) => (c.raw ? inflateRawSync : inflateSync)(bytes, { maxOutputLength }),
+        compress: (bytes) => zlib.run(bytes),
+        decompress: (bytes, maxOutputBytes) => zlib.run(bytes, maxOutputBytes),
+        close: () => zlib.close(),
       },
       c,
-    ),
+    );
+  },
 });
