@@ -22,6 +22,7 @@ import {
 } from './sink-offsets.js';
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
+import { runStatements } from './write-statements.js';
 
 // Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
 const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
@@ -163,13 +164,7 @@ class SqlSink implements SinkInstance {
   }
 
   async write(batch: readonly SluiceEvent[]) {
-    const refusals: Refusal[] = [];
-    const ops: RowOp[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const prepared = await this.rows.prepare(batch[i], i);
-      if ('kind' in prepared) ops.push(prepared);
-      else refusals.push(prepared);
-    }
+    const { ops, refusals } = await this.rows.prepareBatch(batch);
     let outcome: { written: Written; refused: Refusal[] };
     try {
       outcome = await this.db.write(async () => {
@@ -232,9 +227,14 @@ class SqlSink implements SinkInstance {
       // Decided before this batch's own range is recorded below.
       const skipped = records ? alreadyWritten(positions, records.written) : new Set<number>();
       const todo = ops.filter((op) => !skipped.has(op.index));
-      const rowFailures = todo.length > 0 ? await this.writer.write(trx, todo, kinds, isCareful) : [];
       // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
-      if (records) await this.offsets.record(trx, spans, records);
+      const bookkeeping = records ? this.offsets.recordings(spans, records) : [];
+      if (!isCareful) {
+        await this.writer.write(trx, todo, kinds, bookkeeping);
+        return { skipped, rowFailures: [] };
+      }
+      const rowFailures = todo.length > 0 ? await this.writer.writeCarefully(trx, todo, kinds) : [];
+      await runStatements(trx, bookkeeping);
       return { skipped, rowFailures };
     });
   }
