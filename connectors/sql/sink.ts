@@ -11,6 +11,7 @@ import { checkDatabase } from './connection-check.js';
 import { EventRows, type Refusal } from './event-rows.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
+import { PartitionTurns } from './partition-turns.js';
 import { type RowFailure, type RowOp, RowWriter } from './row-writer.js';
 import {
   alreadyWritten,
@@ -138,6 +139,7 @@ class SqlSink implements SinkInstance {
   private readonly writer: RowWriter;
   private readonly offsets: OffsetsTable;
   private readonly outage: OutageLog;
+  private readonly turns = new PartitionTurns();
 
   constructor(
     private readonly c: SinkConfig,
@@ -165,12 +167,16 @@ class SqlSink implements SinkInstance {
 
   async write(batch: readonly SluiceEvent[]) {
     const { ops, refusals } = await this.rows.prepareBatch(batch);
+    const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
+    const spans = batchSpans(positions);
     let outcome: { written: Written; refused: Refusal[] };
     try {
-      outcome = await this.db.write(async () => {
-        const { planned, refused } = await this.plan(ops, batch);
-        return { written: await this.writeTransaction(planned), refused };
-      });
+      outcome = await this.turns.run(spans.keys(), () =>
+        this.db.write(async () => {
+          const { planned, refused } = await this.plan(ops, batch, positions, spans);
+          return { written: await this.writeTransaction(planned), refused };
+        }),
+      );
     } catch (err) {
       throw this.failure(err);
     }
@@ -202,10 +208,10 @@ class SqlSink implements SinkInstance {
   private async plan(
     ops: RowOp[],
     batch: readonly SluiceEvent[],
+    positions: readonly (EventPosition | undefined)[],
+    spans: ReadonlyMap<number, Range>,
   ): Promise<{ planned: PlannedBatch; refused: Refusal[] }> {
     const fitted = ops.length > 0 ? await this.table.prepare(ops, batch) : undefined;
-    const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
-    const spans = batchSpans(positions);
     if (spans.size > 0) await this.offsets.prepare(spans.keys());
     const planned = { ops: fitted?.ops ?? [], kinds: fitted?.info.columns ?? new Map(), positions, spans };
     return { planned, refused: fitted?.refused ?? [] };

@@ -96,7 +96,10 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
       const [a, b] = [await openSink(config), await openSink(config)];
       const blocker = await db.knex.transaction();
       try {
-        await write(a, [ev({ n: 0 })]); // the partition's row exists from here on
+        // Both know the offsets tables and the partition's row from here on (the second write is a redelivery).
+        const first = [ev({ n: 0 })];
+        await write(a, first);
+        await write(b, first);
         const batch = Array.from({ length: 10 }, (_, i) => ev({ n: i + 1 }));
         // Both deliveries start while the partition is locked, so each reads the offsets before the other wrote.
         await blocker.raw('SELECT * FROM at_once_offsets FOR UPDATE');
