@@ -1,10 +1,13 @@
 // Scenario 6, SQL against PostgreSQL: the sql sink writing generated rows, and the sql source reading a table,
 // each in an embedded pipeline in a process of its own, against a plain knex loop doing the same inserts or
 // selects. Tables live in the `test` database under names of this run, and are dropped afterwards.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import knex, { type Knex } from 'knex';
 import { padValue } from '../../connectors/generate/presets.js';
 import { skipReason } from '../harness/availability.js';
 import { spawnScript } from '../harness/child.js';
+import type { RoundTrips } from '../harness/pg-round-trips.js';
 import { writePipelineFile } from '../harness/pipeline-file.js';
 import {
   type Measurement,
@@ -67,6 +70,8 @@ export const sql: Scenario = {
     const sourceName = `${base}_source`;
     const rows = ctx.smoke ? 1_000 : 50_000;
     const timeoutMs = ctx.smoke ? 20_000 : 60_000;
+    // Round trips per batch of each variant's last run: every query of the process over its row statements.
+    const roundTrips = new Map<string, RoundTrips>();
     try {
       await db.raw('select 1').catch((err) => {
         throw new Error(`the SQL scenario needs PostgreSQL at ${PG_URL}: ${(err as Error).message}`);
@@ -106,19 +111,26 @@ export const sql: Scenario = {
           },
         },
       });
-      const engineRun = async (file: string, label: string, expect?: number) => {
-        const child = spawnScript(
-          'harness/engine-process.ts',
-          { file, expect, timeoutMs },
-          { label, cpuProfileDir: ctx.profileDir },
+      const counted = async (variant: string, script: string, arg: unknown, batchPattern: string, label: string) => {
+        const countsFile = join(ctx.tmp, `${label}.round-trips.json`);
+        const spec = { script, arg, batchPattern, countsFile };
+        const child = spawnScript('harness/pg-round-trips.ts', spec, { label, cpuProfileDir: ctx.profileDir });
+        const result = (await child.result(timeoutMs + 15_000)) as unknown as RunResult;
+        roundTrips.set(variant, JSON.parse(readFileSync(countsFile, 'utf8')) as RoundTrips);
+        return result;
+      };
+      const inserts = `insert into "${sinkName}"`;
+      const selects = `from "${sourceName}"`;
+      const engineRun = (variant: string, file: string, pattern: string, expect?: number) =>
+        counted(variant, 'harness/engine-process.ts', { file, expect, timeoutMs }, pattern, variant.replace(' ', '-'));
+      const knexRun = (variant: string, mode: 'insert' | 'select', table: string, pattern: string) =>
+        counted(
+          variant,
+          'baselines/knex-loop.ts',
+          { connection: PG_URL, table, mode, rows, payloadBytes: PAYLOAD },
+          pattern,
+          variant.replace(' ', '-'),
         );
-        return (await child.result(timeoutMs + 15_000)) as unknown as RunResult;
-      };
-      const knexRun = async (mode: 'insert' | 'select', table: string) => {
-        const spec = { connection: PG_URL, table, mode, rows, payloadBytes: PAYLOAD };
-        const child = spawnScript('baselines/knex-loop.ts', spec, { label: `knex-${mode}` });
-        return (await child.result(timeoutMs)) as unknown as RunResult;
-      };
       result.variants = await repeat(ctx, [
         {
           name: 'sluice sink',
@@ -127,7 +139,7 @@ export const sql: Scenario = {
             await sinkTable(db, sinkName);
             await db.schema.dropTableIfExists(offsets);
             await db.schema.dropTableIfExists(`${offsets}_ranges`);
-            return toMeasurement(await engineRun(sinkFile, 'sql-sink'), rows);
+            return toMeasurement(await engineRun('sluice sink', sinkFile, inserts), rows);
           },
         },
         {
@@ -135,18 +147,18 @@ export const sql: Scenario = {
           description: 'knex(table).insert(rows) in batches of 500, one after another',
           async measure() {
             await sinkTable(db, sinkName);
-            return toMeasurement(await knexRun('insert', sinkName), rows);
+            return toMeasurement(await knexRun('knex insert', 'insert', sinkName, inserts), rows);
           },
         },
         {
           name: 'sluice source',
           description: 'sql source (incrementing id, 1000 rows a poll) → null sink, embedded',
-          measure: async () => toMeasurement(await engineRun(sourceFile, 'sql-source', rows), rows),
+          measure: async () => toMeasurement(await engineRun('sluice source', sourceFile, selects, rows), rows),
         },
         {
           name: 'knex select',
           description: 'select … where id > ? order by id limit 1000, until the table is read',
-          measure: async () => toMeasurement(await knexRun('select', sourceName), rows),
+          measure: async () => toMeasurement(await knexRun('knex select', 'select', sourceName, selects), rows),
         },
       ]);
     } finally {
@@ -155,10 +167,21 @@ export const sql: Scenario = {
       await db.destroy();
     }
     result.ratios.push(
-      ratioOf('sql sink / knex insert (rows/s)', result.variants, 'sluice sink', 'knex insert'),
-      ratioOf('sql source / knex select (rows/s)', result.variants, 'sluice source', 'knex select'),
+      ratioOf('sql sink / knex insert (rows/s)', result.variants, 'sluice sink', 'knex insert', 'eventsPerSec', {
+        atLeast: 0.8,
+      }),
+      ratioOf('sql source / knex select (rows/s)', result.variants, 'sluice source', 'knex select', 'eventsPerSec', {
+        atLeast: 0.8,
+      }),
     );
-    result.notes.push('no target in the issue; events/s here are rows/s');
+    for (const [variant, { queries, batches }] of roundTrips) {
+      const per = batches > 0 ? (queries / batches).toFixed(2) : 'n/a';
+      result.notes.push(
+        `${variant}: ${per} PostgreSQL round trips per batch (${queries} queries, connection set-up included, ` +
+          `over ${batches} row statements: ${Math.round(rows / Math.max(1, batches))} rows each)`,
+      );
+    }
+    result.notes.push('events/s here are rows/s');
     return result;
   },
 };

@@ -41,6 +41,10 @@ export function keyFromEventKey(key: string | null, keyColumns: readonly string[
   return keyColumns.length === 1 ? [key] : undefined;
 }
 
+function label(event: SluiceEvent, index: number): string {
+  return `event ${event.id ?? `#${index}`}`;
+}
+
 export class EventRows {
   private readonly mapping: jsonata.Expression | undefined;
 
@@ -48,17 +52,45 @@ export class EventRows {
     this.mapping = options.mapping === undefined ? undefined : jsonata(options.mapping);
   }
 
-  /** One operation per event, or the reason the event cannot be written. */
-  async prepare(event: SluiceEvent, index: number): Promise<RowOp | Refusal> {
-    const { keyColumns } = this.options;
-    const label = `event ${event.id ?? `#${index}`}`;
-    if (event.value === null) return this.deletion(event, index, label);
-    let value: unknown;
-    try {
-      value = await this.toRow(event);
-    } catch (err) {
-      return { index, message: `mapping failed for ${label}: ${(err as Error).message}`, code: 'E_SQL_MAPPING' };
+  /**
+   * One operation per event of the batch, or the reason an event cannot be written. Without a mapping nothing
+   * here waits: only JSONata's evaluation is asynchronous.
+   */
+  async prepareBatch(batch: readonly SluiceEvent[]): Promise<{ ops: RowOp[]; refusals: Refusal[] }> {
+    const ops: RowOp[] = [];
+    const refusals: Refusal[] = [];
+    for (let index = 0; index < batch.length; index++) {
+      const event = batch[index];
+      const prepared =
+        event.value === null
+          ? this.deletion(event, index)
+          : this.toOp(event, index, this.mapping ? await this.mapped(event, index) : { value: event.value });
+      if ('kind' in prepared) ops.push(prepared);
+      else refusals.push(prepared);
     }
+    return { ops, refusals };
+  }
+
+  private async mapped(event: SluiceEvent, index: number): Promise<{ value: unknown } | Refusal> {
+    try {
+      const value: unknown = await this.mapping!.evaluate({
+        key: event.key,
+        value: event.value,
+        ts: event.ts,
+        headers: event.headers,
+        id: event.id,
+      });
+      return { value };
+    } catch (err) {
+      const message = `mapping failed for ${label(event, index)}: ${(err as Error).message}`;
+      return { index, message, code: 'E_SQL_MAPPING' };
+    }
+  }
+
+  private toOp(event: SluiceEvent, index: number, mapped: { value: unknown } | Refusal): RowOp | Refusal {
+    if (!('value' in mapped)) return mapped;
+    const { value } = mapped;
+    const { keyColumns } = this.options;
     if (!isPlainObject(value)) {
       const what =
         value instanceof Uint8Array
@@ -66,18 +98,19 @@ export class EventRows {
           : (JSON.stringify(value) ?? 'nothing');
       return {
         index,
-        message: `${label} gives ${what}, not an object of column values; set mapping`,
+        message: `${label(event, index)} gives ${what}, not an object of column values; set mapping`,
         code: 'E_SQL_MAPPING',
       };
     }
     const row: Record<string, unknown> = {};
-    for (const [column, v] of Object.entries(value)) {
+    for (const column of Object.keys(value)) {
+      const v = value[column];
       if (v === undefined) continue;
       const problem = identifierProblem(column);
       if (problem) {
         return {
           index,
-          message: `${label} has field ${JSON.stringify(column)}, which as a column name ${problem}; rename it with mapping`,
+          message: `${label(event, index)} has field ${JSON.stringify(column)}, which as a column name ${problem}; rename it with mapping`,
           code: 'E_SQL_COLUMN',
         };
       }
@@ -90,43 +123,36 @@ export class EventRows {
       else if (this.options.mode === 'upsert')
         return {
           index,
-          message: `${label} has no value for key column(s) ${missingKeys.join(', ')}`,
+          message: `${label(event, index)} has no value for key column(s) ${missingKeys.join(', ')}`,
           code: 'E_SQL_KEY',
         };
     }
     if (Object.keys(row).length === 0)
-      return { index, message: `${label} has no fields to write`, code: 'E_SQL_MAPPING' };
+      return { index, message: `${label(event, index)} has no fields to write`, code: 'E_SQL_MAPPING' };
     const { versionColumn } = this.options;
     const position = versionColumn === undefined ? undefined : parseEventPosition(event.id);
     if (versionColumn !== undefined) row[versionColumn] = position === undefined ? null : sortablePosition(position);
     return { index, kind: 'write', row };
   }
 
-  private deletion(event: SluiceEvent, index: number, label: string): RowOp | Refusal {
+  private deletion(event: SluiceEvent, index: number): RowOp | Refusal {
     const { keyColumns } = this.options;
     if (!this.options.deleteOnNull)
-      return { index, message: `${label} has a null value and deleteOnNull is off`, code: 'E_SQL_TOMBSTONE' };
+      return {
+        index,
+        message: `${label(event, index)} has a null value and deleteOnNull is off`,
+        code: 'E_SQL_TOMBSTONE',
+      };
     const key = keyFromEventKey(event.key, keyColumns);
     if (key === undefined) {
       return {
         index,
         message:
-          `${label} has a null value (a delete) but its key ${JSON.stringify(event.key)} does not give ` +
+          `${label(event, index)} has a null value (a delete) but its key ${JSON.stringify(event.key)} does not give ` +
           `keyColumns [${keyColumns.join(', ')}]${keyColumns.length === 0 ? '; set keyColumns' : ''}`,
         code: 'E_SQL_KEY',
       };
     }
     return { index, kind: 'delete', key };
-  }
-
-  private async toRow(event: SluiceEvent): Promise<unknown> {
-    if (!this.mapping) return event.value;
-    return this.mapping.evaluate({
-      key: event.key,
-      value: event.value,
-      ts: event.ts,
-      headers: event.headers,
-      id: event.id,
-    });
   }
 }

@@ -8,6 +8,7 @@ import { isRowError } from './classify-error.js';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
 import { type ColumnKind, toBindValue } from './type-mapping.js';
+import { runStatements, type Statement, withBookkeeping } from './write-statements.js';
 
 export type RowOp =
   | { index: number; kind: 'write'; row: Record<string, unknown> }
@@ -31,11 +32,6 @@ const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 65_535, mysql2: 65
 // mysql2 sends values inline in the statement text, which must stay under max_allowed_packet (16 MB default).
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
-interface Statement {
-  sql: string;
-  bindings: unknown[];
-}
-
 function approximateBytes(value: unknown): number {
   if (typeof value === 'string') return value.length * 2 + 4;
   if (value instanceof Uint8Array) return value.byteLength * 2 + 4;
@@ -56,18 +52,25 @@ export class RowWriter {
     return quoteIdentifier(this.db.dialect, name);
   }
 
-  /** Runs the operations; in careful mode returns the rows that failed instead of throwing. */
+  /** Runs the operations, with the statements that record the batch's offsets sent alongside. */
   async write(
     trx: Knex.Transaction,
     ops: readonly RowOp[],
     kinds: ReadonlyMap<string, ColumnKind>,
-    isCareful: boolean,
+    bookkeeping: Statement[],
+  ): Promise<void> {
+    const rows = this.groups(ops).flatMap((group) => this.statements(group, kinds));
+    await runStatements(trx, withBookkeeping(this.db.dialect, rows, bookkeeping));
+  }
+
+  /** Runs the operations group by group under savepoints, and returns the rows that failed instead of throwing. */
+  async writeCarefully(
+    trx: Knex.Transaction,
+    ops: readonly RowOp[],
+    kinds: ReadonlyMap<string, ColumnKind>,
   ): Promise<RowFailure[]> {
     const failures: RowFailure[] = [];
-    for (const group of this.groups(ops)) {
-      if (isCareful) await this.writeSplitting(trx, group, kinds, failures);
-      else await this.execute(trx, group, kinds);
-    }
+    for (const group of this.groups(ops)) await this.writeSplitting(trx, group, kinds, failures);
     return failures;
   }
 
@@ -78,7 +81,7 @@ export class RowWriter {
     failures: RowFailure[],
   ): Promise<void> {
     try {
-      await trx.transaction((savepoint) => this.execute(savepoint, ops, kinds));
+      await trx.transaction((savepoint) => runStatements(savepoint, this.statements(ops, kinds)));
     } catch (err) {
       if (!isRowError(err)) throw err;
       if (ops.length === 1) {
@@ -115,9 +118,8 @@ export class RowWriter {
     });
   }
 
-  private async execute(k: Knex.Transaction, ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>) {
-    const statements = ops[0].kind === 'delete' ? this.deletes(ops, kinds) : this.inserts(ops, kinds);
-    for (const s of statements) await k.raw(s.sql, s.bindings as Knex.RawBinding[]);
+  private statements(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
+    return ops[0].kind === 'delete' ? this.deletes(ops, kinds) : this.inserts(ops, kinds);
   }
 
   private *chunks(ops: readonly RowOp[], paramsPerOp: number, rowOf: (op: RowOp) => unknown[]) {

@@ -23,6 +23,7 @@ import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
 import { selectRows } from './raw-query.js';
 import { createIfMissing } from './table-schema.js';
+import type { Statement } from './write-statements.js';
 
 export interface EventPosition {
   partition: number;
@@ -175,6 +176,41 @@ export interface PartitionRecords {
 // Ranges read per query while looking for those around a batch; one page is the common case.
 const PAGE = 64;
 
+/** A partition's row as locked: its partition, last_id and the JSON of earlier versions' ranges. */
+interface LockedRow {
+  p: number | bigint;
+  h: string;
+  w: string;
+}
+
+interface PageStart {
+  operator: '>=' | '>';
+  position: string;
+}
+
+/** Where the ranges that may overlap or touch [first, last] start, along the key (their last position). */
+function startOfRanges([first]: Range): PageStart {
+  return { operator: '>=', position: sortablePosition(predecessor(first) ?? first) };
+}
+
+/** The sortable position right after the span: a range starting beyond it neither overlaps nor touches. */
+function afterSpan([, last]: Range): string {
+  return sortablePosition({ ...last, seq: last.seq + 1n });
+}
+
+/** The ranges of a page read from startOfRanges on, up to the first that starts after the span. */
+function rangesUpTo(page: ReadonlyArray<readonly [string, string]>, span: Range, partition: number): WrittenRanges {
+  const limit = afterSpan(span);
+  const ranges: Range[] = [];
+  for (const [f, l] of page) {
+    if (f > limit) break;
+    const a = parseSortablePosition(f, partition);
+    const b = parseSortablePosition(l, partition);
+    if (a && b) ranges.push([a, b]);
+  }
+  return new WrittenRanges(ranges);
+}
+
 export class OffsetsTable {
   private readonly table: string;
   private readonly rangesTable: string;
@@ -235,77 +271,130 @@ export class OffsetsTable {
    * recorded ranges that overlap or touch the batch's span: all that deciding and recording the batch needs.
    */
   async lock(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>): Promise<PartitionRecords> {
-    const q = (n: string) => this.q(n);
     const sorted = [...spans.keys()].sort((a, b) => a - b);
-    const forUpdate = this.db.dialect === 'better-sqlite3' ? '' : ' FOR UPDATE';
-    const rows = (await selectRows(
-      trx,
-      `SELECT ${q('topic_partition')} AS p, ${q('last_id')} AS h, ${q('written')} AS w FROM ${this.table} WHERE ${q('consumer')} = ? AND ` +
-        `${q('topic_partition')} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${q('topic_partition')}${forUpdate}`,
-      [this.consumer, ...sorted],
-    )) as Array<{ p: number | bigint; h: string; w: string }>;
+    const locked = this.db.dialect === 'pg' ? await this.lockReadingPg(trx, spans, sorted) : undefined;
+    const rows = locked ?? (await this.lockRows(trx, sorted));
     const legacy = new Map(rows.map((row) => [Number(row.p), WrittenRanges.parse(row.w)]));
     const highest = new Map(rows.map((row) => [Number(row.p), parseEventPosition(row.h)]));
     const written = new Map<number, WrittenRanges>();
     for (const p of sorted) {
-      const recorded = await this.rangesAround(trx, spans.get(p)!);
+      const read = locked?.find((row) => Number(row.p) === p);
+      const recorded = read?.ranges ?? (await this.rangesAround(trx, spans.get(p)!));
       written.set(p, recorded.with(legacy.get(p) ?? WrittenRanges.empty()));
     }
     return { written, highest };
   }
 
-  /** Recorded ranges of one partition that overlap or touch [first, last], read in pages along the key. */
-  private async rangesAround(trx: Knex.Transaction, [first, last]: Range): Promise<WrittenRanges> {
+  private async lockRows(trx: Knex.Transaction, sorted: readonly number[]): Promise<LockedRow[]> {
     const q = (n: string) => this.q(n);
-    const ranges: Range[] = [];
-    const lastSortable = sortablePosition({ ...last, seq: last.seq + 1n });
-    let after = { operator: '>=', position: sortablePosition(predecessor(first) ?? first) };
+    const forUpdate = this.db.dialect === 'better-sqlite3' ? '' : ' FOR UPDATE';
+    return (await selectRows(
+      trx,
+      `SELECT ${q('topic_partition')} AS p, ${q('last_id')} AS h, ${q('written')} AS w FROM ${this.table} WHERE ${q('consumer')} = ? AND ` +
+        `${q('topic_partition')} IN (${sorted.map(() => '?').join(', ')}) ORDER BY ${q('topic_partition')}${forUpdate}`,
+      [this.consumer, ...sorted],
+    )) as LockedRow[];
+  }
+
+  /**
+   * PostgreSQL: the lock and the first page of ranges in one statement. The ranges are read in the statement's
+   * snapshot, taken before the lock was granted; they are current unless a transaction that held the lock
+   * committed meanwhile, which shows as a row version (xmin) newer than the snapshot's, since every batch that
+   * records ranges also updates its partition's row. Such a partition's ranges, and any that filled the page,
+   * are left to rangesAround, read under the lock.
+   */
+  private async lockReadingPg(
+    trx: Knex.Transaction,
+    spans: ReadonlyMap<number, Range>,
+    sorted: readonly number[],
+  ): Promise<Array<LockedRow & { ranges?: WrittenRanges }>> {
+    const q = (n: string) => this.q(n);
+    const [consumer, partition, first, last] = ['consumer', 'topic_partition', 'first_position', 'last_position'].map(
+      q,
+    );
+    const rows = (await selectRows(
+      trx,
+      `SELECT o.${partition} AS p, o.${q('last_id')} AS h, o.${q('written')} AS w, ` +
+        `o.xmin::text = (SELECT s.xmin::text FROM ${this.table} s WHERE s.${consumer} = o.${consumer} AND ` +
+        `s.${partition} = o.${partition}) AS fresh, ` +
+        `(SELECT json_agg(json_build_array(r.f, r.l) ORDER BY r.l) FROM (SELECT ${first} AS f, ${last} AS l ` +
+        `FROM ${this.rangesTable} x WHERE x.${consumer} = o.${consumer} AND x.${partition} = o.${partition} AND ` +
+        `x.${last} >= v.after ORDER BY x.${last} LIMIT ${PAGE}) r) AS ranges ` +
+        `FROM ${this.table} o JOIN (VALUES ${sorted.map(() => '(CAST(? AS integer), CAST(? AS text))').join(', ')}) ` +
+        `AS v(p, after) ON o.${partition} = v.p WHERE o.${consumer} = ? ORDER BY o.${partition} FOR UPDATE OF o`,
+      [...sorted.flatMap((p) => [p, startOfRanges(spans.get(p)!).position]), this.consumer],
+    )) as Array<LockedRow & { fresh: boolean; ranges: Array<[string, string]> | null }>;
+    return rows.map((row) => {
+      const page = row.ranges ?? [];
+      const locked: LockedRow & { ranges?: WrittenRanges } = { p: row.p, h: row.h, w: row.w };
+      if (row.fresh && page.length < PAGE) locked.ranges = rangesUpTo(page, spans.get(Number(row.p))!, Number(row.p));
+      return locked;
+    });
+  }
+
+  /** Recorded ranges of one partition that overlap or touch [first, last], read in pages along the key. */
+  private async rangesAround(trx: Knex.Transaction, span: Range): Promise<WrittenRanges> {
+    const q = (n: string) => this.q(n);
+    const ranges: Array<[string, string]> = [];
+    let after = startOfRanges(span);
     for (;;) {
       const rows = (await selectRows(
         trx,
         `SELECT ${q('first_position')} AS f, ${q('last_position')} AS l FROM ${this.rangesTable} ` +
           `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ${q('last_position')} ${after.operator} ? ` +
           `ORDER BY ${q('last_position')} LIMIT ${PAGE}`,
-        [this.consumer, first.partition, after.position],
+        [this.consumer, span[0].partition, after.position],
       )) as Array<{ f: string; l: string }>;
-      for (const row of rows) {
-        if (row.f > lastSortable) return new WrittenRanges(ranges);
-        const a = parseSortablePosition(row.f, first.partition);
-        const b = parseSortablePosition(row.l, first.partition);
-        if (a && b) ranges.push([a, b]);
-      }
-      if (rows.length < PAGE) return new WrittenRanges(ranges);
+      ranges.push(...rows.map((row): [string, string] => [row.f, row.l]));
+      const isPastSpan = rows.length > 0 && rows[rows.length - 1].f > afterSpan(span);
+      if (rows.length < PAGE || isPastSpan) return rangesUpTo(ranges, span, span[0].partition);
       after = { operator: '>', position: rows[rows.length - 1].l };
     }
   }
 
-  /** Records the batch's span of each partition, unless a recorded range already covers it. */
-  async record(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>, records: PartitionRecords): Promise<void> {
+  /**
+   * The statements that record the batch's span of each partition (unless a recorded range already covers it):
+   * the merged range replaces the ranges it swallows and the partition's row moves on. No two of them touch the
+   * same row, so they can run as one statement: the merged range is upserted rather than deleted and inserted.
+   */
+  recordings(spans: ReadonlyMap<number, Range>, records: PartitionRecords): Statement[] {
     const q = (n: string) => this.q(n);
+    const statements: Statement[] = [];
     for (const [partition, [first, last]] of spans) {
       const recorded = records.written.get(partition) ?? WrittenRanges.empty();
       if (recorded.covers(first, last)) continue; // a redelivery: nothing new
       const { merged, replaced } = mergeRange(first, last, recorded.ranges);
-      const stored = replaced.map(([, b]) => sortablePosition(b));
+      const mergedLast = sortablePosition(merged[1]);
+      const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
       if (stored.length > 0) {
-        await trx.raw(
-          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+        statements.push({
+          sql:
+            `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
             `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
-          [this.consumer, partition, ...stored],
-        );
+          bindings: [this.consumer, partition, ...stored],
+        });
       }
-      await trx.raw(
-        `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${q('first_position')}, ` +
-          `${q('last_position')}) VALUES (?, ?, ?, ?)`,
-        [this.consumer, partition, sortablePosition(merged[0]), sortablePosition(merged[1])],
-      );
+      const firstPosition = q('first_position');
+      const upsert =
+        this.db.dialect === 'mysql2'
+          ? `ON DUPLICATE KEY UPDATE ${firstPosition} = VALUES(${firstPosition})`
+          : `ON CONFLICT (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
+            `${firstPosition} = excluded.${firstPosition}`;
+      statements.push({
+        sql:
+          `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
+          `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
+        bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
+      });
       const highest = records.highest.get(partition);
       const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
-      await trx.raw(
-        `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
+      statements.push({
+        sql:
+          `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
           `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
-        [formatPosition(top), this.consumer, partition],
-      );
+        bindings: [formatPosition(top), this.consumer, partition],
+      });
     }
+    return statements;
   }
 }

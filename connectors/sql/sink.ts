@@ -11,6 +11,7 @@ import { checkDatabase } from './connection-check.js';
 import { EventRows, type Refusal } from './event-rows.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
+import { PartitionTurns } from './partition-turns.js';
 import { type RowFailure, type RowOp, RowWriter } from './row-writer.js';
 import {
   alreadyWritten,
@@ -22,6 +23,7 @@ import {
 } from './sink-offsets.js';
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
+import { runStatements } from './write-statements.js';
 
 // Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
 const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
@@ -137,6 +139,7 @@ class SqlSink implements SinkInstance {
   private readonly writer: RowWriter;
   private readonly offsets: OffsetsTable;
   private readonly outage: OutageLog;
+  private readonly turns = new PartitionTurns();
 
   constructor(
     private readonly c: SinkConfig,
@@ -163,19 +166,17 @@ class SqlSink implements SinkInstance {
   }
 
   async write(batch: readonly SluiceEvent[]) {
-    const refusals: Refusal[] = [];
-    const ops: RowOp[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const prepared = await this.rows.prepare(batch[i], i);
-      if ('kind' in prepared) ops.push(prepared);
-      else refusals.push(prepared);
-    }
+    const { ops, refusals } = await this.rows.prepareBatch(batch);
+    const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
+    const spans = batchSpans(positions);
     let outcome: { written: Written; refused: Refusal[] };
     try {
-      outcome = await this.db.write(async () => {
-        const { planned, refused } = await this.plan(ops, batch);
-        return { written: await this.writeTransaction(planned), refused };
-      });
+      outcome = await this.turns.run(spans.keys(), () =>
+        this.db.write(async () => {
+          const { planned, refused } = await this.plan(ops, batch, positions, spans);
+          return { written: await this.writeTransaction(planned), refused };
+        }),
+      );
     } catch (err) {
       throw this.failure(err);
     }
@@ -207,10 +208,10 @@ class SqlSink implements SinkInstance {
   private async plan(
     ops: RowOp[],
     batch: readonly SluiceEvent[],
+    positions: readonly (EventPosition | undefined)[],
+    spans: ReadonlyMap<number, Range>,
   ): Promise<{ planned: PlannedBatch; refused: Refusal[] }> {
     const fitted = ops.length > 0 ? await this.table.prepare(ops, batch) : undefined;
-    const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
-    const spans = batchSpans(positions);
     if (spans.size > 0) await this.offsets.prepare(spans.keys());
     const planned = { ops: fitted?.ops ?? [], kinds: fitted?.info.columns ?? new Map(), positions, spans };
     return { planned, refused: fitted?.refused ?? [] };
@@ -232,9 +233,14 @@ class SqlSink implements SinkInstance {
       // Decided before this batch's own range is recorded below.
       const skipped = records ? alreadyWritten(positions, records.written) : new Set<number>();
       const todo = ops.filter((op) => !skipped.has(op.index));
-      const rowFailures = todo.length > 0 ? await this.writer.write(trx, todo, kinds, isCareful) : [];
       // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
-      if (records) await this.offsets.record(trx, spans, records);
+      const bookkeeping = records ? this.offsets.recordings(spans, records) : [];
+      if (!isCareful) {
+        await this.writer.write(trx, todo, kinds, bookkeeping);
+        return { skipped, rowFailures: [] };
+      }
+      const rowFailures = todo.length > 0 ? await this.writer.writeCarefully(trx, todo, kinds) : [];
+      await runStatements(trx, bookkeeping);
       return { skipped, rowFailures };
     });
   }

@@ -88,6 +88,38 @@ describe.each(CLIENTS)('sql sink on %s', (client: Client) => {
     }
   });
 
+  it.runIf(client !== 'better-sqlite3')(
+    'writes a batch once when two deliveries of it wait for the same partition at once',
+    async () => {
+      await db.knex.raw(`CREATE TABLE twice_at_once (n INTEGER)`);
+      const config = { ...base(), table: 'twice_at_once', offsetsTable: 'at_once_offsets' };
+      const [a, b] = [await openSink(config), await openSink(config)];
+      const blocker = await db.knex.transaction();
+      try {
+        // Both know the offsets tables and the partition's row from here on (the second write is a redelivery).
+        const first = [ev({ n: 0 })];
+        await write(a, first);
+        await write(b, first);
+        const batch = Array.from({ length: 10 }, (_, i) => ev({ n: i + 1 }));
+        // Both deliveries start while the partition is locked, so each reads the offsets before the other wrote.
+        await blocker.raw('SELECT * FROM at_once_offsets FOR UPDATE');
+        const writes = [write(a, batch), write(b, batch)];
+        const waiting =
+          client === 'pg'
+            ? "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            : "SELECT COUNT(*) AS n FROM information_schema.innodb_trx WHERE trx_state = 'LOCK WAIT'";
+        while (Number((await rows<{ n: unknown }>(db.knex, waiting))[0].n) < 2)
+          await new Promise((r) => setTimeout(r, 20));
+        await blocker.commit();
+        for (const result of await Promise.all(writes)) expect(result.rejected ?? []).toEqual([]);
+        expect(await count('twice_at_once')).toBe(11);
+      } finally {
+        if (!blocker.isCompleted()) await blocker.rollback();
+        await Promise.all([a.close?.(), b.close?.()]);
+      }
+    },
+  );
+
   it('writes a batch retried after a later batch of its partition succeeded (deliveries out of order)', async () => {
     await db.knex.raw(`CREATE TABLE out_of_order (n INTEGER)`);
     const sink = await openSink({ ...base(), table: 'out_of_order' });
