@@ -4,6 +4,8 @@
 import type { Logger, PluginContext, PollSource, StateStore } from '../../core/plugin.js';
 import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 import { MemoryStorage } from '../../core/storage/memory.js';
+import { RedisStorage } from '../../core/storage/redis.js';
+import type { Storage } from '../../core/storage/storage.js';
 import type { Measurement } from './scenario.js';
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -21,14 +23,22 @@ export const benchSourceContext: PluginContext = {
 
 const TOPIC = 'lines';
 
+/** Where the polled events go: nowhere, a topic of the embedded mode's storage, or a topic in Redis. */
+export type TopicKind = 'none' | 'embedded' | { redis: string; prefix: string };
+
 /**
- * Prints `@ready`, polls `source` until done, closes it and prints `@result`. With `intoTopic`, each poll's events
- * go into a topic of the embedded mode's storage with the checkpoint, in one append, as a pipeline stores them;
- * the topic keeps the last 10 000 events of each of its 4 partitions (retention applied after each append).
- * Without it, the events are counted and dropped: what the source alone costs.
+ * Prints `@ready`, polls `source` until done, closes it and prints `@result`. With a topic, each poll's events go
+ * into it with the checkpoint, in one append, as a pipeline stores them; the topic keeps the last 10 000 events of
+ * each of its 4 partitions (retention applied after each append). With `none`, the events are counted and
+ * dropped: what the source alone costs.
  */
-export async function drainSource(source: PollSource, intoTopic: boolean): Promise<void> {
-  const storage = intoTopic ? new MemoryStorage() : undefined;
+export async function drainSource(source: PollSource, into: TopicKind): Promise<void> {
+  const storage: Storage | undefined =
+    into === 'none'
+      ? undefined
+      : into === 'embedded'
+        ? new MemoryStorage()
+        : await RedisStorage.connect({ url: into.redis, prefix: into.prefix });
   await storage?.ensureTopic({ name: TOPIC, partitions: 4, retention: { maxEvents: 10_000 } });
   process.stdout.write('@ready {}\n');
   const startedAt = Date.now();
@@ -46,14 +56,24 @@ export async function drainSource(source: PollSource, intoTopic: boolean): Promi
     if (!r.hasMore) break;
   }
   const lastAt = Date.now();
-  const cpu = process.cpuUsage(cpuAtStart);
   await storage?.close();
   await source.close?.();
+  printDrained({ count, startedAt, lastAt, cpuAtStart });
+}
+
+/** Prints the `@result` line of a bench child that read a file: its count, times, CPU and peak memory. */
+export function printDrained(r: {
+  count: number;
+  startedAt: number;
+  lastAt: number;
+  cpuAtStart: NodeJS.CpuUsage;
+  bytes?: number;
+}): void {
+  const { cpuAtStart, ...figures } = r;
+  const cpu = process.cpuUsage(cpuAtStart);
   process.stdout.write(
     `@result ${JSON.stringify({
-      count,
-      startedAt,
-      lastAt,
+      ...figures,
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       peakRssBytes: process.resourceUsage().maxRSS * 1024,
     })}\n`,

@@ -5,7 +5,7 @@
 import { ftpConnectionShape } from '../../connectors/ftp/connection.js';
 import { ftpOpener } from '../../connectors/ftp/open-ftp.js';
 import { z } from '../../core/plugin.js';
-import { benchSourceContext } from './drain-source.js';
+import { benchSourceContext, printDrained } from './drain-source.js';
 
 const { path, lines, ...connection } = JSON.parse(process.argv[2] as string) as {
   path: string;
@@ -18,16 +18,6 @@ const cpuAtStart = process.cpuUsage();
 let bytes = 0;
 for await (const chunk of await fs.read(path)) bytes += (chunk as Buffer).length;
 const lastAt = Date.now();
-const cpu = process.cpuUsage(cpuAtStart);
 await fs.close();
-process.stdout.write(
-  `@result ${JSON.stringify({
-    // Counted as the file's lines once every byte arrived, so the scenario's check for missing events holds.
-    count: bytes > 0 ? lines : 0,
-    bytes,
-    startedAt,
-    lastAt,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    peakRssBytes: process.resourceUsage().maxRSS * 1024,
-  })}\n`,
-);
+// Counted as the file's lines once every byte arrived, so the scenario's check for missing events holds.
+printDrained({ count: bytes > 0 ? lines : 0, bytes, startedAt, lastAt, cpuAtStart });

@@ -13,4 +13,4 @@ const { protocol, intoTopic, ...spec } = JSON.parse(process.argv[2] as string) a
 const plugin = protocol === 'scp' ? scpSource : sftpSource;
 const source = await plugin.create(plugin.config.parse({ ...spec, format: 'lines', stableMs: 0 }), benchSourceContext);
 if (!isPollSource(source)) throw new Error(`the ${protocol} source is expected to poll`);
-await drainSource(source, intoTopic);
+await drainSource(source, intoTopic ? 'embedded' : 'none');

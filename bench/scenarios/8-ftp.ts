@@ -6,8 +6,9 @@ import { execFileSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ThrowawayVsftpd } from '../../test/harness/throwaway-vsftpd.js';
+import { deleteKeys, REDIS_URL } from '../harness/bench-redis.js';
 import { spawnScript } from '../harness/child.js';
-import { measurementOfDrain } from '../harness/drain-source.js';
+import { measurementOfDrain, type TopicKind } from '../harness/drain-source.js';
 import { writeLines } from '../harness/line-file.js';
 import { type RunContext, ratioOf, repeat, type Scenario, type ScenarioResult } from '../harness/scenario.js';
 
@@ -17,54 +18,58 @@ export const ftp: Scenario = {
   async run(ctx: RunContext): Promise<ScenarioResult> {
     const result: ScenarioResult = { name: this.name, title: this.title, variants: {}, ratios: [], notes: [] };
     const server = await ThrowawayVsftpd.start();
+    // One key prefix per run of the Redis variant, all deleted at the end.
+    const redisPrefixes: string[] = [];
     try {
       const bytesWanted = ctx.smoke ? 20 * 2 ** 20 : 2 ** 30;
       execFileSync('mkdir', ['-p', join(server.root, 'big')]);
       const lines = await writeLines(join(server.root, 'big', 'lines.txt'), bytesWanted);
       const size = statSync(join(server.root, 'big', 'lines.txt')).size;
       const timeoutMs = ctx.smoke ? 60_000 : 600_000;
-      const sourceVariant = (intoTopic: boolean) => ({
-        name: intoTopic ? 'ftp source → topic' : 'ftp source',
-        description: `ftp source, format lines, batchSize 10000, ${intoTopic ? 'each poll appended to a topic' : 'events counted and dropped'}; ${lines} lines, ${size} bytes`,
+      const login = { host: '127.0.0.1', port: server.port, user: server.user, password: server.password };
+      const childVariant = (name: string, description: string, script: string, spec: () => object) => ({
+        name,
+        description,
         async measure() {
-          const spec = {
-            host: '127.0.0.1',
-            port: server.port,
-            user: server.user,
-            password: server.password,
-            directory: '/big',
-            batchSize: 10_000,
-            intoTopic,
-          };
-          const child = spawnScript('harness/ftp-lines.ts', spec, {
-            label: intoTopic ? 'ftp-lines-topic' : 'ftp-lines',
+          const child = spawnScript(script, spec(), {
+            label: name.replace(/\W+/g, '-'),
             cpuProfileDir: ctx.profileDir,
           });
           return measurementOfDrain(await child.result(timeoutMs), { lines, size });
         },
       });
+      const sourceVariant = (name: string, topic: string, into: () => TopicKind) =>
+        childVariant(
+          name,
+          `ftp source, format lines, batchSize 10000, ${topic}; ${lines} lines, ${size} bytes`,
+          'harness/ftp-lines.ts',
+          () => ({ ...login, directory: '/big', batchSize: 10_000, into: into() }),
+        );
+      const downloadSpec = () => ({ ...login, path: '/big/lines.txt', lines });
       result.variants = await repeat(ctx, [
-        sourceVariant(false),
-        sourceVariant(true),
-        {
-          name: 'ftp download',
-          description: `the ftp connectors' download of the same file (their file system's read stream: bytes, no events)`,
-          async measure() {
-            const spec = {
-              host: '127.0.0.1',
-              port: server.port,
-              user: server.user,
-              password: server.password,
-              path: '/big/lines.txt',
-              lines,
-            };
-            const child = spawnScript('harness/ftp-download.ts', spec, {
-              label: 'ftp-download',
-              cpuProfileDir: ctx.profileDir,
-            });
-            return measurementOfDrain(await child.result(timeoutMs), { lines, size });
-          },
-        },
+        sourceVariant('ftp source', 'events counted and dropped', () => 'none'),
+        sourceVariant(
+          'ftp source → topic',
+          "each poll appended to a topic of the embedded mode's storage",
+          () => 'embedded',
+        ),
+        sourceVariant('ftp source → redis topic', 'each poll appended to a topic in Redis (127.0.0.1:6379)', () => {
+          const prefix = `${ctx.prefix}-ftp-${redisPrefixes.length + 1}`;
+          redisPrefixes.push(prefix);
+          return { redis: REDIS_URL, prefix };
+        }),
+        childVariant(
+          'ftp download',
+          "the ftp connectors' download of the same file (their file system's read stream: bytes, no events)",
+          'harness/ftp-download.ts',
+          downloadSpec,
+        ),
+        childVariant(
+          'node socket',
+          'the ceiling of a default net.Socket: RETR by hand, the data connection read and its bytes counted, no library',
+          'harness/ftp-bare-socket.ts',
+          downloadSpec,
+        ),
         {
           name: 'curl',
           description: 'curl -o /dev/null of the same file',
@@ -78,12 +83,21 @@ export const ftp: Scenario = {
       ]);
       result.ratios.push(
         ratioOf('ftp download / curl (MB/s)', result.variants, 'ftp download', 'curl', 'mbPerSec', { atLeast: 0.8 }),
+        ratioOf('node socket / curl (MB/s)', result.variants, 'node socket', 'curl', 'mbPerSec'),
         ratioOf('ftp source (lines → events) / curl (MB/s)', result.variants, 'ftp source', 'curl', 'mbPerSec'),
         ratioOf('ftp source → topic / curl (MB/s)', result.variants, 'ftp source → topic', 'curl', 'mbPerSec'),
+        ratioOf(
+          'ftp source → redis topic / curl (MB/s)',
+          result.variants,
+          'ftp source → redis topic',
+          'curl',
+          'mbPerSec',
+        ),
       );
       result.notes.push('target: ftp source peak RSS under 256 MiB for the 1 GB file (full run)');
     } finally {
       await server.stop();
+      for (const prefix of redisPrefixes) await deleteKeys(ctx.redis, prefix);
     }
     return result;
   },

@@ -2,6 +2,7 @@
 // resume with REST+RETR; writes are STOR (or APPE); rename is RNFR/RNTO, which most servers do not promise to
 // do over an existing file, so `replace` deletes the target first (not atomic: capabilities say so).
 import { PassThrough, type Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Client, FileInfo } from 'basic-ftp';
 import { FatalError, RecordError } from '../../core/errors.js';
 import type { Logger } from '../../core/plugin.js';
@@ -17,6 +18,7 @@ import { baseName, joinPath, parentPath, rootedPath } from '../filesystem/fs-pat
 import type { FtpConnectionConfig } from './connection.js';
 import { ftpError } from './ftp-error.js';
 import { FtpPool } from './ftp-pool.js';
+import { tlsUploadSource } from './tls-upload.js';
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
@@ -31,8 +33,12 @@ export class FtpFileSystem implements FileSystem {
   } as const;
   private readonly pool: FtpPool;
   private readonly where: string;
+  private readonly isTls: boolean;
+  private readonly timeoutMs: number;
 
   constructor(connection: FtpConnectionConfig, logger: Logger, ca?: Buffer) {
+    this.isTls = connection.tls.mode !== 'none';
+    this.timeoutMs = connection.timeoutMs;
     this.where = `ftp ${connection.host}:${connection.port ?? (connection.tls.mode === 'implicit' ? 990 : 21)}`;
     this.pool = new FtpPool({ connection, ca, logger, where: this.where });
   }
@@ -107,9 +113,12 @@ export class FtpFileSystem implements FileSystem {
 
   async write(path: string, data: Readable, options: WriteOptions = {}): Promise<void> {
     const p = rootedPath(path);
-    await this.call(`cannot write "${p}"`, (client) =>
-      options.append ? client.appendFrom(data, p) : client.uploadFrom(data, p),
-    );
+    await this.call(`cannot write "${p}"`, (client) => {
+      const source = this.isTls
+        ? tlsUploadSource(data, () => client.ftp.dataSocket as TLSSocket | undefined, this.timeoutMs)
+        : data;
+      return options.append ? client.appendFrom(source, p) : client.uploadFrom(source, p);
+    });
   }
 
   async rename(from: string, to: string, options: RenameOptions = {}): Promise<void> {

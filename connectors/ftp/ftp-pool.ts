@@ -9,6 +9,7 @@ import { FatalError } from '../../core/errors.js';
 import type { Logger } from '../../core/plugin.js';
 import { FS_ERROR } from '../filesystem/file-system.js';
 import type { FtpConnectionConfig } from './connection.js';
+import { slabSocket } from './data-socket.js';
 import { ftpError } from './ftp-error.js';
 
 export interface FtpPoolOptions {
@@ -122,6 +123,8 @@ export class FtpPool {
     if (tls.mode === 'implicit')
       await client.connectImplicitTLS(connection.host, connection.port ?? 990, secureOptions);
     else await client.connect(connection.host, connection.port ?? 21);
+    // Data connections only: TLS wraps the raw socket and reads it itself.
+    if (tls.mode === 'none') client.ftp._newSocket = slabSocket;
     if (tls.mode === 'explicit') await client.useTLS(secureOptions);
     if (tls.fingerprint !== undefined) this.checkFingerprint(client, tls.fingerprint);
     await client.sendIgnoringError('OPTS UTF8 ON');

@@ -128,6 +128,18 @@ export function describeConnectorConformance(name: string, make: () => Promise<C
         expect(await fs.stat(`${dir}/x/y/z`)).toMatchObject({ type: 'directory' });
       });
 
+      it('writes an empty file, and appends nothing to a file, keeping it as it was', async () => {
+        const dir = await folder();
+        await fs.write(`${dir}/empty`, Readable.from([]));
+        expect(await fs.stat(`${dir}/empty`)).toMatchObject({ type: 'file', size: 0 });
+        expect((await bytesOf(fs, `${dir}/empty`)).length).toBe(0);
+        if (subject.capabilities.append) {
+          await fs.write(`${dir}/a`, stream('one\n'));
+          await fs.write(`${dir}/a`, Readable.from([]), { append: true });
+          expect((await bytesOf(fs, `${dir}/a`)).toString()).toBe('one\n');
+        }
+      });
+
       it('appends where it can, and says so where it cannot', async () => {
         const dir = await folder();
         await fs.write(`${dir}/a`, stream('one\n'));
