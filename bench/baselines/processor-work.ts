@@ -47,6 +47,9 @@ export function decrypt(bytes: Buffer): Buffer {
 /** Scenario 1's chain on one value: JSON encode, gzip level 1, AES-256-GCM. */
 export const encodeCompressEncrypt = (value: unknown): Buffer => encrypt(gzip1(jsonEncode(value)));
 
+/** The per-batch chain on a whole NDJSON text: gzip level 1 once, AES-256-GCM once. */
+export const compressEncryptBatch = (ndjson: string): Buffer => encrypt(gzip1(Buffer.from(ndjson, 'utf8')));
+
 /** One delivered event as the receiver gets it (the shape of the http sink's `body: event`): bytes as base64. */
 export function deliveredLine(key: string | null, value: unknown, ts: number): string {
   const json = Buffer.isBuffer(value) ? `{"$bytes":"${value.toString('base64')}"}` : JSON.stringify(value);

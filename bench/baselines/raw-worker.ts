@@ -1,9 +1,16 @@
-// Raw baseline, delivery half: what a minimal hand-written durable worker does. A few consumer loops of one
-// consumer group read batches with XREADGROUP, run the processor work on each batch (unless told not to), POST it as one NDJSON body
-// over a keep-alive undici pool, and XACK the batch once the receiver answered.
+// Raw baseline, delivery half: what a careful hand-written durable worker does. A few consumer loops of one
+// consumer group each read a batch with XREADGROUP (a big COUNT, BLOCK so that nothing waits on a poll), do the
+// processor work, POST the batch as one body over a keep-alive undici pool, and acknowledge it: the XACK is
+// written right before the next XREADGROUP, so both take one round trip. Stored values are JSON text already
+// (raw-ingest writes fields k, v, t) and go into the body without being parsed again.
+//   work 'event': each value gzipped and encrypted on its own, NDJSON of events with base64 values
+//   work 'batch': NDJSON of the events, gzipped once and encrypted once, POSTed as bytes
+//   work 'none':  NDJSON of the events as stored
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
-import { deliveredLine, encodeCompressEncrypt } from './processor-work.js';
+import { compressEncryptBatch, encrypt, gzip1 } from './processor-work.js';
+
+export type RawWork = 'none' | 'event' | 'batch';
 
 interface RawWorkerSpec {
   redisUrl: string;
@@ -11,8 +18,7 @@ interface RawWorkerSpec {
   sinkUrl: string;
   batch: number;
   loops: number;
-  /** Run the processor work (json, gzip, AES-GCM); false: deliver the values as they are. */
-  seal: boolean;
+  work: RawWork;
 }
 
 const spec = JSON.parse(process.argv[2]) as RawWorkerSpec;
@@ -21,10 +27,29 @@ const pool = new Pool(sink.origin, { connections: spec.loops });
 const GROUP = 'raw';
 let stopping = false;
 
+type Entry = [id: string, fields: string[]];
+
+function ndjson(entries: Entry[], sealEach: boolean): string {
+  let text = '';
+  for (const [, f] of entries) {
+    const value = sealEach ? `{"$bytes":"${encrypt(gzip1(Buffer.from(f[3], 'utf8'))).toString('base64')}"}` : f[3];
+    text += `{"key":${JSON.stringify(f[1])},"value":${value},"ts":${f[5]}}\n`;
+  }
+  return text;
+}
+
+function bodyOf(entries: Entry[]): { body: string | Buffer; contentType: string } {
+  if (spec.work === 'batch') {
+    return { body: compressEncryptBatch(ndjson(entries, false)), contentType: 'application/octet-stream' };
+  }
+  return { body: ndjson(entries, spec.work === 'event'), contentType: 'application/x-ndjson' };
+}
+
 async function loop(index: number): Promise<void> {
   const redis = new Redis(spec.redisUrl);
+  let ack: Promise<unknown> | undefined;
   while (!stopping) {
-    const reply = (await redis.xreadgroup(
+    const read = redis.xreadgroup(
       'GROUP',
       GROUP,
       `c${index}`,
@@ -35,25 +60,23 @@ async function loop(index: number): Promise<void> {
       'STREAMS',
       spec.stream,
       '>',
-    )) as Array<[string, Array<[string, string[]]>]> | null;
+    ) as Promise<Array<[string, Entry[]]> | null>;
+    const [reply] = await Promise.all([read, ack]);
+    ack = undefined;
     const entries = reply?.[0]?.[1] ?? [];
     if (entries.length === 0) continue;
-    let body = '';
-    for (const [, fields] of entries) {
-      // Fields as raw-ingest wrote them: k, v, t.
-      const value = JSON.parse(fields[3]);
-      body += `${deliveredLine(fields[1], spec.seal ? encodeCompressEncrypt(value) : value, Number(fields[5]))}\n`;
-    }
+    const { body, contentType } = bodyOf(entries);
     const res = await pool.request({
       path: sink.pathname,
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { 'content-type': contentType },
       body,
     });
     await res.body.dump();
     if (res.statusCode >= 300) throw new Error(`receiver answered ${res.statusCode}`);
-    await redis.xack(spec.stream, GROUP, ...entries.map(([id]) => id));
+    ack = redis.xack(spec.stream, GROUP, ...entries.map(([id]) => id));
   }
+  await ack;
   redis.disconnect();
 }
 

@@ -158,7 +158,8 @@ function start(args: string[], options: SpawnOptions, isReady: (line: string) =>
     label: options.label,
     process: child,
     pid: child.pid ?? -1,
-    ready: (timeoutMs = 30_000) => waitFor('ready signal', () => readyValue, timeoutMs),
+    // Starting from source (tsx) on two cores busy with other work has taken over 30 s.
+    ready: (timeoutMs = 90_000) => waitFor('ready signal', () => readyValue, timeoutMs),
     result: (timeoutMs) => waitFor('result', () => (exitCode !== undefined ? resultValue : undefined), timeoutMs),
     peakRss: () => peakRssOf(child.pid ?? -1),
     cpuSeconds: () => cpuSecondsOf(child.pid ?? -1),

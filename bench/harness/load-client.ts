@@ -98,10 +98,12 @@ async function paced(startedAt: number, rate: number): Promise<{ lateMs: number 
 }
 
 const startedAt = Date.now();
+const cpuAtStart = process.cpuUsage();
 const pacing = spec.ratePerSec ? await paced(startedAt, spec.ratePerSec) : undefined;
 if (!spec.ratePerSec) await flatOut(startedAt);
 const endedAt = Date.now();
+const cpu = process.cpuUsage(cpuAtStart);
 await pool.close();
 process.stdout.write(
-  `@result ${JSON.stringify({ accepted, bytes, retries, statuses, startedAt, endedAt, lateMs: pacing?.lateMs ?? 0 })}\n`,
+  `@result ${JSON.stringify({ accepted, bytes, retries, statuses, startedAt, endedAt, cpuSeconds: (cpu.user + cpu.system) / 1e6, lateMs: pacing?.lateMs ?? 0 })}\n`,
 );

@@ -9,6 +9,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   startedAt: number;
   endedAt: number;
+  /** CPU time the client used while sending (user + system), seconds. */
+  cpuSeconds: number;
   /** Paced runs: how far behind schedule the client fell at worst, ms. */
   lateMs: number;
 }

@@ -13,7 +13,7 @@ export function writePipelineFile(dir: string, name: string, config: Record<stri
 }
 
 /** The `redis:` entry of a pipeline file for a variant writing under `prefix`. */
-export const redisEntry = (prefix: string) => ({ url: REDIS_URL, prefix });
+export const redisEntry = (prefix: string, url = REDIS_URL) => ({ url, prefix });
 
 /** The processor chain of the scenarios: JSON (decode or encode), gzip level 1, AES-256-GCM. */
 export const sealingProcessors = (json: 'decode' | 'encode') => [

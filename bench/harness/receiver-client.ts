@@ -14,7 +14,10 @@ export interface ReceiverStats {
 }
 
 export interface Receiver {
+  /** Takes events as JSON or NDJSON. */
   url: string;
+  /** Takes whole batches as NDJSON, gzipped and encrypted in the raw baseline's layout or the aes-gcm processor's. */
+  sealedUrl(layout: 'raw' | 'sluice'): string;
   child: Child;
   stats(): Promise<ReceiverStats>;
   /** Starts a new tally; resolves with the one it ended. */
@@ -33,6 +36,7 @@ export async function startReceiver(): Promise<Receiver> {
   };
   return {
     url: `${base}/in`,
+    sealedUrl: (layout) => `${base}/sealed/${layout}`,
     child,
     stats,
     async reset() {

@@ -1,8 +1,24 @@
 // The sink receiver, a process of its own: a plain node:http server that answers 200 at once and counts the
 // events and bytes it receives. Every event's JSON carries `"ts":<send time, ms>`; arrival minus that is the
 // ingest-to-delivery latency of the event. GET /stats reports the tally, POST /reset reports it and starts a new one.
+// A body POSTed to /sealed/raw or /sealed/sluice is a whole batch, NDJSON gzipped and encrypted with AES-256-GCM
+// (the raw baseline's layout or the aes-gcm processor's): it is opened first, as a real receiver would.
+
+import { createSecretKey } from 'node:crypto';
 import { createServer } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { open } from '../../plugins/crypto/aes-gcm-ciphertext.js';
+import { AES_KEY, decrypt } from '../baselines/processor-work.js';
 import { LatencySamples } from './stats.js';
+
+const SLUICE_KEYS = { keys: new Map([['bench', createSecretKey(AES_KEY)]]), requireBoundKey: false };
+
+/** The plain NDJSON text of a body as it arrived at `path`. */
+function plainText(path: string | undefined, body: Buffer): string {
+  if (path === '/sealed/raw') return gunzipSync(decrypt(body)).toString('latin1');
+  if (path === '/sealed/sluice') return gunzipSync(open(body, null, SLUICE_KEYS) as Uint8Array).toString('latin1');
+  return body.toString('latin1');
+}
 
 const TS = '"ts":';
 let count = 0;
@@ -42,8 +58,13 @@ const server = createServer((req, res) => {
     bytes += body.length;
     if (firstAt === 0) firstAt = now;
     lastAt = now;
-    tally(body.toString('latin1'), now);
-    res.end();
+    try {
+      tally(plainText(req.url, body), now);
+      res.end();
+    } catch (err) {
+      res.statusCode = 400;
+      res.end(String(err));
+    }
   });
 });
 server.keepAliveTimeout = 60_000;

@@ -29,6 +29,8 @@ export async function describeMachine(redisVersion: string): Promise<Machine> {
   };
 }
 
+const percent = (v: number) => `${(v * 100).toFixed(0)}%`;
+
 const COLUMNS: Array<[MetricName, string, (v: number) => string]> = [
   ['eventsPerSec', 'events/s', (v) => Math.round(v).toLocaleString('en-US')],
   ['mbPerSec', 'MB/s', (v) => v.toFixed(1)],
@@ -38,6 +40,11 @@ const COLUMNS: Array<[MetricName, string, (v: number) => string]> = [
   ['redisBytesPerEvent', 'Redis B/event', (v) => v.toFixed(0)],
   ['cpuUsPerEvent', 'CPU µs/event', (v) => v.toFixed(0)],
   ['redisCpuUsPerEvent', 'Redis CPU µs/event', (v) => v.toFixed(1)],
+  ['eventsPerBatch', 'events/batch', (v) => v.toFixed(0)],
+  ['roundTripsPerBatch', 'Redis RT/batch', (v) => v.toFixed(2)],
+  ['commandsPerBatch', 'Redis cmds/batch', (v) => v.toFixed(1)],
+  ['clientCpuShare', 'client CPU', percent],
+  ['receiverCpuShare', 'receiver CPU', percent],
 ];
 
 function cell(s: Summary | undefined, format: (v: number) => string): string {

@@ -38,11 +38,37 @@ export interface Measurement {
   cpuUsPerEvent?: number;
   /** CPU time the Redis server spent per event while measured, microseconds. */
   redisCpuUsPerEvent?: number;
+  /** Events per delivered batch (per request the receiver got). */
+  eventsPerBatch?: number;
+  /** Requests the delivering worker sent Redis and waited for, per delivered batch (a pipeline or script is one). */
+  roundTripsPerBatch?: number;
+  /** Redis commands the delivering worker sent per delivered batch. */
+  commandsPerBatch?: number;
+  /** CPU time of the load client over its sending time: 1 is one core fully busy, the client's own limit. */
+  clientCpuShare?: number;
+  /** CPU time of the receiver over the measured time: 1 is one core fully busy, the receiver's own limit. */
+  receiverCpuShare?: number;
   /** Events that should have arrived and did not (must be 0). */
   missing?: number;
 }
 
 export type MetricName = Exclude<keyof Measurement, 'missing'>;
+
+const METRICS: readonly MetricName[] = [
+  'eventsPerSec',
+  'mbPerSec',
+  'p50Ms',
+  'p99Ms',
+  'peakRssBytes',
+  'redisBytesPerEvent',
+  'cpuUsPerEvent',
+  'redisCpuUsPerEvent',
+  'eventsPerBatch',
+  'roundTripsPerBatch',
+  'commandsPerBatch',
+  'clientCpuShare',
+  'receiverCpuShare',
+];
 
 export interface VariantResult {
   /** What this variant is and how it ran (processes, in-process). */
@@ -104,22 +130,18 @@ export async function repeat(ctx: RunContext, all: readonly Variant[]): Promise<
   for (const v of variants) {
     const ms = samples.get(v.name) ?? [];
     const metrics: VariantResult['metrics'] = {};
-    for (const key of [
-      'eventsPerSec',
-      'mbPerSec',
-      'p50Ms',
-      'p99Ms',
-      'peakRssBytes',
-      'redisBytesPerEvent',
-      'cpuUsPerEvent',
-      'redisCpuUsPerEvent',
-    ] as const) {
-      const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
-      if (values.length > 0) metrics[key] = summarize(values);
-    }
+    addMeasurements(metrics, ms);
     out[v.name] = { description: v.description, metrics, missing: ms.reduce((n, m) => n + (m.missing ?? 0), 0) };
   }
   return out;
+}
+
+/** Adds the summaries of the figures in `ms` to `metrics` (figures measured in runs of their own). */
+export function addMeasurements(metrics: VariantResult['metrics'], ms: readonly Partial<Measurement>[]): void {
+  for (const key of METRICS) {
+    const values = ms.map((m) => m[key]).filter((x): x is number => x !== undefined && Number.isFinite(x));
+    if (values.length > 0) metrics[key] = summarize(values);
+  }
 }
 
 function describe(m: Measurement): string {
@@ -131,6 +153,8 @@ function describe(m: Measurement): string {
   if (m.redisBytesPerEvent !== undefined) parts.push(`redis ${m.redisBytesPerEvent.toFixed(0)} B/ev`);
   if (m.cpuUsPerEvent !== undefined) parts.push(`cpu ${m.cpuUsPerEvent.toFixed(0)} µs/ev`);
   if (m.redisCpuUsPerEvent !== undefined) parts.push(`redis cpu ${m.redisCpuUsPerEvent.toFixed(0)} µs/ev`);
+  if (m.clientCpuShare !== undefined) parts.push(`client cpu ${(m.clientCpuShare * 100).toFixed(0)}%`);
+  if (m.receiverCpuShare !== undefined) parts.push(`receiver cpu ${(m.receiverCpuShare * 100).toFixed(0)}%`);
   if (m.missing) parts.push(`MISSING ${m.missing}`);
   return parts.join(', ');
 }

@@ -7,19 +7,25 @@ import { REDIS_URL } from './bench-redis.js';
 import { type Child, spawnScript, spawnSluice } from './child.js';
 import { freePort, waitForPort } from './free-port.js';
 import { redisEntry, sealingProcessors, writePipelineFile } from './pipeline-file.js';
+import type { Receiver } from './receiver-client.js';
 import type { RunContext } from './scenario.js';
 
 export type SetupKind = 'sluice' | 'raw' | 'naive';
+
+/** Where the processor work happens: on each event, once per batch, or not at all (the transport alone). */
+export type Work = 'event' | 'batch' | 'none';
 
 export interface SetupOptions {
   /** Unique name of this variant and repetition: file names, labels, profiles. */
   name: string;
   /** Redis key prefix this setup writes under. */
   prefix: string;
-  /** Deliver to this receiver URL; absent: ingest only. */
-  receiverUrl?: string;
-  /** Run json → gzip 1 → AES-256-GCM on the way to the receiver (default true); false: the transport alone. */
-  processors?: boolean;
+  /** Deliver to this receiver; absent: ingest only. */
+  receiver?: Receiver;
+  /** The processor work on the way to the receiver (default 'event'). */
+  work?: Work;
+  /** The Redis URL of the delivering worker alone (a counting proxy); default the bench's Redis. */
+  workerRedisUrl?: string;
 }
 
 export interface Setup {
@@ -39,7 +45,8 @@ const DESCRIPTIONS: Record<SetupKind, { ingest: string; deliver: string }> = {
   },
   raw: {
     ingest: 'hand-written: node:http server, one pipelined batch of XADDs per request',
-    deliver: 'and XREADGROUP batches of 500 in 4 loops, batched undici POSTs, XACK',
+    deliver:
+      'and XREADGROUP batches of up to 1 000 in 4 loops, undici POSTs of whole batches, XACK sent with the next read',
   },
   naive: {
     ingest: 'BullMQ, one job per event: node:http server, addBulk per request',
@@ -65,23 +72,38 @@ function setupOf(ingestPort: number, processes: Child[]): Setup {
   };
 }
 
+/** The outbound half of the Sluice pipeline: the processor chain and the http sink for `work`. */
+function sluiceDelivery(receiver: Receiver, work: Work): Record<string, unknown> {
+  if (work === 'batch') {
+    // The whole batch becomes one event (gzip per batch writes it as NDJSON of events), encrypted once and
+    // POSTed as its bytes.
+    const [, gzip, aes] = sealingProcessors('decode');
+    return {
+      processors: [{ ...gzip, per: 'batch' }, aes],
+      sinks: [{ type: 'http', url: receiver.sealedUrl('sluice'), mode: 'event', body: 'value' }],
+    };
+  }
+  return {
+    processors: work === 'none' ? [] : sealingProcessors('decode'),
+    // One request per delivered batch, as the raw worker sends.
+    sinks: [{ type: 'http', url: receiver.url, body: 'event', format: 'ndjson', maxEventsPerRequest: 100_000 }],
+  };
+}
+
 async function startSluice(ctx: RunContext, o: SetupOptions): Promise<Setup> {
   const port = await freePort();
   const pipelines: Record<string, unknown> = {
     ingest: { source: { type: 'http', host: '127.0.0.1', port, path: '/events' }, topic: 'events' },
   };
-  if (o.receiverUrl) {
-    pipelines.deliver = {
-      topic: 'events',
-      processors: o.processors === false ? [] : sealingProcessors('decode'),
-      sinks: [{ type: 'http', url: o.receiverUrl, body: 'event', format: 'ndjson' }],
-    };
-  }
+  if (o.receiver) pipelines.deliver = { topic: 'events', ...sluiceDelivery(o.receiver, o.work ?? 'event') };
   const file = writePipelineFile(ctx.tmp, o.name, { redis: redisEntry(o.prefix), pipelines });
+  const workerFile = o.workerRedisUrl
+    ? writePipelineFile(ctx.tmp, `${o.name}-worker`, { redis: redisEntry(o.prefix, o.workerRedisUrl), pipelines })
+    : file;
   const spawnOptions = (role: string) => ({ label: `${o.name}-${role}`, cpuProfileDir: ctx.profileDir });
   const processes = [spawnSluice(['worker', file, '--no-deliver', '--grace', '5s'], spawnOptions('ingest'))];
-  if (o.receiverUrl)
-    processes.push(spawnSluice(['worker', file, '--no-ingest', '--grace', '5s'], spawnOptions('worker')));
+  if (o.receiver)
+    processes.push(spawnSluice(['worker', workerFile, '--no-ingest', '--grace', '5s'], spawnOptions('worker')));
   await Promise.all(processes.map((p) => p.ready()));
   await waitForPort(port, 10_000);
   return setupOf(port, processes);
@@ -91,11 +113,19 @@ async function startRaw(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
   const stream = `${o.prefix}:stream`;
   const ingest = spawnScript('baselines/raw-ingest.ts', { redisUrl: REDIS_URL, stream }, { label: `${o.name}-ingest` });
   const processes = [ingest];
-  if (o.receiverUrl) {
+  if (o.receiver) {
+    const work = o.work ?? 'event';
     processes.push(
       spawnScript(
         'baselines/raw-worker.ts',
-        { redisUrl: REDIS_URL, stream, sinkUrl: o.receiverUrl, batch: 500, loops: 4, seal: o.processors !== false },
+        {
+          redisUrl: o.workerRedisUrl ?? REDIS_URL,
+          stream,
+          sinkUrl: work === 'batch' ? o.receiver.sealedUrl('raw') : o.receiver.url,
+          batch: 1000,
+          loops: 4,
+          work,
+        },
         { label: `${o.name}-worker` },
       ),
     );
@@ -107,11 +137,18 @@ async function startRaw(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
 async function startNaive(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
   const queue = { redisUrl: REDIS_URL, prefix: o.prefix, queue: 'naive' };
   const processes = [spawnScript('baselines/naive-ingest.ts', queue, { label: `${o.name}-ingest` })];
-  if (o.receiverUrl) {
+  if (o.receiver) {
+    if (o.work === 'batch') throw new Error('the naive baseline has no per-batch work: it is one job per event');
     processes.push(
       spawnScript(
         'baselines/naive-worker.ts',
-        { ...queue, sinkUrl: o.receiverUrl, concurrency: 50, seal: o.processors !== false },
+        {
+          ...queue,
+          redisUrl: o.workerRedisUrl ?? REDIS_URL,
+          sinkUrl: o.receiver.url,
+          concurrency: 50,
+          seal: o.work !== 'none',
+        },
         { label: `${o.name}-worker` },
       ),
     );
