@@ -1,6 +1,6 @@
 // Naive baseline, delivery half: a BullMQ worker that takes one job per event, runs the processor work on it and
 // POSTs it alone to the receiver over a keep-alive undici pool. Generous settings for the common way: 50 jobs
-// at once, not BullMQ's default of one.
+// at once, not BullMQ's default of one, each with a connection of its own.
 import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Pool } from 'undici';
@@ -17,7 +17,7 @@ const spec = JSON.parse(process.argv[2]) as {
   seal: boolean;
 };
 const sink = new URL(spec.sinkUrl);
-const pool = new Pool(sink.origin, { connections: 16 });
+const pool = new Pool(sink.origin, { connections: spec.concurrency });
 // BullMQ does not close connections it was given: this process closes it on exit.
 const connection = new Redis(spec.redisUrl, { maxRetriesPerRequest: null });
 

@@ -215,7 +215,7 @@ export const endToEnd: Scenario = {
       'four processes share the two cores: load client (NDJSON requests of 100 events, 8 in flight), ingest, worker, receiver',
       `each run first sends ${warmupEvents(ctx.smoke)} warm-up events and waits for their delivery; they are not counted`,
       'latency here is under full load (queueing included); scenario 5 measures it at a steady rate',
-      'per batch: Sluice runs gzip with per: batch (the batch as NDJSON of events, one gzip) then aes-gcm (one message) and POSTs the bytes; raw does the same with node:zlib and node:crypto; the receiver decrypts and gunzips each body',
+      'per batch: Sluice runs gzip with per: batch (the batch as NDJSON of events, one gzip) then aes-gcm (one message) and POSTs the bytes; raw does the same with node:zlib and node:crypto; the receiver decrypts and gunzips each body; naive is one job per event and cannot batch, so per-batch rows compare with its per-event run',
       '"no processors": the same pipelines without json/gzip/AES (no target): what the transport alone costs each',
       'client CPU, receiver CPU: CPU seconds over wall seconds of the load client and the receiver; near 100% one of them would be the bottleneck',
       'Redis RT/batch, cmds/batch: from one more run per variant with the worker connected to Redis through a counting proxy (not in the other figures); a round trip is a request sent and waited for, a pipeline or script is one, a blocking read is one; a blocking read that timed out empty is an idle poll, not counted',
