@@ -106,7 +106,7 @@ function figures(node: string): Promise<string> {
     .then((t) => t ?? '');
 }
 
-describe('the web console of a fleet on Redis', () => {
+describe('the web console of a fleet on Redis', { timeout: 120_000 }, () => {
   it('draws every source, topic and sink of the pipelines, with live rates', async () => {
     const nodes = page.page.locator('svg.graph [data-node]');
     await expect.poll(() => nodes.count(), { timeout: 30_000 }).toBe(4);
