@@ -163,4 +163,22 @@ describe('the web console of a fleet on Redis', { timeout: 120_000 }, () => {
     await page.screenshot('workers');
     page.expectNoConsoleErrors();
   });
+
+  it('pauses and resumes a pipeline from its row, on every worker', async () => {
+    await page.page.getByRole('link', { name: 'Pipelines' }).click();
+    const row = page.page.locator('tr[data-pipeline="orders-out"]');
+    const state = () => row.locator('td').first().textContent();
+    await expect.poll(state, { timeout: 30_000 }).toBe('running');
+    await page.page.getByRole('button', { name: 'Pause orders-out' }).click();
+    await expect
+      .poll(() => page.page.getByRole('status').textContent(), { timeout: 60_000 })
+      .toMatch(/^orders-out paused on every worker/);
+    await expect.poll(state, { timeout: 30_000 }).toBe('paused');
+    expect(await page.page.locator('[data-node="sink:orders-out.archive"]').getAttribute('class')).toContain('warn');
+    await page.screenshot('paused');
+    await page.page.getByRole('button', { name: 'Resume orders-out' }).click();
+    await expect.poll(state, { timeout: 30_000 }).toBe('running');
+    expect(await page.hasHorizontalScroll()).toBe(false);
+    page.expectNoConsoleErrors();
+  });
 });
