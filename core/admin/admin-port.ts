@@ -45,7 +45,7 @@ export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOpti
         return deps.engine.taps;
       },
       storage: deps.storage,
-      pipeline: (name) => deps.config.pipelines.find((p) => p.name === name),
+      pipelines: () => deps.config.pipelines,
       get redactor() {
         return deps.config.redactor;
       },
