@@ -8,6 +8,8 @@ import type { Engine } from '../runtime/engine.js';
 import type { AdminDeps } from './admin-deps.js';
 import type { AdminRoute } from './admin-route.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { type ConsoleFile, readConsoleFiles } from './console/console-files.js';
+import { consoleFileRoutes } from './console/console-routes.js';
 import { dlqRoutes } from './dlq-routes.js';
 import { registerFleetGauges } from './fleet-gauges.js';
 import type { FleetSource } from './fleet-status.js';
@@ -24,15 +26,30 @@ export interface AdminPortOptions {
   host: string;
   port: number;
   token?: string;
+  /** Serve the web console at /console/ (`--console`). */
+  console?: boolean;
+}
+
+/** What the admin port serves for the web console when it is on. */
+export interface ConsoleParts {
+  files: ReadonlyMap<string, ConsoleFile>;
 }
 
 /** Routes anyone who reaches the port may call: probes and the Prometheus scrape reveal no secret and change nothing. */
-export function openRoutes(deps: AdminDeps): AdminRoute[] {
-  return [...healthRoutes(deps), metricsRoute(deps.engine.metrics.registry)];
+export function openRoutes(deps: AdminDeps, console?: ConsoleParts): AdminRoute[] {
+  return [
+    ...healthRoutes(deps),
+    metricsRoute(deps.engine.metrics.registry),
+    ...(console ? consoleFileRoutes(console.files) : []),
+  ];
 }
 
 /** Routes behind the token. */
-export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOptions>): AdminRoute[] {
+export function apiRoutes(
+  deps: AdminDeps,
+  queryOptions: () => Promise<QueryOptions>,
+  console?: ConsoleParts,
+): AdminRoute[] {
   const routes = [
     ...pipelineRoutes(deps),
     ...offsetRoutes(deps),
@@ -51,7 +68,7 @@ export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOpti
       },
     }),
   ];
-  return [...routes, indexRoute([...openRoutes(deps), ...routes])];
+  return [...routes, indexRoute([...openRoutes(deps, console), ...routes])];
 }
 
 /** GET /api: the route table, so a client (or a person with curl) finds what this port serves. */
@@ -96,6 +113,7 @@ export async function startAdminPort(
     fleet,
   };
   registerFleetGauges(full.engine.metrics.registry, full);
+  const console = options.console ? { files: await readConsoleFiles() } : undefined;
   const stopping = new AbortController();
   let decoders: Promise<{ options: QueryOptions; close(): Promise<void> }> | undefined;
   const queryOptions = async () => {
@@ -114,8 +132,8 @@ export async function startAdminPort(
     port: options.port,
     token: options.token,
     redact: (text) => config.redactor.text(text),
-    openRoutes: openRoutes(full),
-    routes: apiRoutes(full, queryOptions),
+    openRoutes: openRoutes(full, console),
+    routes: apiRoutes(full, queryOptions, console),
     onError: (route, err) =>
       logger.warn({ route: `${route.method} ${route.path}`, err: (err as Error)?.message }, 'admin route failed'),
   });
@@ -123,6 +141,7 @@ export async function startAdminPort(
     {
       url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${server.port}`,
       token: options.token !== undefined,
+      console: console !== undefined,
     },
     'admin port listening',
   );
