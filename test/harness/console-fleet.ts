@@ -71,11 +71,6 @@ export class OrderReceiver {
   }
 }
 
-export interface ConsoleFleetOptions {
-  /** Pass `--console` to the worker (default true). */
-  console?: boolean;
-}
-
 export class ConsoleFleet {
   readonly pipeline = 'orders';
   readonly topic = 'orders';
@@ -93,7 +88,7 @@ export class ConsoleFleet {
     private readonly redis: Redis,
   ) {}
 
-  static async start(options: ConsoleFleetOptions = {}): Promise<ConsoleFleet> {
+  static async start(): Promise<ConsoleFleet> {
     const redis = await connectTestRedis();
     const prefix = uniquePrefix('console');
     const dir = mkdtempSync(join(tmpdir(), 'sluice-console-'));
@@ -112,13 +107,17 @@ pipelines:
 `,
     );
     const token = `console-${randomUUID()}`;
-    const args = ['worker', file, '--admin', '127.0.0.1:0', '--admin-token', token];
-    if (options.console ?? true) args.push('--console');
+    const args = ['worker', file, '--admin', '127.0.0.1:0', '--admin-token', token, '--console'];
     const worker = SluiceProcess.start(args, join(dir, 'worker.log'), { WORKER_NAME: 'console-w1' });
     const adminUrl = await worker.adminUrl();
     await worker.whenStarted();
     const ingestUrl = `http://127.0.0.1:${ingestPort}/orders`;
     return new ConsoleFleet(token, dir, prefix, receiver, worker, adminUrl, ingestUrl, redis);
+  }
+
+  /** The console's address, at one view (`dead-letters`, `tap`…). */
+  consoleUrl(view: string): string {
+    return `${this.adminUrl}/console/#/${view}`;
   }
 
   /** Sends orders to the HTTP source; resolves once they are stored (the source answers only then). */
