@@ -8,8 +8,10 @@ import type { Engine } from '../runtime/engine.js';
 import type { AdminDeps } from './admin-deps.js';
 import type { AdminRoute } from './admin-route.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { consoleApiRoutes, consoleSessionRoute } from './console/console-api-routes.js';
 import { type ConsoleFile, readConsoleFiles } from './console/console-files.js';
 import { consoleFileRoutes } from './console/console-routes.js';
+import { MetricHistory } from './console/metric-history.js';
 import { dlqRoutes } from './dlq-routes.js';
 import { registerFleetGauges } from './fleet-gauges.js';
 import type { FleetSource } from './fleet-status.js';
@@ -33,6 +35,9 @@ export interface AdminPortOptions {
 /** What the admin port serves for the web console when it is on. */
 export interface ConsoleParts {
   files: ReadonlyMap<string, ConsoleFile>;
+  history: MetricHistory;
+  /** Whether the API asks for a token (the page asks the user first). */
+  hasToken: boolean;
 }
 
 /** Routes anyone who reaches the port may call: probes and the Prometheus scrape reveal no secret and change nothing. */
@@ -40,7 +45,7 @@ export function openRoutes(deps: AdminDeps, console?: ConsoleParts): AdminRoute[
   return [
     ...healthRoutes(deps),
     metricsRoute(deps.engine.metrics.registry),
-    ...(console ? consoleFileRoutes(console.files) : []),
+    ...(console ? [...consoleFileRoutes(console.files), consoleSessionRoute(console.hasToken)] : []),
   ];
 }
 
@@ -57,6 +62,7 @@ export function apiRoutes(
     queryRoute(deps, queryOptions),
     ...dlqRoutes({ storage: deps.storage }),
     ...subscriptionRoutes({ storage: deps.storage }),
+    ...(console ? consoleApiRoutes(deps, console.history) : []),
     ...tapRoutes({
       get taps() {
         return deps.engine.taps;
@@ -113,7 +119,14 @@ export async function startAdminPort(
     fleet,
   };
   registerFleetGauges(full.engine.metrics.registry, full);
-  const console = options.console ? { files: await readConsoleFiles() } : undefined;
+  const console: ConsoleParts | undefined = options.console
+    ? {
+        files: await readConsoleFiles(),
+        history: new MetricHistory({ registry: () => full.engine.metrics.registry, storage, config }),
+        hasToken: options.token !== undefined,
+      }
+    : undefined;
+  console?.history.start();
   const stopping = new AbortController();
   let decoders: Promise<{ options: QueryOptions; close(): Promise<void> }> | undefined;
   const queryOptions = async () => {
@@ -149,6 +162,7 @@ export async function startAdminPort(
     server,
     close: async () => {
       stopping.abort();
+      console?.history.stop();
       await server.close();
       if (decoders) await (await decoders).close();
     },

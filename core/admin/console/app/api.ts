@@ -26,6 +26,10 @@ export function setToken(token: string): void {
   else sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+export function hasToken(): boolean {
+  return sessionStorage.getItem(TOKEN_KEY) !== null;
+}
+
 function headers(extra: Record<string, string> = {}): Record<string, string> {
   const token = sessionStorage.getItem(TOKEN_KEY);
   return token ? { ...extra, authorization: `Bearer ${token}` } : extra;

@@ -2,7 +2,8 @@
 // for one. Views are plain links (`#/charts`), so the browser's own keyboard handling and history apply.
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { onUnauthorized, setToken } from './api';
+import type { SessionReply } from '../console-types';
+import { api, hasToken, onUnauthorized, setToken } from './api';
 import { ChartsView } from './views/charts';
 import { DeadLettersView } from './views/dead-letters';
 import { PipelinesView } from './views/pipelines';
@@ -41,7 +42,7 @@ function useHash(): string {
   return hash;
 }
 
-function TokenForm(props: { onDone: () => void }): JSX.Element {
+function TokenForm(props: { wasRefused: boolean; onDone: () => void }): JSX.Element {
   const input = useRef<HTMLInputElement>(null);
   useEffect(() => input.current?.focus(), []);
   const submit = (e: Event) => {
@@ -66,10 +67,18 @@ function TokenForm(props: { onDone: () => void }): JSX.Element {
 
 export function App(): JSX.Element {
   const view = viewOf(useHash());
-  const [needsToken, setNeedsToken] = useState(false);
+  // Undefined until the port said whether it wants a token: no view asks before, so none is refused.
+  const [needsToken, setNeedsToken] = useState<boolean | undefined>(hasToken() ? false : undefined);
   // Remounts the view once a token is given, so it asks again with it.
   const [attempt, setAttempt] = useState(0);
   useEffect(() => onUnauthorized(() => setNeedsToken(true)), []);
+  useEffect(() => {
+    if (needsToken !== undefined) return;
+    api
+      .get<SessionReply>('/api/console/session')
+      .then((s) => setNeedsToken(s.needsToken))
+      .catch(() => setNeedsToken(false));
+  }, [needsToken]);
   useEffect(() => {
     document.title = `${view.title} · Sluice console`;
   }, [view]);
@@ -95,8 +104,9 @@ export function App(): JSX.Element {
       </header>
       <main id="main" tabIndex={-1}>
         <h1>{view.title}</h1>
-        {needsToken ? (
+        {needsToken === undefined ? null : needsToken ? (
           <TokenForm
+            wasRefused={hasToken()}
             onDone={() => {
               setNeedsToken(false);
               setAttempt((n) => n + 1);
