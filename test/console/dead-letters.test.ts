@@ -2,9 +2,6 @@
 // the receiver refuses is dead-lettered; the view finds it by its filters and shows why it failed and what it
 // was; once the receiver takes it again, a redrive from the view delivers it and the view shows it redriven. A
 // discard needs its reason and keeps it.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConsoleFleet } from '../harness/console-fleet.js';
 import { waitFor } from '../harness/fleet.js';
@@ -19,32 +16,13 @@ interface Letter {
 }
 
 let fleet: ConsoleFleet;
-let browser: Browser;
-const errors: string[] = [];
 
 beforeAll(async () => {
-  execFileSync(process.execPath, ['--import', 'tsx', 'core/admin/console/build-console.ts']);
   fleet = await ConsoleFleet.start();
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
 }, 180_000);
 afterAll(async () => {
-  await browser?.close();
   await fleet?.stop();
 });
-
-async function openConsole(view: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.addInitScript(`sessionStorage.setItem('sluice.adminToken', ${JSON.stringify(fleet.token)})`);
-  await page.goto(fleet.consoleUrl(view));
-  return page;
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  mkdirSync('test/.screenshots', { recursive: true });
-  await page.screenshot({ path: `test/.screenshots/${name}.png`, fullPage: true });
-}
 
 /** Waits until the API lists a dead letter of this order. */
 async function deadLetterOf(orderId: string): Promise<Letter> {
@@ -93,7 +71,8 @@ describe('the dead-letter view', () => {
       { id: 'web-2', total: 12.5, note: 'tab\there' },
     ]);
     await deadLetterOf('web-2');
-    const page = await openConsole('dead-letters');
+    const view = await fleet.openConsole('dead-letters');
+    const { page } = view;
 
     await page.getByLabel('Pipeline').selectOption('orders');
     await page.getByLabel('Sink').fill('receiver');
@@ -110,30 +89,31 @@ describe('the dead-letter view', () => {
     await expect.poll(() => details.textContent()).toContain('order web-2 has no customer');
     expect(await details.textContent()).toContain('"total": 12.5');
     expect(await details.textContent()).toContain('orders.receiver');
-    await screenshot(page, 'dead-letters-found');
+    await view.screenshot('dead-letters-found');
 
     fleet.receiver.accept('web-2');
     await row.getByRole('checkbox').check();
     await page.getByRole('button', { name: 'Redrive…' }).click();
     const confirm = page.getByRole('button', { name: 'Redrive 1 dead letter' });
     await confirm.waitFor({ timeout: 30_000 });
-    await screenshot(page, 'dead-letters-confirm');
+    await view.screenshot('dead-letters-confirm');
     expect(fleet.receiver.has('web-2')).toBe(false);
     await confirm.click();
 
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Redrove 1 dead letter');
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('redriven');
     await waitFor(() => fleet.receiver.has('web-2'), 60_000, 'the redriven order at the receiver');
-    await screenshot(page, 'dead-letters-redriven');
-    expect(errors).toEqual([]);
-    await page.close();
+    await view.screenshot('dead-letters-redriven');
+    view.expectNoConsoleErrors();
+    await view.close();
   }, 180_000);
 
   it('discards a dead letter only with a reason, and shows the reason after', async () => {
     fleet.receiver.refuse('web-9');
     await fleet.send([{ id: 'web-9' }]);
     await deadLetterOf('web-9');
-    const page = await openConsole('dead-letters?pipeline=orders');
+    const view = await fleet.openConsole('dead-letters?pipeline=orders');
+    const { page } = view;
     const row = page.locator('tbody tr[data-id]', { hasText: 'web-9' });
     await expect.poll(() => row.count(), { timeout: 30_000 }).toBe(1);
 
@@ -151,8 +131,8 @@ describe('the dead-letter view', () => {
     );
     expect(letter.state).toBe('discarded');
     expect(fleet.receiver.has('web-9')).toBe(false);
-    await screenshot(page, 'dead-letters-discarded');
-    expect(errors).toEqual([]);
-    await page.close();
+    await view.screenshot('dead-letters-discarded');
+    view.expectNoConsoleErrors();
+    await view.close();
   }, 180_000);
 });

@@ -2,13 +2,15 @@
 // port behind a token and the console on, running one pipeline `orders`: an HTTP source the test feeds, the topic
 // `orders`, and an HTTP sink (one request per event) into a receiver the test controls. The receiver refuses the
 // orders it is told to with 422, which the http sink reports as a record error, so those orders are dead-lettered
-// (in `orders.dlq`); told to accept them again, it takes their redrive.
+// (in `orders.dlq`); told to accept them again, it takes their redrive. The fleet has a headless Chromium to open
+// the console in, given the token as a person gives it.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
+import { ConsoleBrowser, type ConsolePage } from './browser.js';
 import { SluiceProcess, waitFor } from './fleet.js';
 import { closeServer, freePort } from './loopback.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from './redis-prefix.js';
@@ -71,24 +73,34 @@ export class OrderReceiver {
   }
 }
 
+interface FleetParts {
+  token: string;
+  prefix: string;
+  receiver: OrderReceiver;
+  worker: SluiceProcess;
+  adminUrl: string;
+  ingestUrl: string;
+  redis: Redis;
+  browser: ConsoleBrowser;
+}
+
 export class ConsoleFleet {
   readonly pipeline = 'orders';
   readonly topic = 'orders';
   readonly deadLetterTopic = 'orders.dlq';
   readonly sink = 'receiver';
+  readonly token: string;
+  readonly receiver: OrderReceiver;
+  readonly worker: SluiceProcess;
+  readonly adminUrl: string;
 
-  private constructor(
-    readonly token: string,
-    readonly dir: string,
-    readonly prefix: string,
-    readonly receiver: OrderReceiver,
-    readonly worker: SluiceProcess,
-    readonly adminUrl: string,
-    private readonly ingestUrl: string,
-    private readonly redis: Redis,
-  ) {}
+  private constructor(private readonly parts: FleetParts) {
+    ({ token: this.token, receiver: this.receiver, worker: this.worker, adminUrl: this.adminUrl } = parts);
+  }
 
   static async start(): Promise<ConsoleFleet> {
+    // First, so that a missing Chromium fails the test before anything else is started.
+    const browser = await ConsoleBrowser.launch();
     const redis = await connectTestRedis();
     const prefix = uniquePrefix('console');
     const dir = mkdtempSync(join(tmpdir(), 'sluice-console-'));
@@ -112,12 +124,17 @@ pipelines:
     const adminUrl = await worker.adminUrl();
     await worker.whenStarted();
     const ingestUrl = `http://127.0.0.1:${ingestPort}/orders`;
-    return new ConsoleFleet(token, dir, prefix, receiver, worker, adminUrl, ingestUrl, redis);
+    return new ConsoleFleet({ token, prefix, receiver, worker, adminUrl, ingestUrl, redis, browser });
   }
 
-  /** The console's address, at one view (`dead-letters`, `tap`…). */
-  consoleUrl(view: string): string {
-    return `${this.adminUrl}/console/#/${view}`;
+  /** Opens the console at one view (`dead-letters`, `tap?…`) and gives it the token, as a person would. */
+  async openConsole(view: string): Promise<ConsolePage> {
+    const page = await this.parts.browser.open(`${this.adminUrl}/console/#/${view}`);
+    const token = page.page.getByLabel('Token', { exact: true });
+    await token.fill(this.token);
+    await token.press('Enter');
+    await token.waitFor({ state: 'detached' });
+    return page;
   }
 
   /** Sends orders to the HTTP source; resolves once they are stored (the source answers only then). */
@@ -127,7 +144,7 @@ pipelines:
     // The ingest server may open a moment after the worker says it started.
     await waitFor(
       async () => {
-        const res = await fetch(this.ingestUrl, {
+        const res = await fetch(this.parts.ingestUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body,
@@ -157,10 +174,11 @@ pipelines:
   }
 
   async stop(): Promise<void> {
+    await this.parts.browser.close();
     this.worker.kill('SIGTERM');
     await this.worker.exited;
     await this.receiver.close();
-    await deleteKeysWithPrefix(this.redis, this.prefix);
-    this.redis.disconnect();
+    await deleteKeysWithPrefix(this.parts.redis, this.parts.prefix);
+    this.parts.redis.disconnect();
   }
 }

@@ -210,11 +210,12 @@ export function TapView(): JSX.Element {
         </label>
         <div class="dlq-filter-buttons">
           {tapping === '' ? (
-            <button type="submit" disabled={!isSampleValid || stage === ''}>
+            // Keys keep these two apart: a Stop button re-rendered in place as a submit button would start again.
+            <button key="start" type="submit" disabled={!isSampleValid || stage === ''}>
               Start
             </button>
           ) : (
-            <button type="button" onClick={end}>
+            <button key="stop" type="button" onClick={end}>
               Stop
             </button>
           )}
