@@ -68,7 +68,7 @@ export function apiRoutes(
         return deps.engine.taps;
       },
       storage: deps.storage,
-      pipeline: (name) => deps.config.pipelines.find((p) => p.name === name),
+      pipelines: () => deps.config.pipelines,
       get redactor() {
         return deps.config.redactor;
       },
