@@ -8,6 +8,10 @@ import type { Engine } from '../runtime/engine.js';
 import type { AdminDeps } from './admin-deps.js';
 import type { AdminRoute } from './admin-route.js';
 import { type AdminServer, startAdminServer } from './admin-server.js';
+import { consoleApiRoutes, consoleSessionRoute } from './console/console-api-routes.js';
+import { type ConsoleFile, readConsoleFiles } from './console/console-files.js';
+import { consoleFileRoutes } from './console/console-routes.js';
+import { MetricHistory } from './console/metric-history.js';
 import { dlqRoutes } from './dlq-routes.js';
 import { registerFleetGauges } from './fleet-gauges.js';
 import type { FleetSource } from './fleet-status.js';
@@ -24,15 +28,33 @@ export interface AdminPortOptions {
   host: string;
   port: number;
   token?: string;
+  /** Serve the web console at /console/ (`--console`). */
+  console?: boolean;
+}
+
+/** What the admin port serves for the web console when it is on. */
+export interface ConsoleParts {
+  files: ReadonlyMap<string, ConsoleFile>;
+  history: MetricHistory;
+  /** Whether the API asks for a token (the page asks the user first). */
+  hasToken: boolean;
 }
 
 /** Routes anyone who reaches the port may call: probes and the Prometheus scrape reveal no secret and change nothing. */
-export function openRoutes(deps: AdminDeps): AdminRoute[] {
-  return [...healthRoutes(deps), metricsRoute(deps.engine.metrics.registry)];
+export function openRoutes(deps: AdminDeps, console?: ConsoleParts): AdminRoute[] {
+  return [
+    ...healthRoutes(deps),
+    metricsRoute(deps.engine.metrics.registry),
+    ...(console ? [...consoleFileRoutes(console.files), consoleSessionRoute(console.hasToken)] : []),
+  ];
 }
 
 /** Routes behind the token. */
-export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOptions>): AdminRoute[] {
+export function apiRoutes(
+  deps: AdminDeps,
+  queryOptions: () => Promise<QueryOptions>,
+  console?: ConsoleParts,
+): AdminRoute[] {
   const routes = [
     ...pipelineRoutes(deps),
     ...offsetRoutes(deps),
@@ -40,18 +62,19 @@ export function apiRoutes(deps: AdminDeps, queryOptions: () => Promise<QueryOpti
     queryRoute(deps, queryOptions),
     ...dlqRoutes({ storage: deps.storage }),
     ...subscriptionRoutes({ storage: deps.storage }),
+    ...(console ? consoleApiRoutes(deps, console.history) : []),
     ...tapRoutes({
       get taps() {
         return deps.engine.taps;
       },
       storage: deps.storage,
-      pipeline: (name) => deps.config.pipelines.find((p) => p.name === name),
+      pipelines: () => deps.config.pipelines,
       get redactor() {
         return deps.config.redactor;
       },
     }),
   ];
-  return [...routes, indexRoute([...openRoutes(deps), ...routes])];
+  return [...routes, indexRoute([...openRoutes(deps, console), ...routes])];
 }
 
 /** GET /api: the route table, so a client (or a person with curl) finds what this port serves. */
@@ -96,6 +119,14 @@ export async function startAdminPort(
     fleet,
   };
   registerFleetGauges(full.engine.metrics.registry, full);
+  const console: ConsoleParts | undefined = options.console
+    ? {
+        files: await readConsoleFiles(),
+        history: new MetricHistory({ registry: () => full.engine.metrics.registry, storage, config }),
+        hasToken: options.token !== undefined,
+      }
+    : undefined;
+  console?.history.start();
   const stopping = new AbortController();
   let decoders: Promise<{ options: QueryOptions; close(): Promise<void> }> | undefined;
   const queryOptions = async () => {
@@ -114,8 +145,8 @@ export async function startAdminPort(
     port: options.port,
     token: options.token,
     redact: (text) => config.redactor.text(text),
-    openRoutes: openRoutes(full),
-    routes: apiRoutes(full, queryOptions),
+    openRoutes: openRoutes(full, console),
+    routes: apiRoutes(full, queryOptions, console),
     onError: (route, err) =>
       logger.warn({ route: `${route.method} ${route.path}`, err: (err as Error)?.message }, 'admin route failed'),
   });
@@ -123,6 +154,7 @@ export async function startAdminPort(
     {
       url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${server.port}`,
       token: options.token !== undefined,
+      console: console !== undefined,
     },
     'admin port listening',
   );
@@ -130,6 +162,7 @@ export async function startAdminPort(
     server,
     close: async () => {
       stopping.abort();
+      console?.history.stop();
       await server.close();
       if (decoders) await (await decoders).close();
     },

@@ -13,13 +13,22 @@ import { tailTopic } from './topic-tail.js';
 export interface TapDeps {
   taps: Taps;
   storage: Storage;
-  /** The pipeline of this name that this process runs. */
-  pipeline(name: string): PipelineSpec | undefined;
+  /** The pipelines this process runs. */
+  pipelines(): readonly PipelineSpec[];
   redactor: Redactor;
 }
 
 export function tapRoutes(deps: TapDeps): AdminRoute[] {
   return [
+    {
+      method: 'GET',
+      path: '/api/tap',
+      summary: 'The stages each pipeline of this process can be tapped at, for a client to offer.',
+      handle: async () => ({
+        status: 200,
+        body: { pipelines: deps.pipelines().map((spec) => ({ name: spec.name, stages: tapStages(spec) })) },
+      }),
+    },
     {
       method: 'GET',
       path: '/api/tap/:pipeline',
@@ -38,7 +47,7 @@ interface TapRequest {
 }
 
 function parse(deps: TapDeps, req: AdminRequest): TapRequest | AdminReply {
-  const spec = deps.pipeline(req.params.pipeline);
+  const spec = deps.pipelines().find((p) => p.name === req.params.pipeline);
   if (!spec) return { status: 404, body: { error: `no pipeline "${req.params.pipeline}" runs here` } };
   const stage = req.query.get('stage') ?? tapStage.topic;
   const stages = tapStages(spec);

@@ -79,6 +79,7 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           'bearer token the admin API asks for (needed for a non-loopback --admin)',
         ).env('SLUICE_ADMIN_TOKEN'),
       )
+      .option('--console', 'serve the web console at /console/ on the admin port (needs --admin; same token)')
       .option(
         '--query-port <port>',
         'answer SQL over the stored topics at POST /query on this port (the admin port also serves POST /query)',
@@ -118,6 +119,7 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           watch,
           admin,
           adminToken,
+          console: o.console,
           logFormat,
         },
         builtins,
@@ -148,6 +150,7 @@ export function buildProgram(builtins: readonly PluginEntry[]): { program: Comma
           queryHost,
           admin,
           adminToken,
+          console: o.console,
           logFormat,
           watch,
         },

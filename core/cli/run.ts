@@ -44,6 +44,8 @@ export interface RunOptions {
   admin?: string;
   /** Bearer token of the admin API; required when the admin port is not loopback. */
   adminToken?: string;
+  /** Serve the web console on the admin port (needs `admin`). */
+  console?: boolean;
   /** `json` lines, or `pretty` lines for people (default: pretty on a terminal). */
   logFormat?: 'json' | 'pretty';
 }
@@ -65,6 +67,11 @@ export async function runCommand(
     }
     const adminAddress = options.admin === undefined ? undefined : parseAdminAddress(options.admin);
     if (adminAddress) checkAdminExposure(adminAddress, options.adminToken);
+    if (options.console && !adminAddress) {
+      throw new ConfigError('--console is served on the admin port: add --admin [host:]port (such as --admin 9400)', {
+        code: 'E_CONSOLE_NEEDS_ADMIN',
+      });
+    }
     const pretty = options.logFormat ? options.logFormat === 'pretty' : Boolean(process.stderr.isTTY);
     const logger = createLogger({ level: options.logLevel, redactor, pretty });
     for (const w of config.warnings) logger.warn(formatIssue(w));
@@ -88,7 +95,7 @@ export async function runCommand(
           config,
           fleet: fleet?.source,
         },
-        { ...adminAddress, token: options.adminToken },
+        { ...adminAddress, token: options.adminToken, console: options.console },
       );
     };
     const close = async () => {

@@ -49,7 +49,7 @@ beforeAll(async () => {
     tapRoutes({
       taps: engine.taps,
       storage,
-      pipeline: (name) => config.pipelines.find((p) => p.name === name),
+      pipelines: () => config.pipelines,
       redactor: config.redactor,
     }),
   );
@@ -98,6 +98,13 @@ describe('tap', () => {
       'sink:out',
     ]);
     expect((await fetch(`${server.url}/api/tap/trucks`)).status).toBe(404);
+  });
+
+  it('lists the stages each pipeline can be tapped at', async () => {
+    const response = await fetch(`${server.url}/api/tap`);
+    expect(await response.json()).toEqual({
+      pipelines: [{ name: 'cars', stages: ['processor:0', 'topic', 'sink:out:processor:0', 'sink:out'] }],
+    });
   });
 
   it('sluice tap prints the sample as NDJSON and exits 0 at its limit, 2 on a bad stage', async () => {

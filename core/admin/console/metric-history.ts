@@ -1,0 +1,149 @@
+// The last minutes of a process's throughput, lag and latency, so the console's charts have a past when the page
+// opens. A sample every `everyMs` turns the engine's counters into rates over that interval and its latency
+// histogram into a p99 over it; lag is read from storage, so it is the fleet's. Kept only while `--console` is on.
+import type { Registry } from 'prom-client';
+import type { LoadedConfig } from '../../config/pipeline-spec.js';
+import type { Storage } from '../../storage/storage.js';
+import type { HistorySample } from './console-types.js';
+
+export interface MetricHistoryDeps {
+  /** Read on every sample: a reload swaps the engine, and its registry carries over. */
+  registry(): Registry;
+  storage: Storage;
+  config: LoadedConfig;
+}
+
+export interface MetricHistoryOptions {
+  /** Default 2000. */
+  everyMs?: number;
+  /** Default ten minutes. */
+  keepMs?: number;
+}
+
+/** Counter totals at one moment; latency buckets as cumulative counts by upper bound. */
+interface Totals {
+  t: number;
+  in: Map<string, number>;
+  out: Map<string, number>;
+  buckets: Map<string, Map<number, number>>;
+}
+
+interface MetricValue {
+  value: number;
+  labels: Record<string, string | number | undefined>;
+  metricName?: string;
+}
+
+export class MetricHistory {
+  readonly everyMs: number;
+  private readonly keepMs: number;
+  private readonly samples: HistorySample[] = [];
+  private previous: Totals | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private isSampling = false;
+
+  constructor(
+    private readonly deps: MetricHistoryDeps,
+    options: MetricHistoryOptions = {},
+  ) {
+    this.everyMs = options.everyMs ?? 2000;
+    this.keepMs = options.keepMs ?? 600_000;
+  }
+
+  start(): void {
+    void this.sample();
+    this.timer = setInterval(() => void this.sample(), this.everyMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Samples taken after `t` (all kept ones without it), oldest first. */
+  since(t = 0): HistorySample[] {
+    return this.samples.filter((s) => s.t > t);
+  }
+
+  latest(): HistorySample | undefined {
+    return this.samples.at(-1);
+  }
+
+  /** Takes one sample now; the first one only sets the baseline rates are counted from. */
+  async sample(): Promise<void> {
+    if (this.isSampling) return;
+    this.isSampling = true;
+    try {
+      const totals = await this.totals();
+      const lag = await this.lag();
+      const before = this.previous;
+      this.previous = totals;
+      if (!before) return;
+      const seconds = Math.max(0.001, (totals.t - before.t) / 1000);
+      this.samples.push({
+        t: totals.t,
+        in: rates(before.in, totals.in, seconds),
+        out: rates(before.out, totals.out, seconds),
+        lag,
+        p99: Object.fromEntries([...totals.buckets].map(([k, b]) => [k, p99(before.buckets.get(k), b)])),
+      });
+      while (this.samples.length > 0 && this.samples[0].t < totals.t - this.keepMs) this.samples.shift();
+    } finally {
+      this.isSampling = false;
+    }
+  }
+
+  private async totals(): Promise<Totals> {
+    const registry = this.deps.registry();
+    const values = async (name: string): Promise<MetricValue[]> =>
+      ((await registry.getSingleMetric(name)?.get())?.values ?? []) as MetricValue[];
+    const sum = (into: Map<string, number>, key: string, value: number) => into.set(key, (into.get(key) ?? 0) + value);
+    const totals: Totals = { t: Date.now(), in: new Map(), out: new Map(), buckets: new Map() };
+    for (const v of await values('sluice_events_in_total')) sum(totals.in, String(v.labels.pipeline), v.value);
+    for (const v of await values('sluice_events_out_total')) {
+      sum(totals.out, `${v.labels.pipeline}.${v.labels.sink}`, v.value);
+    }
+    for (const v of await values('sluice_end_to_end_latency_seconds')) {
+      if (!v.metricName?.endsWith('_bucket')) continue;
+      const key = `${v.labels.pipeline}.${v.labels.sink}`;
+      const buckets = totals.buckets.get(key) ?? new Map<number, number>();
+      buckets.set(v.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels.le), v.value);
+      totals.buckets.set(key, buckets);
+    }
+    return totals;
+  }
+
+  /** Lag of every subscription of the configured pipelines; one storage cannot answer: left out of this sample. */
+  private async lag(): Promise<Record<string, number>> {
+    const lag: Record<string, number> = {};
+    for (const p of this.deps.config.pipelines) {
+      for (const s of p.sinks) {
+        try {
+          const positions = await this.deps.storage.positions(p.topic, s.subscription);
+          lag[s.subscription] = positions.reduce((n, pos) => n + pos.lag, 0);
+        } catch {
+          // storage away: the chart shows a gap rather than a zero
+        }
+      }
+    }
+    return lag;
+  }
+}
+
+function rates(before: Map<string, number>, now: Map<string, number>, seconds: number): Record<string, number> {
+  return Object.fromEntries([...now].map(([k, v]) => [k, Math.max(0, v - (before.get(k) ?? 0)) / seconds]));
+}
+
+/**
+ * The 99th percentile of the observations made between two readings of a histogram: the upper bound of the first
+ * bucket that holds 99% of them (the largest finite bound when only +Inf does). Null when there were none.
+ */
+export function p99(before: Map<number, number> | undefined, now: Map<number, number>): number | null {
+  const bounds = [...now.keys()].sort((a, b) => a - b);
+  const delta = (le: number) => (now.get(le) ?? 0) - (before?.get(le) ?? 0);
+  const total = delta(Number.POSITIVE_INFINITY);
+  if (total <= 0) return null;
+  const finite = bounds.filter(Number.isFinite);
+  for (const le of finite) if (delta(le) >= total * 0.99) return le;
+  return finite.at(-1) ?? null;
+}
