@@ -144,7 +144,8 @@ export const sql: Scenario = {
         },
         {
           name: 'knex insert',
-          description: 'knex(table).insert(rows) in batches of 500, one after another',
+          description:
+            'knex(table).insert(rows): one multi-row INSERT per batch of 500, each its own commit (as the sink)',
           async measure() {
             await sinkTable(db, sinkName);
             return toMeasurement(await knexRun('knex insert', 'insert', sinkName, inserts), rows);
