@@ -36,6 +36,17 @@ describe('lines of a byte stream', () => {
     for (const cut of [1, 2, 3, 5, 7, 64]) expect(await linesWithEnds(bytes, cut)).toEqual(expected);
   });
 
+  it('decodes a big chunk in blocks of at most 64 KiB, and keeps a longer line whole', async () => {
+    const long = 'y'.repeat(100_000);
+    const lines = [...Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 90)}`), long, 'end'];
+    const file = Buffer.from(lines.join('\n'));
+    const blocks = [];
+    for await (const block of linesOf(cutInto(file, 1024 * 1024), 0, file.length)) blocks.push(block);
+    expect(blocks.map((b) => b.text).join('')).toBe(lines.join('\n'));
+    expect(blocks.filter((b) => b.text.length > 64 * 1024).map((b) => b.text)).toEqual([`${long}\n`]);
+    expect(blocks.every((b, i) => b.start === (i === 0 ? 0 : blocks[i - 1]?.end))).toBe(true);
+  });
+
   it('starts mid-file at a line start and counts offsets from there', async () => {
     const from = expected[1][1];
     for (const cut of [1, 4, 64]) expect(await linesWithEnds(bytes, cut, from)).toEqual(expected.slice(2));
