@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf } from '../../../../connectors/filesystem/line-stream.js';
+import { type LineBlock, linesOf } from '../../../../connectors/filesystem/line-stream.js';
 
 async function* cutInto(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -40,7 +40,7 @@ describe('lines of a byte stream', () => {
     const long = 'y'.repeat(100_000);
     const lines = [...Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 90)}`), long, 'end'];
     const file = Buffer.from(lines.join('\n'));
-    const blocks = [];
+    const blocks: LineBlock[] = [];
     for await (const block of linesOf(cutInto(file, 1024 * 1024), 0, file.length)) blocks.push(block);
     expect(blocks.map((b) => b.text).join('')).toBe(lines.join('\n'));
     expect(blocks.filter((b) => b.text.length > 64 * 1024).map((b) => b.text)).toEqual([`${long}\n`]);
