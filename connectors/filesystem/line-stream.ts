@@ -1,7 +1,12 @@
 // Whole lines from a byte stream, a chunk's worth at a time, with exact byte offsets, so that a checkpoint
 // always falls just after a line break (or at the end of a finished file). Memory stays at one chunk plus one
-// line, whatever the file's size. Lines are found with Buffer.indexOf and each chunk's lines are decoded in one
-// go: per line, the reader then only slices a string, instead of decoding one small string per line.
+// line, whatever the file's size. Lines are found with Buffer.indexOf and a chunk's lines are decoded a block at
+// a time: per line, the reader then only slices a string, instead of decoding one small string per line.
+
+// Blocks of at most this much text (unless one line is longer), however big the chunks the stream delivers: a
+// longer string lands in V8's large-object space, which only a full collection frees, so blocks of a whole
+// 1 MiB chunk each grew the heap by the chunk, poll after poll, until the next full collection.
+const BLOCK_BYTES = 64 * 1024;
 
 /** Complete lines of a file, each ended by "\n" except the file's last one. */
 export class LineBlock {
@@ -52,12 +57,15 @@ export async function* linesOf(stream: AsyncIterable<Buffer>, offset: number, si
       }
     }
     if (carry === undefined) {
-      const lastBreak = part.lastIndexOf(0x0a);
-      if (lastBreak >= from) {
+      while (from < part.length) {
+        // The last break within BLOCK_BYTES, or the end of a longer line.
+        let cut = part.lastIndexOf(0x0a, Math.min(from + BLOCK_BYTES, part.length) - 1);
+        if (cut < from) cut = part.indexOf(0x0a, from + BLOCK_BYTES);
+        if (cut < from) break;
         // "\n" never occurs inside a multi-byte UTF-8 sequence, so a block cut after one decodes whole.
-        yield new LineBlock(part.toString('utf8', from, lastBreak + 1), position, position + lastBreak + 1 - from);
-        position += lastBreak + 1 - from;
-        from = lastBreak + 1;
+        yield new LineBlock(part.toString('utf8', from, cut + 1), position, position + cut + 1 - from);
+        position += cut + 1 - from;
+        from = cut + 1;
       }
       if (from < part.length) carry = Buffer.from(part.subarray(from));
     }

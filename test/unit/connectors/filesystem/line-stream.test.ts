@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linesOf } from '../../../../connectors/filesystem/line-stream.js';
+import { type LineBlock, linesOf } from '../../../../connectors/filesystem/line-stream.js';
 
 async function* cutInto(bytes: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
@@ -34,6 +34,17 @@ describe('lines of a byte stream', () => {
 
   it('gives every line with its exact end offset, however the bytes are cut', async () => {
     for (const cut of [1, 2, 3, 5, 7, 64]) expect(await linesWithEnds(bytes, cut)).toEqual(expected);
+  });
+
+  it('decodes a big chunk in blocks of at most 64 KiB, and keeps a longer line whole', async () => {
+    const long = 'y'.repeat(100_000);
+    const lines = [...Array.from({ length: 20_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 90)}`), long, 'end'];
+    const file = Buffer.from(lines.join('\n'));
+    const blocks: LineBlock[] = [];
+    for await (const block of linesOf(cutInto(file, 1024 * 1024), 0, file.length)) blocks.push(block);
+    expect(blocks.map((b) => b.text).join('')).toBe(lines.join('\n'));
+    expect(blocks.filter((b) => b.text.length > 64 * 1024).map((b) => b.text)).toEqual([`${long}\n`]);
+    expect(blocks.every((b, i) => b.start === (i === 0 ? 0 : blocks[i - 1]?.end))).toBe(true);
   });
 
   it('starts mid-file at a line start and counts offsets from there', async () => {
