@@ -42,7 +42,7 @@ afterAll(async () => {
   await run?.exited;
 });
 
-describe('the web console shell', () => {
+describe('the web console shell', { timeout: 120_000 }, () => {
   it('asks for the token, then lists the pipelines, with no console error', async () => {
     const page = await browser.open(`${url}/`);
     try {
@@ -55,7 +55,7 @@ describe('the web console shell', () => {
       const rows = page.page.locator('table.pipelines tbody tr');
       await rows.first().waitFor();
       expect(await rows.locator('th').allTextContents()).toEqual(['rooms-in', 'hot-rooms']);
-      await expect.poll(() => page.page.locator('[data-node]').count()).toBe(3);
+      await expect.poll(() => page.page.locator('[data-node]').count(), { timeout: 30_000 }).toBe(3);
       await page.screenshot('shell-pipelines');
       page.expectNoConsoleErrors();
     } finally {

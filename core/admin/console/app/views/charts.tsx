@@ -17,6 +17,7 @@ interface ChartSpec {
   /** How the latest figure across series reads: a sum (rates, lag) or the worst (latency). */
   combine: 'sum' | 'max';
   what: string;
+  isWhole?: boolean;
 }
 
 const CHARTS: readonly ChartSpec[] = [
@@ -29,7 +30,15 @@ const CHARTS: readonly ChartSpec[] = [
     combine: 'sum',
     what: 'delivered per second',
   },
-  { id: 'lag', title: 'Lag', pick: (s) => s.lag, format: formatCount, combine: 'sum', what: 'events waiting' },
+  {
+    id: 'lag',
+    title: 'Lag',
+    pick: (s) => s.lag,
+    format: formatCount,
+    combine: 'sum',
+    what: 'events waiting',
+    isWhole: true,
+  },
   {
     id: 'p99',
     title: 'p99 latency',
@@ -86,7 +95,7 @@ function Chart(props: { spec: ChartSpec; samples: HistorySample[] }): JSX.Elemen
         : Math.max(...latestValues);
   const headingId = `chart-${spec.id}`;
   return (
-    <section class="panel chart-panel" aria-labelledby={headingId} data-chart={spec.id}>
+    <section class="panel chart-panel" aria-labelledby={headingId} data-chart={spec.id} data-points={samples.length}>
       <div class="chart-head">
         <h2 id={headingId}>{spec.title}</h2>
         <p class="latest" data-latest={latest === null ? '' : String(latest)}>
@@ -101,6 +110,7 @@ function Chart(props: { spec: ChartSpec; samples: HistorySample[] }): JSX.Elemen
           x={samples.map((s) => s.t / 1000)}
           series={keys.map((k) => ({ label: k, values: samples.map((s) => spec.pick(s)[k] ?? null) }))}
           format={spec.format}
+          isWhole={spec.isWhole}
         />
       )}
     </section>

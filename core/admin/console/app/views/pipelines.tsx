@@ -1,7 +1,9 @@
 // The pipelines of the deployment as a graph (sources → topics → sinks), each node with its live rate and lag,
 // and the same facts as a table for keyboards and screen readers.
 import type { JSX } from 'preact';
-import type { GraphReply } from '../../console-types';
+import { useState } from 'preact/hooks';
+import type { GraphPipeline, GraphReply } from '../../console-types';
+import { ApiError, api } from '../api';
 import { formatCount, formatRate } from '../format';
 import { usePoll } from '../use-poll';
 import { edgePath, GRAPH_WIDTH, type LaidNode, layOut, NODE } from './pipeline-graph';
@@ -80,47 +82,105 @@ function Graph(props: { graph: GraphReply }): JSX.Element {
   );
 }
 
+type Order = 'pause' | 'resume' | 'restart';
+
+/** Pause or resume, and restart: orders that reach every worker of the fleet. */
+function PipelineActions(props: { pipeline: GraphPipeline; onDone: (message: string, isError: boolean) => void }) {
+  const { pipeline } = props;
+  const [busy, setBusy] = useState<Order | null>(null);
+  const send = async (order: Order) => {
+    setBusy(order);
+    try {
+      const reply = await api.post<{ inFlight?: number }>(
+        `/api/pipelines/${encodeURIComponent(pipeline.name)}/${order}`,
+        {},
+      );
+      const done = { pause: 'paused', resume: 'resumed', restart: 'restarted' }[order];
+      const left = reply.inFlight ? ` (${reply.inFlight} events still being written)` : '';
+      props.onDone(`${pipeline.name} ${done} on every worker${left}.`, false);
+    } catch (err) {
+      props.onDone(`${pipeline.name}: ${err instanceof ApiError ? err.message : String(err)}`, true);
+    } finally {
+      setBusy(null);
+    }
+  };
+  const toggle: Order = pipeline.state === 'paused' ? 'resume' : 'pause';
+  return (
+    <div class="actions">
+      <button
+        type="button"
+        class="secondary"
+        disabled={busy !== null}
+        aria-label={`${toggle === 'pause' ? 'Pause' : 'Resume'} ${pipeline.name}`}
+        onClick={() => send(toggle)}
+      >
+        {busy === toggle ? '…' : toggle === 'pause' ? 'Pause' : 'Resume'}
+      </button>
+      <button
+        type="button"
+        class="secondary"
+        disabled={busy !== null}
+        aria-label={`Restart ${pipeline.name}`}
+        onClick={() => send('restart')}
+      >
+        {busy === 'restart' ? '…' : 'Restart'}
+      </button>
+    </div>
+  );
+}
+
 function PipelineTable(props: { graph: GraphReply }): JSX.Element {
   const topics = new Map(props.graph.topics.map((t) => [t.name, t]));
+  const [outcome, setOutcome] = useState<{ message: string; isError: boolean } | null>(null);
+  const onDone = (message: string, isError: boolean) => setOutcome({ message, isError });
   return (
-    <table class="pipelines">
-      <caption class="muted">Pipelines</caption>
-      <thead>
-        <tr>
-          <th scope="col">Pipeline</th>
-          <th scope="col">State</th>
-          <th scope="col">Source</th>
-          <th scope="col">Topic</th>
-          <th scope="col">Sinks</th>
-          <th scope="col" class="num">
-            Dead letters
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {props.graph.pipelines.map((p) => (
-          <tr key={p.name} data-pipeline={p.name}>
-            <th scope="row">{p.name}</th>
-            <td class={p.state === 'running' ? 'ok' : 'warn'}>{p.state}</td>
-            <td>{p.source ? `${p.source.type} · ${formatRate(p.source.rate)}` : '–'}</td>
-            <td>{p.queryInput ? `${p.queryInput} → query → ${p.topic}` : p.topic}</td>
-            <td>
-              {p.sinks.length === 0
-                ? '–'
-                : p.sinks.map((s) => (
-                    <div key={s.subscription}>
-                      {s.name} ({s.type}) · {formatRate(s.rate)} · lag {formatCount(s.lag)}
-                      {s.isFailing ? <span class="bad"> · failing</span> : null}
-                    </div>
-                  ))}
-            </td>
-            <td class="num">
-              <a href="#/dead-letters">{formatCount(topics.get(p.deadLetterTopic)?.length ?? 0)}</a>
-            </td>
+    <>
+      <p class={outcome?.isError ? 'error' : 'muted'} role="status">
+        {outcome?.message ?? ''}
+      </p>
+      <table class="pipelines">
+        <caption class="muted">Pipelines</caption>
+        <thead>
+          <tr>
+            <th scope="col">Pipeline</th>
+            <th scope="col">State</th>
+            <th scope="col">Source</th>
+            <th scope="col">Topic</th>
+            <th scope="col">Sinks</th>
+            <th scope="col" class="num">
+              Dead letters
+            </th>
+            <th scope="col">Actions</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {props.graph.pipelines.map((p) => (
+            <tr key={p.name} data-pipeline={p.name}>
+              <th scope="row">{p.name}</th>
+              <td class={p.state === 'running' ? 'ok' : 'warn'}>{p.state}</td>
+              <td>{p.source ? `${p.source.type} · ${formatRate(p.source.rate)}` : '–'}</td>
+              <td>{p.queryInput ? `${p.queryInput} → query → ${p.topic}` : p.topic}</td>
+              <td>
+                {p.sinks.length === 0
+                  ? '–'
+                  : p.sinks.map((s) => (
+                      <div key={s.subscription}>
+                        {s.name} ({s.type}) · {formatRate(s.rate)} · lag {formatCount(s.lag)}
+                        {s.isFailing ? <span class="bad"> · failing</span> : null}
+                      </div>
+                    ))}
+              </td>
+              <td class="num">
+                <a href="#/dead-letters">{formatCount(topics.get(p.deadLetterTopic)?.length ?? 0)}</a>
+              </td>
+              <td>
+                <PipelineActions pipeline={p} onDone={onDone} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
@@ -141,6 +201,7 @@ export function PipelinesView(): JSX.Element {
           <div class="panel graph-panel">
             <Graph graph={data} />
           </div>
+          <p class="muted">Rates as measured by {data.worker}; lag and stored events are the fleet's.</p>
           <PipelineTable graph={data} />
         </>
       )}

@@ -18,7 +18,12 @@ export interface TimeChartProps {
   series: TimeSeries[];
   format: (value: number) => string;
   label: string;
+  /** Counts (lag): ticks at whole numbers only. */
+  isWhole?: boolean;
 }
+
+/** 1, 2, 5, 10, 20, 50… up to 5e12: the steps a count axis may tick at. */
+const WHOLE_STEPS = Array.from({ length: 39 }, (_, i) => [1, 2, 5][i % 3] * 10 ** Math.floor(i / 3));
 
 export function TimeChart(props: TimeChartProps): JSX.Element {
   const box = useRef<HTMLDivElement>(null);
@@ -44,7 +49,10 @@ export function TimeChart(props: TimeChartProps): JSX.Element {
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
           })),
         ],
-        axes: [{}, { values: (_u, ticks) => ticks.map(format), size: 70 }],
+        axes: [
+          {},
+          { values: (_u, ticks) => ticks.map(format), size: 70, ...(props.isWhole ? { incrs: WHOLE_STEPS } : {}) },
+        ],
         scales: { y: { range: (_u, min, max) => [Math.min(0, min), Math.max(1, max)] } },
         legend: { live: true },
         cursor: { drag: { x: false, y: false } },
