@@ -98,7 +98,9 @@ describe('the dead-letter view', () => {
     await confirm.waitFor({ timeout: 30_000 });
     await view.screenshot('dead-letters-confirm');
     expect(fleet.receiver.has('web-2')).toBe(false);
-    await confirm.click();
+    // The confirmation takes the focus, so a keyboard user confirms with Enter.
+    await expect.poll(() => confirm.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
 
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Redrove 1 dead letter');
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('redriven');
