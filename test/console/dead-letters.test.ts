@@ -98,14 +98,39 @@ describe('the dead-letter view', () => {
     await confirm.waitFor({ timeout: 30_000 });
     await view.screenshot('dead-letters-confirm');
     expect(fleet.receiver.has('web-2')).toBe(false);
-    await confirm.click();
+    // The confirmation takes the focus, so a keyboard user confirms with Enter.
+    await expect.poll(() => confirm.evaluate((button) => button === button.ownerDocument.activeElement)).toBe(true);
+    await page.keyboard.press('Enter');
 
     await expect.poll(() => page.getByRole('status').first().textContent()).toContain('Redrove 1 dead letter');
     await expect.poll(() => row.textContent(), { timeout: 30_000 }).toContain('redriven');
     await waitFor(() => fleet.receiver.has('web-2'), 60_000, 'the redriven order at the receiver');
+    expect(await view.hasHorizontalScroll()).toBe(false);
     await view.screenshot('dead-letters-redriven');
     view.expectNoConsoleErrors();
     await view.close();
+  }, 180_000);
+
+  it('shows a binary event as its length and a hex dump, never as markup', async () => {
+    const bytes = Buffer.concat([Buffer.from([0x00, 0xff]), Buffer.from('<img src=x onerror=alert(1)>')]);
+    await fleet.sendBytes(bytes);
+    const view = await fleet.openConsole('dead-letters');
+    try {
+      const { page } = view;
+      const row = page.locator('tbody tr[data-id]', { hasText: `binary, ${bytes.length} bytes` });
+      await expect.poll(() => row.count(), { timeout: 60_000 }).toBe(1);
+      await row.getByRole('button', { name: /^Show dead letter/ }).click();
+      const details = page.locator('.dlq-details');
+      await expect.poll(() => details.textContent()).toContain(`Binary, ${bytes.length} bytes`);
+      expect(await details.textContent()).toContain('00 ff 3c 69 6d 67 20 73');
+      expect(await details.textContent()).toContain('not an order: the body is not JSON');
+      expect(await page.locator('main img').count()).toBe(0);
+      expect(await view.hasHorizontalScroll()).toBe(false);
+      await view.screenshot('dead-letters-binary');
+      view.expectNoConsoleErrors();
+    } finally {
+      await view.close();
+    }
   }, 180_000);
 
   it('discards a dead letter only with a reason, and shows the reason after', async () => {

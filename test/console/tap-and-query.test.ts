@@ -60,6 +60,7 @@ describe('the tap view', () => {
         .first()
         .click();
       await expect.poll(() => page.locator('.event-details').textContent()).toContain('"stage": "sink:receiver"');
+      expect(await view.hasHorizontalScroll()).toBe(false);
       await view.screenshot('tap-sink');
       expect(await page.getByText('Not tapping.').count()).toBe(1);
       view.expectNoConsoleErrors();
@@ -86,6 +87,7 @@ describe('the query view', () => {
       expect(await page.locator('table.query-table thead th').allTextContents()).toEqual(['key', 'total']);
       expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['q-1', '10']);
       expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['q-2', '32']);
+      expect(await view.hasHorizontalScroll()).toBe(false);
       await view.screenshot('query-rows');
       view.expectNoConsoleErrors();
 

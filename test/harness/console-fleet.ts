@@ -2,8 +2,8 @@
 // port behind a token and the console on, running one pipeline `orders`: an HTTP source the test feeds, the topic
 // `orders`, and an HTTP sink (one request per event) into a receiver the test controls. The receiver refuses the
 // orders it is told to with 422, which the http sink reports as a record error, so those orders are dead-lettered
-// (in `orders.dlq`); told to accept them again, it takes their redrive. The fleet has a headless Chromium to open
-// the console in, given the token as a person gives it.
+// (in `orders.dlq`), as is any body that is not JSON; told to accept an order again, it takes its redrive. The
+// fleet has a headless Chromium to open the console in, given the token as a person gives it.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -63,7 +63,13 @@ export class OrderReceiver {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const order = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Order;
+    let order: Order;
+    try {
+      order = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Order;
+    } catch {
+      res.writeHead(422, { 'content-type': 'text/plain' }).end('not an order: the body is not JSON');
+      return;
+    }
     if (this.refused.has(order.id)) {
       res.writeHead(422, { 'content-type': 'text/plain' }).end(`order ${order.id} has no customer`);
       return;
@@ -138,15 +144,24 @@ pipelines:
   }
 
   /** Sends orders to the HTTP source; resolves once they are stored (the source answers only then). */
-  async send(orders: readonly Order[]): Promise<void> {
+  send(orders: readonly Order[]): Promise<void> {
     const body = JSON.stringify(orders.map((order) => ({ key: order.id, value: order })));
+    return this.post(body, 'application/json');
+  }
+
+  /** Sends one event of raw bytes, which the receiver refuses as not an order. */
+  sendBytes(bytes: Uint8Array): Promise<void> {
+    return this.post(bytes, 'application/octet-stream');
+  }
+
+  private async post(body: string | Uint8Array, contentType: string): Promise<void> {
     let status = 0;
     // The ingest server may open a moment after the worker says it started.
     await waitFor(
       async () => {
         const res = await fetch(this.parts.ingestUrl, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': contentType },
           body,
         }).catch(() => undefined);
         status = res?.status ?? 0;
