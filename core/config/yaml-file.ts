@@ -2,7 +2,17 @@
 // aliases inside their own anchor, absurd nesting) becomes a parse issue with a position, never a crash.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { type Alias, Document, isCollection, isMap, isScalar, LineCounter, type Node, parseDocument, visit } from 'yaml';
+import {
+  type Alias,
+  Document,
+  isCollection,
+  isMap,
+  isScalar,
+  LineCounter,
+  type Node,
+  parseDocument,
+  visit,
+} from 'yaml';
 import type { ConfigIssue, ConfigPath } from './issues.js';
 
 export class YamlFile {
