@@ -6,6 +6,7 @@ import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import { type RecordRejection, ROUTE_HEADER } from '../plugin.js';
 import { type DeliveryJob, isJobLost, type JobInfo } from '../queue/queue.js';
+import type { StoredEvent } from '../storage/storage.js';
 import type { LiveSink, PipelineRuntime } from './pipeline-runtime.js';
 import { eventsForSink, resumeStep, runSinkChain, stepOf } from './redrive-delivery.js';
 import { sinkName, tapStage } from './tap.js';
@@ -15,12 +16,17 @@ export interface DeliverHooks {
   onFatal(pipeline: string, error: unknown): void;
 }
 
+/**
+ * Delivers the range of `job`: the events its dispatcher claimed when given (`claimed`), else the range read again
+ * from storage. Resolves true once the range is acknowledged, false when a fatal error left it pending.
+ */
 export async function deliver(
   pipeline: PipelineRuntime,
   job: DeliveryJob,
   info: JobInfo,
   hooks: DeliverHooks,
-): Promise<void> {
+  claimed?: StoredEvent[],
+): Promise<boolean> {
   const { storage, metrics } = pipeline.services;
   // By subscription, not index: a worker on another version of the file may list the pipeline's sinks in another
   // order, and the job's index would then name a different sink.
@@ -32,7 +38,8 @@ export async function deliver(
       message: `sink ${job.sink} of pipeline "${job.pipeline}" is not running here`,
     });
   }
-  const stored = await storage.read(job.topic, { partition: job.partition, fromId: job.firstId, toId: job.lastId });
+  const stored =
+    claimed ?? (await storage.read(job.topic, { partition: job.partition, fromId: job.firstId, toId: job.lastId }));
   const ids = stored.map((e) => e.id);
   const label = sink.spec.label;
   const startedAt = performance.now();
@@ -79,7 +86,7 @@ export async function deliver(
     metrics.failed(pipeline.name, label, err);
     if (kind === 'fatal' || kind === 'config') {
       hooks.onFatal(pipeline.name, err);
-      return;
+      return false;
     }
     if (kind === 'retryable' && info.attempt < info.maxAttempts) {
       metrics.retried(pipeline.name, sink.name, err, pipeline.services.redactor.text(toSluiceError(err).message));
@@ -112,6 +119,7 @@ export async function deliver(
   }
   if (ids.length > 0) await storage.ack(job.topic, job.subscription, job.partition, ids);
   hooks.onAck(job.subscription, job.partition);
+  return true;
 }
 
 /**

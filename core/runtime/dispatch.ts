@@ -1,12 +1,16 @@
-// Turns new events of one subscription partition into delivery jobs that name a range (never one job per
-// event). One dispatcher per subscription partition runs across the fleet; when it starts, it first re-submits
-// what was handed out but never acknowledged and is in no live job, so a crash between claim and submit loses
-// nothing, and a takeover does not deliver twice what live jobs still hold.
+// Claims new events of one subscription partition and delivers them. One dispatcher per subscription partition
+// runs across the fleet (a lease), and in the steady state it delivers each claimed batch itself, in this process,
+// from the events the claim returned: one read per event and two or three Redis round trips per batch (claim, an
+// optional second claim that fills the batch within maxWait, ack). A batch becomes a delivery job (which any worker
+// of the fleet runs, reading its range again) only when this process has no delivery slot free, and on recovery:
+// when a dispatcher starts it first re-submits what was claimed but never acknowledged and is in no live job, so a
+// crash between claim and ack loses nothing, and a takeover does not deliver twice what live jobs still hold.
 import type { SinkSpec } from '../config/pipeline-spec.js';
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
+import { sleep } from '../queue/bounded-wait.js';
 import { isLeaseHeld } from '../queue/lease.js';
-import type { DeliveryJob, WorkQueue } from '../queue/queue.js';
+import { type DeliveryJob, isJobLost, type JobInfo, leaseLost, type WorkQueue } from '../queue/queue.js';
 import { compareStreamIds, parseEventId, type Storage, type StoredEvent } from '../storage/storage.js';
 
 export interface DispatchTarget {
@@ -25,10 +29,28 @@ export interface DispatchDeps {
   isPaused?(): boolean;
   /** Resolves when a batch of this subscription partition was acknowledged here, or after `ms`. */
   waitForAck(subscription: string, partition: number, ms: number): Promise<void>;
+  /** Delivery in this process; without it every batch becomes a delivery job. */
+  inline?: InlineDelivery;
+}
+
+/** What a dispatcher needs to deliver the batches it claims itself. */
+export interface InlineDelivery {
+  /** Takes one of the process's delivery slots; undefined when all are busy. The result gives the slot back. */
+  takeSlot(): (() => void) | undefined;
+  /**
+   * Runs the sink's chain and write on claimed events and acknowledges them, as a job's handler would; resolves
+   * false when it left them unacknowledged (a fatal error stopped the pipeline).
+   */
+  deliver(job: DeliveryJob, events: StoredEvent[], info: JobInfo): Promise<boolean>;
+  /** Delay before the next attempt after a retryable failure, ms. */
+  backoff(attempt: number, error: unknown): number;
+  /** True while the pipeline is stopped (a fatal error): its batches wait for a restart. */
+  isStopped(): boolean;
 }
 
 const BLOCK_MS = 1000;
 const PAUSED_CHECK_MS = 100;
+const PENDING_CHECK_MS = 50;
 const RECOVERY_LIMIT = 100_000;
 
 /**
@@ -53,8 +75,17 @@ export function jobFor(target: DispatchTarget, events: readonly StoredEvent[]): 
   };
 }
 
-export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, signal: AbortSignal): Promise<void> {
-  const { storage, queue, logger } = deps;
+/**
+ * Runs until `signal` aborts. `lease` is the dispatcher's lead alone (`signal` also aborts on shutdown): a batch
+ * being delivered here is written only while the lead holds, since a new leader recovers every pending event.
+ */
+export async function dispatchLoop(
+  target: DispatchTarget,
+  deps: DispatchDeps,
+  signal: AbortSignal,
+  lease: AbortSignal = signal,
+): Promise<void> {
+  const { storage, queue, logger, inline } = deps;
   const { sink, topic, partition } = target;
   const attempts = sink.retry.attempts;
   const maxEvents = sink.batch.maxEvents;
@@ -64,19 +95,33 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
   // no longer pending. Read the other way round, its events would still look pending and in no job.
   const live = (await queue.liveJobs(sink.subscription)).filter((j) => j.partition === partition);
   const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
-  for (const batch of orphanRuns(pending, live, maxEvents)) await submit(batch);
-  const maxPending = sink.common.ordered ? 0 : sink.common.concurrency * maxEvents;
+  const orphans = orphanRuns(pending, live, maxEvents);
+  for (const batch of orphans) await submit(batch);
+  const isOrdered = sink.common.ordered;
+  const maxPending = isOrdered ? 0 : sink.common.concurrency * maxEvents;
+  // Jobs (recovered, or submitted while every slot was busy) run anywhere in the fleet: until the subscription's
+  // pending count says they are done, a claim must wait for them as it would for batches delivered here.
+  let hasJobsOut = live.length > 0 || orphans.length > 0;
+  const delivering = new Set<Promise<void>>();
+  const slots = isOrdered ? 1 : Math.max(1, sink.common.concurrency);
   let failures = 0;
   while (!signal.aborted) {
     try {
-      if (deps.isPaused?.()) {
+      if (deps.isPaused?.() || inline?.isStopped()) {
         await deps.waitForAck(sink.subscription, partition, PAUSED_CHECK_MS);
         continue;
       }
-      const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
-      if (position && position.pending > maxPending) {
-        await deps.waitForAck(sink.subscription, partition, 50);
+      if (delivering.size >= slots) {
+        await Promise.race(delivering);
         continue;
+      }
+      if (hasJobsOut) {
+        const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
+        if (position && position.pending > maxPending) {
+          await deps.waitForAck(sink.subscription, partition, PENDING_CHECK_MS);
+          continue;
+        }
+        hasJobsOut = false;
       }
       // Events claimed after the lead was lost (this process frozen meanwhile) would be in no job: the new leader
       // recovered only what was pending when it took over.
@@ -99,7 +144,18 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
       // A claim sent before a freeze is answered within BLOCK_MS (or maxWait), before the lead can lapse: if it
       // lapsed, the new leader found these events pending and recovered them itself.
       if (!(await isLeaseHeld(signal))) break;
-      await submit(events);
+      const giveBack = inline?.takeSlot();
+      if (!inline || !giveBack) {
+        await submit(events);
+        hasJobsOut = true;
+      } else {
+        const run = deliverHere(target, events, inline, signal, lease).finally(() => {
+          giveBack();
+          delivering.delete(run);
+        });
+        delivering.add(run);
+        if (isOrdered) await run;
+      }
       failures = 0;
     } catch (err) {
       if (signal.aborted) break;
@@ -110,6 +166,41 @@ export async function dispatchLoop(target: DispatchTarget, deps: DispatchDeps, s
         `dispatch failed; retrying in ${delay} ms`,
       );
       await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  await Promise.allSettled(delivering);
+}
+
+/**
+ * Delivers a claimed batch in this process, retrying with backoff in place (a later batch of an ordered sink waits
+ * meanwhile, as it would for a job). It gives up, leaving the batch pending for the next leader to recover, when
+ * the lead is lost or the dispatcher stops; a batch a fatal error left unacknowledged is tried again once the
+ * pipeline runs again.
+ */
+async function deliverHere(
+  target: DispatchTarget,
+  events: StoredEvent[],
+  inline: InlineDelivery,
+  signal: AbortSignal,
+  lease: AbortSignal,
+): Promise<void> {
+  const job = jobFor(target, events);
+  const maxAttempts = Math.max(1, target.sink.retry.attempts);
+  const confirmHeld = async () => {
+    if (!(await isLeaseHeld(lease))) throw leaseLost(job.id);
+  };
+  let attempt = 1;
+  while (!signal.aborted) {
+    if (inline.isStopped()) {
+      await sleep(PAUSED_CHECK_MS, signal);
+      continue;
+    }
+    try {
+      if (await inline.deliver(job, events, { attempt, maxAttempts, confirmHeld })) return;
+    } catch (err) {
+      if (isJobLost(err)) return;
+      await sleep(inline.backoff(attempt, err), signal);
+      attempt++;
     }
   }
 }
