@@ -31,6 +31,8 @@ export interface DispatchDeps {
   waitForAck(subscription: string, partition: number, ms: number): Promise<void>;
   /** Delivery in this process; without it every batch becomes a delivery job. */
   inline?: InlineDelivery;
+  /** How often to look for pending events that nothing holds (a frozen leader's late claim), ms. Default 5000. */
+  recoveryEveryMs?: number;
 }
 
 /** What a dispatcher needs to deliver the batches it claims itself. */
@@ -52,6 +54,7 @@ const BLOCK_MS = 1000;
 const PAUSED_CHECK_MS = 100;
 const PENDING_CHECK_MS = 50;
 const RECOVERY_LIMIT = 100_000;
+const RECOVERY_EVERY_MS = 5000;
 
 /**
  * The job of a range. Its id names both ends: a recovery batch often starts where a live job's range starts, and
@@ -91,18 +94,37 @@ export async function dispatchLoop(
   const maxEvents = sink.batch.maxEvents;
   const submit = (events: StoredEvent[]) => queue.submit(jobFor(target, events), { attempts });
 
-  // Live jobs first: a job that acknowledges and completes between the two reads is then either among them or
-  // no longer pending. Read the other way round, its events would still look pending and in no job.
-  const live = (await queue.liveJobs(sink.subscription)).filter((j) => j.partition === partition);
-  const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
-  const orphans = orphanRuns(pending, live, maxEvents);
-  for (const batch of orphans) await submit(batch);
   const isOrdered = sink.common.ordered;
   const maxPending = isOrdered ? 0 : sink.common.concurrency * maxEvents;
+  /**
+   * The batches being delivered here, with the job that stands for each and its lane: the batch of lane n is claimed
+   * under the consumer name `<consumer>/<n>`, so a dispatcher taking over finds each unfinished batch whole.
+   */
+  const delivering = new Map<Promise<void>, { job: DeliveryJob; lane: number }>();
+  const freeLane = () => {
+    const busy = new Set([...delivering.values()].map((d) => d.lane));
+    let lane = 0;
+    while (busy.has(lane)) lane++;
+    return lane;
+  };
+  /**
+   * Submits, as jobs, pending events that no live job and no batch delivered here holds; true when jobs of this
+   * partition are out (these or others). Live jobs first: a job that acknowledges and completes between the two
+   * reads is then either among them or no longer pending. Read the other way round, its events would still look
+   * pending and in no job.
+   */
+  const recover = async (): Promise<boolean> => {
+    const live = (await queue.liveJobs(sink.subscription)).filter((j) => j.partition === partition);
+    const held = [...live, ...[...delivering.values()].map((d) => d.job)];
+    const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
+    const orphans = orphanRuns(pending, held, maxEvents);
+    for (const batch of orphans) await submit(batch);
+    return live.length > 0 || orphans.length > 0;
+  };
   // Jobs (recovered, or submitted while every slot was busy) run anywhere in the fleet: until the subscription's
   // pending count says they are done, a claim must wait for them as it would for batches delivered here.
-  let hasJobsOut = live.length > 0 || orphans.length > 0;
-  const delivering = new Set<Promise<void>>();
+  let hasJobsOut = await recover();
+  let recoveredAt = Date.now();
   const slots = isOrdered ? 1 : Math.max(1, sink.common.concurrency);
   let failures = 0;
   while (!signal.aborted) {
@@ -112,8 +134,17 @@ export async function dispatchLoop(
         continue;
       }
       if (delivering.size >= slots) {
-        await Promise.race(delivering);
+        await Promise.race(delivering.keys());
         continue;
+      }
+      // A claim a previous leader sent just before it froze may reach Redis only once it wakes, after this
+      // leader's recovery: those events are pending under a consumer that will not deliver them (it finds its lead
+      // lost). Pending events that nothing here or in the queue holds are recovered now and then.
+      if (Date.now() - recoveredAt >= (deps.recoveryEveryMs ?? RECOVERY_EVERY_MS)) {
+        recoveredAt = Date.now();
+        const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
+        const held = [...delivering.values()].reduce((n, d) => n + d.job.count, 0);
+        if (hasJobsOut || (position && position.pending > held)) hasJobsOut = (await recover()) || hasJobsOut;
       }
       if (hasJobsOut) {
         const [position] = (await storage.positions(topic, sink.subscription)).filter((p) => p.partition === partition);
@@ -126,10 +157,12 @@ export async function dispatchLoop(
       // Events claimed after the lead was lost (this process frozen meanwhile) would be in no job: the new leader
       // recovered only what was pending when it took over.
       if (!(await isLeaseHeld(signal))) break;
+      const lane = freeLane();
+      const consumer = `${deps.consumer}/${lane}`;
       const events = await storage.claim(topic, sink.subscription, partition, {
         count: maxEvents,
         blockMs: BLOCK_MS,
-        consumer: deps.consumer,
+        consumer,
       });
       if (signal.aborted && events.length === 0) break;
       if (events.length === 0) continue;
@@ -137,7 +170,7 @@ export async function dispatchLoop(
         const more = await storage.claim(topic, sink.subscription, partition, {
           count: maxEvents - events.length,
           blockMs: sink.batch.maxWait,
-          consumer: deps.consumer,
+          consumer,
         });
         events.push(...more);
       }
@@ -149,11 +182,12 @@ export async function dispatchLoop(
         await submit(events);
         hasJobsOut = true;
       } else {
-        const run = deliverHere(target, events, inline, signal, lease).finally(() => {
+        const job = jobFor(target, events);
+        const run = deliverHere(job, events, inline, signal, lease, Math.max(1, attempts)).finally(() => {
           giveBack();
           delivering.delete(run);
         });
-        delivering.add(run);
+        delivering.set(run, { job, lane });
         if (isOrdered) await run;
       }
       failures = 0;
@@ -168,7 +202,7 @@ export async function dispatchLoop(
       await new Promise((r) => setTimeout(r, delay));
     }
   }
-  await Promise.allSettled(delivering);
+  await Promise.allSettled(delivering.keys());
 }
 
 /**
@@ -178,14 +212,13 @@ export async function dispatchLoop(
  * pipeline runs again.
  */
 async function deliverHere(
-  target: DispatchTarget,
+  job: DeliveryJob,
   events: StoredEvent[],
   inline: InlineDelivery,
   signal: AbortSignal,
   lease: AbortSignal,
+  maxAttempts: number,
 ): Promise<void> {
-  const job = jobFor(target, events);
-  const maxAttempts = Math.max(1, target.sink.retry.attempts);
   const confirmHeld = async () => {
     if (!(await isLeaseHeld(lease))) throw leaseLost(job.id);
   };
@@ -206,12 +239,14 @@ async function deliverHere(
 }
 
 /**
- * Pending events that no live job covers (claimed by a process that died before it submitted them), in runs of at
- * most `size` that never span an event a live job holds: a job delivers every event between its ends. Which ones a
- * live job holds is decided by its range, never by its id.
+ * Pending events that no live job covers (claimed by a process that died or lost its lead before it acknowledged
+ * them), in runs of at most `size` that never span an event a live job holds (a job delivers every event between
+ * its ends) nor two consumers: a dispatcher claims each batch under a consumer name of its own, so a run is the
+ * batch that was claimed, with the same id, which a sink's idempotency key is made from. Which ones a live job
+ * holds is decided by its range, never by its id.
  */
 export function orphanRuns(
-  pending: readonly StoredEvent[],
+  pending: readonly (StoredEvent & { consumer?: string })[],
   live: readonly DeliveryJob[],
   size: number,
 ): StoredEvent[][] {
@@ -221,12 +256,14 @@ export function orphanRuns(
     ranges.some((r) => compareStreamIds(r.first, at(e.id)) <= 0 && compareStreamIds(at(e.id), r.last) <= 0);
   const runs: StoredEvent[][] = [];
   let run: StoredEvent[] = [];
+  let consumer: string | undefined;
   for (const event of pending) {
-    if (isHeld(event)) {
+    if (isHeld(event) || (run.length > 0 && event.consumer !== consumer)) {
       if (run.length > 0) runs.push(run);
       run = [];
-      continue;
+      if (isHeld(event)) continue;
     }
+    consumer = event.consumer;
     run.push(event);
     if (run.length === size) {
       runs.push(run);

@@ -9,7 +9,6 @@ import type { DeliveryJob, JobInfo, WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
 import type { Storage, StoredEvent, TopicSpec } from '../storage/storage.js';
 import { startContinuousQueries } from './continuous-queries.js';
-import { deliver } from './deliver.js';
 import { dispatchLoop } from './dispatch.js';
 import { withEmbeddedRetention } from './embedded-retention.js';
 import { CONTROL_SCOPE, type ControlView, FleetControl, watchControl } from './fleet-control.js';
@@ -179,6 +178,8 @@ export class Engine {
       isStorageFull: storageFullness(storage, config.redis?.memoryLimit ?? 0.9),
       maxLag: (topic: string) =>
         config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
+      onFatal: (pipeline: string, error: unknown) => this.stopPipeline(pipeline, error),
+      onAck: (subscription: string, partition: number) => this.acks.emit(`${subscription}/${partition}`),
     };
     for (const spec of config.pipelines) {
       for (const sink of spec.sinks) await storage.ensureSubscription(spec.topic, sink.subscription, sink.common.start);
@@ -207,13 +208,7 @@ export class Engine {
     if (roles.ingest) {
       startContinuousQueries(config.pipelines, storage, queue, logger);
       for (const p of this.pipelines) {
-        startIngest(
-          p,
-          queue,
-          logger,
-          { onDone: (name) => this.doneSources.add(name), onFatal: (n, e) => this.stopPipeline(n, e) },
-          this.ingestController.signal,
-        );
+        startIngest(p, queue, logger, (name) => this.doneSources.add(name), this.ingestController.signal);
       }
     }
   }
@@ -224,10 +219,6 @@ export class Engine {
     const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [s.subscription, s.retry] as const)));
     const policyOf = (subscription: string) => backoffFor(retryOf.get(subscription) ?? { baseMs: 200, capMs: 30_000 });
     const concurrency = this.options.concurrency ?? 8;
-    const hooks = {
-      onAck: (sub: string, partition: number) => this.acks.emit(`${sub}/${partition}`),
-      onFatal: (name: string, err: unknown) => this.stopPipeline(name, err),
-    };
     queue.consume(
       async (job, info) => {
         const pipeline = byName.get(job.pipeline);
@@ -237,13 +228,13 @@ export class Engine {
           });
         this.busy++;
         try {
-          await deliver(pipeline, job, info, hooks);
+          await pipeline.deliver(job, info);
         } finally {
           this.busy--;
         }
       },
       {
-        subscriptions: this.pipelines.flatMap((p) => p.sinks.map((s) => s.spec.subscription)),
+        subscriptions: this.pipelines.flatMap((p) => p.subscriptions),
         concurrency,
         backoff: (attempt, error, job) => policyOf(job.subscription)(attempt, error),
       },
@@ -262,7 +253,7 @@ export class Engine {
       for (const sink of p.spec.sinks) {
         const inline = {
           takeSlot,
-          deliver: (job: DeliveryJob, events: StoredEvent[], info: JobInfo) => deliver(p, job, info, hooks, events),
+          deliver: (job: DeliveryJob, events: StoredEvent[], info: JobInfo) => p.deliver(job, info, events),
           backoff: policyOf(sink.subscription),
           isStopped: () => p.isStopped,
         };
