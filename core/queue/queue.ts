@@ -46,6 +46,18 @@ export function jobLost(jobName: string, lockMs: number): RetryableError {
   );
 }
 
+/**
+ * The error {@link JobInfo.confirmHeld} throws for a batch its dispatcher delivers itself once the dispatcher lost
+ * its lead: the new leader recovers the batch.
+ */
+export function leaseLost(jobName: string): RetryableError {
+  return new RetryableError(
+    `batch ${jobName} was left to the new leader of its partition: this process lost the lead while it stalled ` +
+      '(an event loop blocked past the lease); it stops without writing',
+    { code: JOB_LOST },
+  );
+}
+
 export const isJobLost = (err: unknown): boolean => toSluiceError(err).code === JOB_LOST;
 
 export type JobHandler = (job: DeliveryJob, info: JobInfo) => Promise<void>;

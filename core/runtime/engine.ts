@@ -5,11 +5,10 @@ import { hostname } from 'node:os';
 import type { LoadedConfig } from '../config/pipeline-spec.js';
 import { ConfigError, FatalError, toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
-import type { WorkQueue } from '../queue/queue.js';
+import type { DeliveryJob, JobInfo, WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
-import type { Storage, TopicSpec } from '../storage/storage.js';
+import type { Storage, StoredEvent, TopicSpec } from '../storage/storage.js';
 import { startContinuousQueries } from './continuous-queries.js';
-import { deliver } from './deliver.js';
 import { dispatchLoop } from './dispatch.js';
 import { withEmbeddedRetention } from './embedded-retention.js';
 import { CONTROL_SCOPE, type ControlView, FleetControl, watchControl } from './fleet-control.js';
@@ -59,6 +58,8 @@ export class Engine {
   private readonly control: FleetControl;
   /** Restart orders already applied (or found at start), by target. */
   private readonly restartsSeen = new Map<string, string>();
+  /** Delivery batches running in this process, as jobs or delivered by their dispatcher. */
+  private busy = 0;
 
   constructor(private readonly options: EngineOptions) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
@@ -177,6 +178,8 @@ export class Engine {
       isStorageFull: storageFullness(storage, config.redis?.memoryLimit ?? 0.9),
       maxLag: (topic: string) =>
         config.maxLag.get(topic) ?? this.options.maxLag ?? (this.mode === 'embedded' ? 100_000 : 0),
+      onFatal: (pipeline: string, error: unknown) => this.stopPipeline(pipeline, error),
+      onAck: (subscription: string, partition: number) => this.acks.emit(`${subscription}/${partition}`),
     };
     for (const spec of config.pipelines) {
       for (const sink of spec.sinks) await storage.ensureSubscription(spec.topic, sink.subscription, sink.common.start);
@@ -205,13 +208,7 @@ export class Engine {
     if (roles.ingest) {
       startContinuousQueries(config.pipelines, storage, queue, logger);
       for (const p of this.pipelines) {
-        startIngest(
-          p,
-          queue,
-          logger,
-          { onDone: (name) => this.doneSources.add(name), onFatal: (n, e) => this.stopPipeline(n, e) },
-          this.ingestController.signal,
-        );
+        startIngest(p, queue, logger, (name) => this.doneSources.add(name), this.ingestController.signal);
       }
     }
   }
@@ -220,6 +217,8 @@ export class Engine {
     const { config, storage, queue, logger } = this.options;
     const byName = new Map(this.pipelines.map((p) => [p.name, p]));
     const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [s.subscription, s.retry] as const)));
+    const policyOf = (subscription: string) => backoffFor(retryOf.get(subscription) ?? { baseMs: 200, capMs: 30_000 });
+    const concurrency = this.options.concurrency ?? 8;
     queue.consume(
       async (job, info) => {
         const pipeline = byName.get(job.pipeline);
@@ -227,26 +226,40 @@ export class Engine {
           throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, {
             code: 'E_UNKNOWN_PIPELINE',
           });
-        await deliver(pipeline, job, info, {
-          onAck: (sub, partition) => this.acks.emit(`${sub}/${partition}`),
-          onFatal: (name, err) => this.stopPipeline(name, err),
-        });
+        this.busy++;
+        try {
+          await pipeline.deliver(job, info);
+        } finally {
+          this.busy--;
+        }
       },
       {
-        subscriptions: this.pipelines.flatMap((p) => p.sinks.map((s) => s.spec.subscription)),
-        concurrency: this.options.concurrency ?? 8,
-        backoff: (attempt, error, job) => {
-          const policy = retryOf.get(job.subscription) ?? { baseMs: 200, capMs: 30_000 };
-          return backoffFor(policy)(attempt, error);
-        },
+        subscriptions: this.pipelines.flatMap((p) => p.subscriptions),
+        concurrency,
+        backoff: (attempt, error, job) => policyOf(job.subscription)(attempt, error),
       },
     );
+    // Batches delivered by their dispatcher share the process's concurrency with the jobs it runs: with every slot
+    // busy, a dispatcher hands its batch to the queue, where any worker of the fleet takes it.
+    const takeSlot = () => {
+      if (this.busy >= concurrency) return undefined;
+      this.busy++;
+      return () => {
+        this.busy--;
+      };
+    };
     for (const p of this.pipelines) {
       const partitions = config.topics.get(p.spec.topic)?.partitions ?? 1;
       for (const sink of p.spec.sinks) {
+        const inline = {
+          takeSlot,
+          deliver: (job: DeliveryJob, events: StoredEvent[], info: JobInfo) => p.deliver(job, info, events),
+          backoff: policyOf(sink.subscription),
+          isStopped: () => p.isStopped,
+        };
         for (let partition = 0; partition < partitions; partition++) {
           const target = { pipeline: p.name, topic: p.spec.topic, sink, partition };
-          queue.exclusive(`dispatch:${sink.subscription}:${partition}`, (signal) =>
+          queue.exclusive(`dispatch:${sink.subscription}:${partition}`, (lease) =>
             dispatchLoop(
               target,
               {
@@ -256,8 +269,10 @@ export class Engine {
                 consumer: this.workerId,
                 isPaused: () => p.isSinkPaused(sink.subscription),
                 waitForAck: (s, part, ms) => this.waitForAck(s, part, ms),
+                inline,
               },
-              anySignal(signal, this.signal),
+              anySignal(lease, this.signal),
+              lease,
             ),
           );
         }

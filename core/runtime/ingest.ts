@@ -6,31 +6,24 @@ import { isLeaseHeld } from '../queue/lease.js';
 import type { WorkQueue } from '../queue/queue.js';
 import type { PipelineRuntime } from './pipeline-runtime.js';
 
-export interface IngestHooks {
-  /** The source will produce nothing more (a finite source finished). */
-  onDone(pipeline: string): void;
-  onFatal(pipeline: string, error: unknown): void;
-}
-
+/**
+ * Starts the pipeline's source. `onDone` is told when a finite source will produce nothing more; a fatal error
+ * stops the pipeline (PipelineRuntime.fail).
+ */
 export function startIngest(
   pipeline: PipelineRuntime,
   queue: WorkQueue,
   logger: Logger,
-  hooks: IngestHooks,
+  onDone: (pipeline: string) => void,
   signal: AbortSignal,
 ): void {
   const source = pipeline.source;
   if (!source) return;
   if (isPollSource(source)) {
+    const poller: Poller = { pipeline, logger, onDone, doneUntil: 0 };
     // The pipeline's current source at each poll: a restart replaces the instance.
     queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal) =>
-      pollOnce(
-        pipeline,
-        (pipeline.source as PollSource) ?? source,
-        logger,
-        hooks,
-        AbortSignal.any([taskSignal, signal]),
-      ),
+      pollOnce(poller, (pipeline.source as PollSource) ?? source, AbortSignal.any([taskSignal, signal])),
     );
     return;
   }
@@ -38,31 +31,31 @@ export function startIngest(
     pipeline.ingest(events, options);
   source
     .listen(emit)
-    .then(() => hooks.onDone(pipeline.name))
+    .then(() => onDone(pipeline.name))
     .catch((err) => {
       if (signal.aborted) return;
-      if (errorKind(err) === 'fatal' || errorKind(err) === 'config') hooks.onFatal(pipeline.name, err);
-      else {
+      if (errorKind(err) !== 'fatal' && errorKind(err) !== 'config')
         logger.error({ pipeline: pipeline.name, err: toSluiceError(err) }, 'source stopped with an error');
-        hooks.onFatal(pipeline.name, err);
-      }
+      pipeline.fail(err);
     });
 }
 
 // A finished source is asked again now and then, not at every interval: its checkpoint may be reset
 // (`sluice offsets --reset-source`) and then it has work again.
 const DONE_RECHECK_MS = 5000;
-const doneUntil = new WeakMap<PipelineRuntime, number>();
 
-async function pollOnce(
-  pipeline: PipelineRuntime,
-  source: PollSource,
-  logger: Logger,
-  hooks: IngestHooks,
-  signal: AbortSignal,
-): Promise<boolean> {
-  if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < (doneUntil.get(pipeline) ?? 0))
-    return false;
+/** The poll loop of one pipeline's source. */
+interface Poller {
+  pipeline: PipelineRuntime;
+  logger: Logger;
+  onDone(pipeline: string): void;
+  /** Until when a finished source is not asked again (ms since the epoch). */
+  doneUntil: number;
+}
+
+async function pollOnce(poller: Poller, source: PollSource, signal: AbortSignal): Promise<boolean> {
+  const { pipeline, logger } = poller;
+  if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < poller.doneUntil) return false;
   const { storage } = pipeline.services;
   try {
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
@@ -73,15 +66,15 @@ async function pollOnce(
     if (result.events.length > 0 || moved)
       await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {
-      doneUntil.set(pipeline, Date.now() + DONE_RECHECK_MS);
-      hooks.onDone(pipeline.name);
+      poller.doneUntil = Date.now() + DONE_RECHECK_MS;
+      poller.onDone(pipeline.name);
       return false;
     }
     return result.hasMore === true;
   } catch (err) {
     const kind = errorKind(err);
     if (kind === 'fatal' || kind === 'config') {
-      hooks.onFatal(pipeline.name, err);
+      pipeline.fail(err);
       return false;
     }
     logger.warn({ pipeline: pipeline.name, err: toSluiceError(err) }, 'poll failed; retrying at the next interval');

@@ -14,10 +14,12 @@ import {
   type SinkInstance,
   type SourceInstance,
 } from '../plugin.js';
-import type { Storage } from '../storage/storage.js';
+import type { DeliveryJob, JobInfo } from '../queue/queue.js';
+import type { Storage, StoredEvent } from '../storage/storage.js';
 import { ProcessorChain, type StepObserver } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
+import { type OutboundContext, SinkOutbound } from './outbound.js';
 import { pluginMetrics } from './plugin-metrics.js';
 import { redactError } from './redact-error.js';
 import { SinkHealth } from './sink-health.js';
@@ -38,6 +40,10 @@ export interface RuntimeServices {
   isStorageFull(): Promise<boolean>;
   /** Live taps on this process's stages. */
   taps: Taps;
+  /** A fatal error stopped `pipeline` (bad credentials, a missing table): the one way such errors travel. */
+  onFatal(pipeline: string, error: unknown): void;
+  /** A batch of `subscription` in `partition` was acknowledged. */
+  onAck(subscription: string, partition: number): void;
 }
 
 export interface PipelineState {
@@ -60,15 +66,29 @@ export interface LiveSink {
 export class PipelineRuntime {
   source?: SourceInstance;
   inbound = new ProcessorChain([]);
-  sinks: LiveSink[] = [];
+  /** The outbound path of each sink this process delivers to, by subscription. */
+  private readonly outbounds = new Map<string, SinkOutbound>();
   private stopped = false;
   private paused = false;
   private readonly pausedSinks = new Set<string>();
 
+  private readonly outboundContext: OutboundContext;
+
   constructor(
     readonly spec: PipelineSpec,
     readonly services: RuntimeServices,
-  ) {}
+  ) {
+    this.outboundContext = {
+      pipeline: spec.name,
+      storage: services.storage,
+      metrics: services.metrics,
+      taps: services.taps,
+      redact: (text) => services.redactor.text(text),
+      deadLetter: (records, origin, isLogged) => this.deadLetter(records, origin, isLogged),
+      fail: (error) => this.fail(error),
+      acked: (subscription, partition) => services.onAck(subscription, partition),
+    };
+  }
 
   get name(): string {
     return this.spec.name;
@@ -104,12 +124,11 @@ export class PipelineRuntime {
       state: state(this.paused),
       hasSource: this.spec.source !== undefined,
       sinks: this.spec.sinks.map((s) => {
-        const live = this.sinks.find((l) => l.spec === s);
         return {
           name: this.sinkName(s.subscription),
           subscription: s.subscription,
           state: state(this.isSinkPaused(s.subscription)),
-          isFailing: live?.health.isFailing ?? false,
+          isFailing: this.outbounds.get(s.subscription)?.sink.health.isFailing ?? false,
         };
       }),
     };
@@ -153,13 +172,11 @@ export class PipelineRuntime {
       );
     }
     if (roles.deliver) {
-      for (const s of spec.sinks) {
-        this.sinks.push(await this.createSink(s));
-      }
+      for (const s of spec.sinks) this.outbounds.set(s.subscription, await this.createSink(s));
     }
   }
 
-  private async createSink(s: SinkSpec): Promise<LiveSink> {
+  private async createSink(s: SinkSpec): Promise<SinkOutbound> {
     const name = this.sinkName(s.subscription);
     const chain = await this.chainOf(s.processors, (step, events) =>
       this.services.taps.emit(this.spec.name, tapStage.sinkProcessor(name, step), events),
@@ -171,7 +188,40 @@ export class PipelineRuntime {
       logger: this.services.logger,
       redact: (text) => this.services.redactor.text(text),
     });
-    return { spec: s, instance, chain, health, name };
+    return new SinkOutbound({ spec: s, instance, chain, health, name }, this.outboundContext);
+  }
+
+  /** The live sinks this process delivers to, in the pipeline's order. */
+  get sinks(): readonly LiveSink[] {
+    return [...this.outbounds.values()].map((o) => o.sink);
+  }
+
+  /** The subscriptions of the sinks this process delivers to. */
+  get subscriptions(): string[] {
+    return [...this.outbounds.keys()];
+  }
+
+  /**
+   * Delivers a batch of one of this pipeline's sinks (see SinkOutbound.deliver). A sink this process does not run,
+   * or a stopped pipeline, fails retryably: the job waits for a worker that can deliver it.
+   */
+  deliver(job: DeliveryJob, info: JobInfo, claimed?: StoredEvent[]): Promise<boolean> {
+    // By subscription, not index: a worker on another version of the file may list the pipeline's sinks in another
+    // order, and the job's index would then name a different sink.
+    const outbound = this.outbounds.get(job.subscription);
+    if (!outbound || this.stopped) {
+      throw toSluiceError({
+        kind: 'retryable',
+        code: 'E_SINK_UNAVAILABLE',
+        message: `sink ${job.sink} of pipeline "${job.pipeline}" is not running here`,
+      });
+    }
+    return outbound.deliver(job, info, claimed);
+  }
+
+  /** Stops the pipeline on a fatal error from its source or a sink. */
+  fail(error: unknown): void {
+    this.services.onFatal(this.name, error);
   }
   /**
    * Re-creates the sinks (or the one named) with fresh plugin instances; a whole pipeline also gets a fresh poll
@@ -179,9 +229,9 @@ export class PipelineRuntime {
    * being written by an old instance may fail as it closes: it is retried, on the new one.
    */
   async restart(sink?: string): Promise<void> {
-    for (const [i, old] of this.sinks.entries()) {
+    for (const [subscription, { sink: old }] of this.outbounds) {
       if (sink !== undefined && old.name !== sink) continue;
-      this.sinks[i] = await this.createSink(old.spec);
+      this.outbounds.set(subscription, await this.createSink(old.spec));
       await Promise.allSettled([old.instance.close?.(), old.chain.close()]);
     }
     if (sink !== undefined) return;
@@ -333,7 +383,7 @@ export class PipelineRuntime {
   async close(): Promise<void> {
     await Promise.allSettled([
       this.inbound.close(),
-      ...this.sinks.flatMap((s) => [s.instance.close?.(), s.chain.close()]),
+      ...[...this.outbounds.values()].flatMap(({ sink: s }) => [s.instance.close?.(), s.chain.close()]),
     ]);
   }
 }

@@ -26,6 +26,7 @@ import {
   type ClaimOptions,
   DEFAULT_IDEMPOTENCY_TTL_MS,
   type PartitionPosition,
+  type PendingEvent,
   parseEventId,
   partitionFor,
   type ReadOptions,
@@ -43,7 +44,7 @@ import { mergeInStoredOrder } from './stored-order.js';
 interface Cursor {
   last: StreamPosition;
   /** Handed out, not acknowledged, by event id; insertion order is id order because claims only move forward. */
-  pending: Map<string, StoredEvent>;
+  pending: Map<string, PendingEvent>;
 }
 
 interface MemoryTopic {
@@ -307,7 +308,7 @@ export class MemoryStorage implements Storage {
     checkClaimCount(topic, options.count);
     const deadline = Date.now() + (options.blockMs ?? 0);
     for (;;) {
-      const claimed = this.take(topic, subscription, partition, options.count);
+      const claimed = this.take(topic, subscription, partition, options.count, options.consumer);
       if (claimed.length > 0 || !options.blockMs) return claimed;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return claimed;
@@ -316,20 +317,20 @@ export class MemoryStorage implements Storage {
     }
   }
 
-  private take(topic: string, subscription: string, partition: number, count: number): StoredEvent[] {
+  private take(topic: string, subscription: string, partition: number, count: number, consumer: string): StoredEvent[] {
     const cursor = this.cursor(topic, subscription, partition);
     const p = this.topic(topic).partitions[partition];
     const from = p.upperBound(cursor.last);
     const to = Math.min(p.end, from + count);
     if (from >= to) return [];
     const claimed = p.slice(from, to);
-    for (const e of claimed) cursor.pending.set(e.id, e);
+    for (const e of claimed) cursor.pending.set(e.id, { ...e, consumer });
     cursor.last = p.positionAt(to - 1);
     return claimed;
   }
 
-  async pending(topic: string, subscription: string, partition: number, limit: number): Promise<StoredEvent[]> {
-    const out: StoredEvent[] = [];
+  async pending(topic: string, subscription: string, partition: number, limit: number): Promise<PendingEvent[]> {
+    const out: PendingEvent[] = [];
     for (const e of this.cursor(topic, subscription, partition).pending.values()) {
       if (out.length >= limit) break;
       out.push(e);

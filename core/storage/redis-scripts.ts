@@ -329,15 +329,18 @@ if #entries == 0 then return {0, ''} end
 return {#entries, entries[#entries][1]}
 `;
 
-/** KEYS partition. ARGV group, limit. Returns the pending entries, oldest first. */
+/** KEYS partition. ARGV group, limit. Returns {entries, consumers}: the pending entries oldest first, and whom each was handed to. */
 const pending = `
 local rows = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', ARGV[2])
-local out = {}
+local out, consumers = {}, {}
 for _, row in ipairs(rows) do
   local entry = redis.call('XRANGE', KEYS[1], row[1], row[1])[1]
-  if entry then out[#out + 1] = entry end
+  if entry then
+    out[#out + 1] = entry
+    consumers[#consumers + 1] = row[2]
+  end
 end
-return out
+return {out, consumers}
 `;
 
 /**

@@ -38,6 +38,7 @@ import {
   DEFAULT_IDEMPOTENCY_TTL_MS,
   formatEventId,
   type PartitionPosition,
+  type PendingEvent,
   parseEventId,
   partitionFor,
   type ReadOptions,
@@ -376,18 +377,18 @@ export class RedisStorage implements Storage {
     return this.toEvents(partition, entries);
   }
 
-  async pending(topic: string, subscription: string, partition: number, limit: number): Promise<StoredEvent[]> {
+  async pending(topic: string, subscription: string, partition: number, limit: number): Promise<PendingEvent[]> {
     const context = { operation: `list pending events of "${subscription}" on topic "${topic}"`, topic, subscription };
     return this.run(context, async () => {
       checkPartition(topic, await this.partitionsOf(topic), partition);
       if (limit <= 0) return [];
-      const entries = (await this.script(
+      const [entries, consumers] = (await this.script(
         'sluicePending',
         [this.keys.partition(topic, partition)],
         [subscription, Math.floor(limit)],
         true,
-      )) as Entry[];
-      return this.toEvents(partition, entries);
+      )) as [Entry[], Buffer[]];
+      return this.toEvents(partition, entries).map((e, i) => ({ ...e, consumer: consumers[i].toString('utf8') }));
     });
   }
 

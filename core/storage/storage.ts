@@ -24,6 +24,11 @@ export interface TopicSpec {
   retention?: RetentionSpec;
 }
 
+/** An event handed out to a subscription and not acknowledged; `consumer` is the name it was claimed under. */
+export interface PendingEvent extends StoredEvent {
+  consumer: string;
+}
+
 /** An event as stored: `id` is its offset, `partition` the partition it lives in. */
 export interface StoredEvent extends SluiceEvent {
   readonly id: string;
@@ -141,8 +146,11 @@ export interface Storage {
   listSubscriptions(topic: string): Promise<string[]>;
   /** Hands out the next events of a partition to the subscription; they stay pending until acknowledged. */
   claim(topic: string, subscription: string, partition: number, options: ClaimOptions): Promise<StoredEvent[]>;
-  /** Events handed out and not yet acknowledged, oldest first (for recovery after a crash). */
-  pending(topic: string, subscription: string, partition: number, limit: number): Promise<StoredEvent[]>;
+  /**
+   * Events handed out and not yet acknowledged, oldest first, each with the consumer it was handed to (for recovery
+   * after a crash: a dispatcher claims each batch under a consumer name of its own, so the batches show).
+   */
+  pending(topic: string, subscription: string, partition: number, limit: number): Promise<PendingEvent[]>;
   ack(topic: string, subscription: string, partition: number, ids: readonly string[]): Promise<void>;
   /** Moves the subscription (all partitions); pending events are dropped from the pending list. */
   seek(topic: string, subscription: string, target: SeekTarget): Promise<void>;

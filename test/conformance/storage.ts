@@ -688,6 +688,20 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
         expect(await storage.claim(t, 's', 0, { count: 3, consumer: 'w' })).toEqual([]);
       });
 
+      it('tells which consumer each pending event was handed to', async () => {
+        const t = await topic();
+        await storage.ensureSubscription(t, 's', 'beginning');
+        await storage.append(t, [ev('a'), ev('b'), ev('c')]);
+        await storage.claim(t, 's', 0, { count: 2, consumer: 'w/0' });
+        await storage.claim(t, 's', 0, { count: 2, consumer: 'w/1' });
+        const pending = await storage.pending(t, 's', 0, 10);
+        expect(pending.map((e) => [e.value, e.consumer])).toEqual([
+          ['a', 'w/0'],
+          ['b', 'w/0'],
+          ['c', 'w/1'],
+        ]);
+      });
+
       it('refuses to acknowledge ids of another partition', async () => {
         const t = await topic({ partitions: 2 });
         await storage.ensureSubscription(t, 's', 'beginning');

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { SinkSpec } from '../../../../core/config/pipeline-spec.js';
+import { createEvent } from '../../../../core/event.js';
 import type { DeliveryJob, WorkQueue } from '../../../../core/queue/queue.js';
-import { type DispatchDeps, dispatchLoop, orphanRuns } from '../../../../core/runtime/dispatch.js';
+import { type DispatchDeps, dispatchLoop, type InlineDelivery, orphanRuns } from '../../../../core/runtime/dispatch.js';
+import { silentLogger } from '../../../../core/runtime/logger.js';
+import { MemoryStorage } from '../../../../core/storage/memory.js';
 import type { Storage, StoredEvent } from '../../../../core/storage/storage.js';
+import { waitFor } from '../../../conformance/queue.js';
 
 const event = (seq: number): StoredEvent => ({
   id: `0-1700000000000-${seq}`,
@@ -32,6 +36,12 @@ describe('recovery of pending events after a takeover', () => {
       [4, 5],
       [7, 8, 9, 10],
     ]);
+  });
+
+  it('re-submits each batch whole, as it was claimed, so that it keeps its id', () => {
+    const claimedBy = (consumer: string) => (seq: number) => ({ ...event(seq), consumer });
+    const pending = [...[1, 2].map(claimedBy('w/0')), ...[3, 4, 5].map(claimedBy('w/1')), claimedBy('w/0')(6)];
+    expect(seqs(orphanRuns(pending, [], 100))).toEqual([[1, 2], [3, 4, 5], [6]]);
   });
 
   it('keeps runs within the batch size', () => {
@@ -67,5 +77,109 @@ describe('recovery of pending events after a takeover', () => {
     const deps = { storage, queue, consumer: 'w' } as unknown as DispatchDeps;
     await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, AbortSignal.abort());
     expect(submitted).toEqual([]);
+  });
+});
+
+describe('a dispatcher that delivers the batches it claims', () => {
+  const sink = {
+    subscription: 's',
+    index: 0,
+    retry: { attempts: 3 },
+    batch: { maxEvents: 100, maxWait: 0 },
+    common: { ordered: false, concurrency: 4 },
+  } as SinkSpec;
+  const target = { pipeline: 'p', topic: 't', sink, partition: 0 };
+
+  async function start(storage: MemoryStorage, delivered: number[], jobs: DeliveryJob[], isPaused = () => false) {
+    const queue = {
+      liveJobs: async () => [],
+      submit: async (j: DeliveryJob) => {
+        jobs.push(j);
+        const events = await storage.read('t', { partition: 0, fromId: j.firstId, toId: j.lastId });
+        delivered.push(...events.map((e) => e.value as number));
+        await storage.ack(
+          't',
+          's',
+          0,
+          events.map((e) => e.id),
+        );
+      },
+    } as unknown as WorkQueue;
+    const inline: InlineDelivery = {
+      takeSlot: () => () => {},
+      deliver: async (job, events) => {
+        delivered.push(...events.map((e) => e.value as number));
+        await storage.ack(
+          't',
+          's',
+          0,
+          events.map((e) => e.id),
+        );
+        return true;
+      },
+      backoff: () => 10,
+      isStopped: () => false,
+    };
+    const stop = new AbortController();
+    const deps: DispatchDeps = {
+      storage,
+      queue,
+      logger: silentLogger,
+      consumer: 'leader',
+      isPaused,
+      waitForAck: (_s, _p, ms) => new Promise((r) => setTimeout(r, ms)),
+      inline,
+      recoveryEveryMs: 50,
+    };
+    const loop = dispatchLoop(target, deps, stop.signal);
+    return async () => {
+      stop.abort();
+      await loop;
+    };
+  }
+
+  it('delivers what it claims itself, without a job', async () => {
+    const storage = new MemoryStorage();
+    await storage.ensureTopic({ name: 't', partitions: 1 });
+    await storage.ensureSubscription('t', 's', 'beginning');
+    const delivered: number[] = [];
+    const jobs: DeliveryJob[] = [];
+    const stop = await start(storage, delivered, jobs);
+    await storage.append(
+      't',
+      [1, 2, 3].map((n) => createEvent({ key: null, value: n })),
+    );
+    await waitFor('the batch', () => delivered.length === 3);
+    await stop();
+    expect(delivered).toEqual([1, 2, 3]);
+    expect(jobs).toEqual([]);
+  });
+
+  it('recovers events a frozen former leader claimed after the takeover, which it will never deliver', async () => {
+    const storage = new MemoryStorage();
+    await storage.ensureTopic({ name: 't', partitions: 1 });
+    await storage.ensureSubscription('t', 's', 'beginning');
+    const delivered: number[] = [];
+    const jobs: DeliveryJob[] = [];
+    let isPaused = false;
+    const stop = await start(storage, delivered, jobs, () => isPaused);
+    await storage.append(
+      't',
+      [1, 2, 3].map((n) => createEvent({ key: null, value: n })),
+    );
+    await waitFor('the first batch', () => delivered.length === 3);
+    // Held while the former leader's claim, sent before it froze, reaches storage; it then finds its lead lost.
+    isPaused = true;
+    await new Promise((r) => setTimeout(r, 1200));
+    await storage.append(
+      't',
+      [4, 5].map((n) => createEvent({ key: null, value: n })),
+    );
+    expect(await storage.claim('t', 's', 0, { count: 100, consumer: 'frozen' })).toHaveLength(2);
+    isPaused = false;
+    await waitFor('the late claim to be recovered', () => delivered.length === 5, 5_000);
+    expect(jobs).toHaveLength(1);
+    await stop();
+    expect([...new Set(delivered)].sort()).toEqual([1, 2, 3, 4, 5]);
   });
 });
