@@ -122,7 +122,12 @@ export async function startAdminPort(
   const console: ConsoleParts | undefined = options.console
     ? {
         files: await readConsoleFiles(),
-        history: new MetricHistory({ registry: () => full.engine.metrics.registry, storage, config }),
+        history: new MetricHistory({
+          registry: () => full.engine.metrics.registry,
+          storage,
+          config,
+          workers: () => fleet.workers(),
+        }),
         hasToken: options.token !== undefined,
       }
     : undefined;

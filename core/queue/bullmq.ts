@@ -194,6 +194,7 @@ export class BullmqQueue implements WorkQueue {
     for (const subscription of new Set(options.subscriptions)) {
       this.workers.push(this.workerFor(subscription, handler, options));
     }
+    if (options.events) this.heartbeat.reportEvents(options.events);
     this.heartbeat.start();
   }
 

@@ -1,6 +1,7 @@
 // The work queue contract: delivery jobs that name a range of stored events, scheduled single-poller tasks,
 // and fleet-wide exclusive loops. Drivers: memory.ts (one process) and bullmq.ts (a fleet on Redis).
 import { RetryableError, toSluiceError } from '../errors.js';
+import type { WorkerEventCounts } from './worker-registry.js';
 
 /** One batch of delivery work: a contiguous range of one partition for one subscription. */
 export interface DeliveryJob {
@@ -73,6 +74,8 @@ export interface ConsumeOptions {
   concurrency: number;
   /** Delay before the next attempt, ms; `error` is what the handler threw. */
   backoff(attempt: number, error: unknown, job: DeliveryJob): number;
+  /** What this process has counted, for a driver that tells the fleet about its workers (their heartbeats). */
+  events?(): WorkerEventCounts;
 }
 
 export interface QueueCounts {

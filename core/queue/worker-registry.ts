@@ -15,6 +15,15 @@ export interface HeldJob {
   since: number;
 }
 
+/**
+ * Events a worker stored (by pipeline) and delivered (by subscription) since it started. A console sums the rates
+ * of every live worker's counts, so its rates are the fleet's, not only those of the process it talks to.
+ */
+export interface WorkerEventCounts {
+  in: Record<string, number>;
+  out: Record<string, number>;
+}
+
 export interface WorkerInfo {
   id: string;
   host: string;
@@ -25,6 +34,8 @@ export interface WorkerInfo {
   jobs: HeldJob[];
   /** When this heartbeat was written, ms since the epoch. */
   seenAt: number;
+  /** What the worker has counted, when it delivers (absent from workers of older versions). */
+  events?: WorkerEventCounts;
 }
 
 export interface WorkerHeartbeatOptions {
@@ -40,6 +51,7 @@ export class WorkerHeartbeat {
   private readonly ttlMs: number;
   private timer?: NodeJS.Timeout;
   private isFailing = false;
+  private countEvents?: () => WorkerEventCounts;
 
   constructor(
     private readonly client: RedisClient,
@@ -50,6 +62,11 @@ export class WorkerHeartbeat {
   ) {
     this.everyMs = options.everyMs ?? 3000;
     this.ttlMs = options.ttlMs ?? this.everyMs * 3;
+  }
+
+  /** From now on each heartbeat carries these counts. */
+  reportEvents(count: () => WorkerEventCounts): void {
+    this.countEvents = count;
   }
 
   /** Writes the heartbeat now and then every period. */
@@ -73,7 +90,7 @@ export class WorkerHeartbeat {
 
   private async beat(): Promise<void> {
     const now = Date.now();
-    const info: WorkerInfo = { ...this.self, jobs: this.heldJobs(), seenAt: now };
+    const info: WorkerInfo = { ...this.self, jobs: this.heldJobs(), seenAt: now, events: this.countEvents?.() };
     try {
       await this.client
         .multi()

@@ -237,6 +237,7 @@ export class Engine {
         subscriptions: this.pipelines.flatMap((p) => p.subscriptions),
         concurrency,
         backoff: (attempt, error, job) => policyOf(job.subscription)(attempt, error),
+        events: () => this.metrics.eventCounts(),
       },
     );
     // Batches delivered by their dispatcher share the process's concurrency with the jobs it runs: with every slot

@@ -4,6 +4,7 @@
 import { Counter, Histogram, Registry } from 'prom-client';
 import { type ErrorKind, toSluiceError } from '../errors.js';
 import { type SluiceEvent, sizeOf } from '../event.js';
+import type { WorkerEventCounts } from '../queue/worker-registry.js';
 import type { StoredEvent } from '../storage/storage.js';
 
 export interface PipelineCounters {
@@ -24,6 +25,8 @@ const BYTES_HELP = (what: string) =>
 export class Metrics {
   readonly registry = new Registry();
   private readonly counters = new Map<string, PipelineCounters>();
+  /** Events accepted per subscription (`pipeline.sink`), for the worker's heartbeat. */
+  private readonly outBySubscription = new Map<string, number>();
   private readonly eventsIn = this.counter('sluice_events_in_total', 'Events stored by a source.', ['component']);
   private readonly bytesIn = this.counter('sluice_bytes_in_total', BYTES_HELP('stored by a source'), ['component']);
   private readonly eventsOut = this.counter('sluice_events_out_total', 'Events a sink accepted.', ['sink']);
@@ -70,6 +73,14 @@ export class Metrics {
     return c;
   }
 
+  /** Events stored per pipeline and accepted per subscription since this engine's metrics began. */
+  eventCounts(): WorkerEventCounts {
+    return {
+      in: Object.fromEntries([...this.counters].map(([pipeline, c]) => [pipeline, c.in])),
+      out: Object.fromEntries(this.outBySubscription),
+    };
+  }
+
   stored(pipeline: string, component: string, events: readonly SluiceEvent[]): void {
     this.for(pipeline).in += events.length;
     this.eventsIn.inc({ pipeline, component }, events.length);
@@ -87,6 +98,8 @@ export class Metrics {
   ): void {
     const { accepted } = batch;
     this.for(pipeline).out += accepted.length;
+    const subscription = `${pipeline}.${sink}`;
+    this.outBySubscription.set(subscription, (this.outBySubscription.get(subscription) ?? 0) + accepted.length);
     this.eventsOut.inc({ pipeline, sink }, accepted.length);
     this.bytesOut.inc({ pipeline, sink }, bytesOf(accepted));
     this.batchSeconds.observe({ pipeline, sink }, batch.seconds);

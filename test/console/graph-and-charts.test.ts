@@ -164,6 +164,17 @@ describe('the web console of a fleet on Redis', { timeout: 120_000 }, () => {
     page.expectNoConsoleErrors();
   });
 
+  it("takes its rates from the workers' heartbeats, which carry what each stored and delivered", async () => {
+    const status = async () =>
+      (await (await fetch(`${adminUrl}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as {
+        workers: Array<{ events?: { in: Record<string, number>; out: Record<string, number> } }>;
+      };
+    await expect
+      .poll(async () => (await status()).workers[0]?.events?.out['orders-out.archive'] ?? 0, { timeout: 60_000 })
+      .toBeGreaterThan(0);
+    expect((await status()).workers[0].events?.in['orders-in']).toBeGreaterThan(0);
+  });
+
   it('pauses and resumes a pipeline from its row, on every worker', async () => {
     await page.page.getByRole('link', { name: 'Pipelines' }).click();
     const row = page.page.locator('tr[data-pipeline="orders-out"]');

@@ -1,8 +1,11 @@
-// The last minutes of a process's throughput, lag and latency, so the console's charts have a past when the page
-// opens. A sample every `everyMs` turns the engine's counters into rates over that interval and its latency
-// histogram into a p99 over it; lag is read from storage, so it is the fleet's. Kept only while `--console` is on.
+// The last minutes of the deployment's throughput, lag and latency, so the console's charts have a past when the
+// page opens. A sample every `everyMs` turns counters into rates over that interval: the fleet's, summed from the
+// counts every live worker writes into its heartbeat, or this process's own where no worker reports (embedded
+// runs). Lag is read from storage, so it is the fleet's too. The p99 comes from this process's latency histogram
+// (a histogram per worker is too much for a heartbeat). Kept only while `--console` is on.
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/pipeline-spec.js';
+import type { WorkerEventCounts, WorkerInfo } from '../../queue/worker-registry.js';
 import type { Storage } from '../../storage/storage.js';
 import type { HistorySample } from './console-types.js';
 
@@ -11,7 +14,11 @@ export interface MetricHistoryDeps {
   registry(): Registry;
   storage: Storage;
   config: LoadedConfig;
+  /** The live workers of the fleet, with the counts of their last heartbeat. */
+  workers?(): Promise<WorkerInfo[]>;
 }
+
+type Rates = Pick<HistorySample, 'in' | 'out'>;
 
 export interface MetricHistoryOptions {
   /** Default 2000. */
@@ -41,6 +48,8 @@ export class MetricHistory {
   private previous: Totals | undefined;
   private timer: NodeJS.Timeout | undefined;
   private isSampling = false;
+  /** Each reporting worker's last heartbeat counts and the rates they gave against the one before. */
+  private readonly workerRates = new Map<string, { seenAt: number; events: WorkerEventCounts; rates?: Rates }>();
 
   constructor(
     private readonly deps: MetricHistoryDeps,
@@ -76,14 +85,15 @@ export class MetricHistory {
     try {
       const totals = await this.totals();
       const lag = await this.lag();
+      const fleet = await this.fleetRates();
       const before = this.previous;
       this.previous = totals;
       if (!before) return;
       const seconds = Math.max(0.001, (totals.t - before.t) / 1000);
       this.samples.push({
         t: totals.t,
-        in: rates(before.in, totals.in, seconds),
-        out: rates(before.out, totals.out, seconds),
+        in: fleet?.in ?? rates(before.in, totals.in, seconds),
+        out: fleet?.out ?? rates(before.out, totals.out, seconds),
         lag,
         p99: Object.fromEntries([...totals.buckets].map(([k, b]) => [k, p99(before.buckets.get(k), b)])),
       });
@@ -113,6 +123,43 @@ export class MetricHistory {
     return totals;
   }
 
+  /**
+   * The sum of every live worker's rates, each from its last two heartbeats (a worker's rate holds until its next
+   * one, so rates do not flicker between beats); undefined when no worker reports counts.
+   */
+  private async fleetRates(): Promise<Rates | undefined> {
+    let workers: WorkerInfo[];
+    try {
+      workers = ((await this.deps.workers?.()) ?? []).filter((w) => w.events !== undefined);
+    } catch {
+      return undefined;
+    }
+    if (workers.length === 0) return undefined;
+    const sum: Rates = { in: {}, out: {} };
+    for (const w of workers) {
+      const events = w.events as WorkerEventCounts;
+      const seen = this.workerRates.get(w.id);
+      if (!seen || w.seenAt > seen.seenAt) {
+        const seconds = seen ? Math.max(0.001, (w.seenAt - seen.seenAt) / 1000) : 0;
+        const between: Rates | undefined = seen
+          ? {
+              in: rates(countsOf(seen.events.in), countsOf(events.in), seconds),
+              out: rates(countsOf(seen.events.out), countsOf(events.out), seconds),
+            }
+          : undefined;
+        this.workerRates.set(w.id, { seenAt: w.seenAt, events, rates: between });
+      }
+      const r = this.workerRates.get(w.id)?.rates;
+      if (r) {
+        addInto(sum.in, r.in);
+        addInto(sum.out, r.out);
+      }
+    }
+    const live = new Set(workers.map((w) => w.id));
+    for (const id of this.workerRates.keys()) if (!live.has(id)) this.workerRates.delete(id);
+    return sum;
+  }
+
   /** Lag of every subscription of the configured pipelines; one storage cannot answer: left out of this sample. */
   private async lag(): Promise<Record<string, number>> {
     const lag: Record<string, number> = {};
@@ -128,6 +175,14 @@ export class MetricHistory {
     }
     return lag;
   }
+}
+
+function countsOf(record: Record<string, number>): Map<string, number> {
+  return new Map(Object.entries(record));
+}
+
+function addInto(into: Record<string, number>, more: Record<string, number>): void {
+  for (const [k, v] of Object.entries(more)) into[k] = (into[k] ?? 0) + v;
 }
 
 function rates(before: Map<string, number>, now: Map<string, number>, seconds: number): Record<string, number> {

@@ -137,7 +137,7 @@ export function ChartsView(): JSX.Element {
           </select>
         </label>
         <span class="muted">
-          Rates and latency as measured by {reply.worker}; lag is the fleet's. A point every {reply.intervalMs / 1000}{' '}
+          Rates and lag are the fleet's; p99 latency as measured by {reply.worker}. A point every {reply.intervalMs / 1000}{' '}
           s.
         </span>
         {error && (

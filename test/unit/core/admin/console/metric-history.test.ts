@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { MetricHistory, p99 } from '../../../../../core/admin/console/metric-history.js';
 import type { LoadedConfig } from '../../../../../core/config/pipeline-spec.js';
+import type { WorkerInfo } from '../../../../../core/queue/worker-registry.js';
 import { Metrics } from '../../../../../core/runtime/metrics.js';
 import { MemoryStorage } from '../../../../../core/storage/memory.js';
 
@@ -33,6 +34,42 @@ describe('the console metric history', () => {
     expect(sample.lag).toEqual({ 'out.archive': 1 });
     expect(history.since(sample.t)).toEqual([]);
     expect(history.since(0)).toEqual([sample]);
+  });
+
+  it("sums the rates of every live worker's heartbeat counts, so a fleet's console shows the fleet", async () => {
+    const storage = new MemoryStorage();
+    const config = { pipelines: [] } as unknown as LoadedConfig;
+    const beat = (id: string, seenAt: number, stored: number, delivered: number): WorkerInfo => ({
+      id,
+      host: 'h',
+      pid: 1,
+      startedAt: 0,
+      version: 'x',
+      jobs: [],
+      seenAt,
+      events: { in: { in: stored }, out: { 'out.archive': delivered } },
+    });
+    let workers: WorkerInfo[] = [beat('w1', 1000, 0, 0), beat('w2', 1500, 100, 100)];
+    const history = new MetricHistory({
+      registry: () => new Metrics().registry,
+      storage,
+      config,
+      workers: async () => workers,
+    });
+    await history.sample();
+    await history.sample();
+    // One heartbeat each so far: no rate yet.
+    expect(history.latest()).toEqual(expect.objectContaining({ in: {}, out: {} }));
+    // w1: 300 stored and 150 delivered in 3 s; w2: 600 stored in 3 s and nothing delivered.
+    workers = [beat('w1', 4000, 300, 150), beat('w2', 4500, 700, 100)];
+    await history.sample();
+    expect(history.latest()).toEqual(expect.objectContaining({ in: { in: 300 }, out: { 'out.archive': 50 } }));
+    // No new heartbeat: each worker's rate holds. A worker gone from the fleet no longer counts.
+    await history.sample();
+    expect(history.latest()?.in).toEqual({ in: 300 });
+    workers = [beat('w2', 7500, 1000, 100)];
+    await history.sample();
+    expect(history.latest()).toEqual(expect.objectContaining({ in: { in: 100 }, out: { 'out.archive': 0 } }));
   });
 
   it('takes the p99 from the observations of the interval only', () => {
