@@ -24,9 +24,11 @@ import {
 import { settlesWithin, sleep } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
+import { LeaseShare } from './lease-share.js';
 import {
   type ConsumeOptions,
   type DeliveryJob,
+  type ExclusiveOptions,
   isJobLost,
   type JobHandler,
   type JobInfo,
@@ -35,7 +37,7 @@ import {
   type WorkQueue,
 } from './queue.js';
 import { RedisLockTable } from './redis-lock-table.js';
-import { type HeldJob, WorkerHeartbeat } from './worker-registry.js';
+import { type HeldJob, listWorkers, WorkerHeartbeat } from './worker-registry.js';
 
 export interface BullmqQueueOptions {
   /** A `redis://` URL, or `{ url }`, or `{ cluster: { nodes } }` for a Redis Cluster reached through any of its nodes. */
@@ -114,6 +116,10 @@ export class BullmqQueue implements WorkQueue {
   private readonly heartbeat: WorkerHeartbeat;
   private readonly held = new Map<string, Held>();
   private readonly loops: LeaseLoops;
+  /** Live workers per group of exclusive loops, from the heartbeats, refreshed once a heartbeat period. */
+  private groupMembers = new Map<string, number>();
+  private membersTimer?: NodeJS.Timeout;
+  private readonly share = new LeaseShare((group) => this.groupMembers.get(group) ?? 1);
   private readonly startedAt = Date.now();
   private readonly workers: Worker[] = [];
   private closing?: Promise<void>;
@@ -147,6 +153,7 @@ export class BullmqQueue implements WorkQueue {
       leaseMs: options.leaseMs ?? 5000,
       exclusiveRetryMs: options.exclusiveRetryMs ?? 1000,
       logger: this.logger,
+      share: this.share,
     });
     this.heartbeat = new WorkerHeartbeat(
       this.client,
@@ -258,10 +265,31 @@ export class BullmqQueue implements WorkQueue {
     this.heartbeat.start();
   }
 
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
+  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options: ExclusiveOptions = {}): void {
     this.refuseWhenClosing(name);
-    this.loops.exclusive(name, loop);
+    this.loops.exclusive(name, loop, options);
+    if (options.group !== undefined) this.watchGroupMembers();
     this.heartbeat.start();
+  }
+
+  /** Counts, once a heartbeat period, the live workers that run each group this process runs. */
+  private watchGroupMembers(): void {
+    if (this.membersTimer) return;
+    this.heartbeat.reportGroups(() => this.share.groups());
+    const refresh = async () => {
+      try {
+        const members = new Map<string, number>();
+        for (const w of await listWorkers(this.client, this.keys)) {
+          for (const g of w.groups ?? []) members.set(g, (members.get(g) ?? 0) + 1);
+        }
+        this.groupMembers = members;
+      } catch (err) {
+        // Until the next refresh the last counts stand; a lease is never left unheld for want of them.
+        this.warnThrottled('members', 'could not list the workers of the fleet', err);
+      }
+    };
+    this.membersTimer = setInterval(() => void refresh(), this.options.heartbeatMs ?? 3000);
+    this.membersTimer.unref();
   }
 
   private refuseWhenClosing(name: string): void {
@@ -351,6 +379,7 @@ export class BullmqQueue implements WorkQueue {
     // Every step after the grace period is bounded, so close() returns even if Redis goes away meanwhile.
     const deadline = Date.now() + graceMs + AFTER_GRACE_MS;
     const left = () => Math.max(0, deadline - Date.now());
+    clearInterval(this.membersTimer);
     const loopsStopped = this.loops.stop(graceMs);
     if (this.workers.length > 0) {
       // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.

@@ -5,6 +5,7 @@ import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { settlesWithin, sleep } from './bounded-wait.js';
 import { type Lease, waitForLease } from './lease.js';
+import type { LeaseShare } from './lease-share.js';
 import type { LockTable } from './lock-table.js';
 
 export interface ExclusiveLoopOptions {
@@ -17,6 +18,8 @@ export interface ExclusiveLoopOptions {
   /** Pause between attempts to take the lead, and before restarting a loop that ended by itself. */
   retryMs: number;
   logger: Logger;
+  /** Spread this loop and the others of its group over the fleet's processes that run the group. */
+  share?: { table: LeaseShare; group: string };
 }
 
 export class ExclusiveLoop {
@@ -42,17 +45,37 @@ export class ExclusiveLoop {
   }
 
   private async run(): Promise<void> {
-    const { locks, name, token, leaseMs, retryMs, logger } = this.options;
+    const { locks, name, token, leaseMs, retryMs, logger, share } = this.options;
     const stopping = this.stopping.signal;
+    const mayTry = share && ((passed: number) => share.table.mayTake(share.group, passed));
     while (!stopping.aborted) {
-      const lease = await waitForLease(locks, name, token, { leaseMs, maxWaitMs: retryMs, signal: stopping, logger });
+      const lease = await waitForLease(locks, name, token, {
+        leaseMs,
+        maxWaitMs: retryMs,
+        signal: stopping,
+        logger,
+        mayTry,
+      });
       if (!lease) return;
       this.lease = lease;
-      const signal = AbortSignal.any([lease.signal, stopping]);
+      share?.table.took(share.group);
+      // A process holding more than its share of the group hands this loop over: the loop sees its signal abort,
+      // finishes what it holds, and the lease is freed for a process under its share.
+      const handOver = new AbortController();
+      const check =
+        share &&
+        setInterval(() => {
+          if (!handOver.signal.aborted && share.table.shouldHandOver(share.group)) handOver.abort();
+        }, leaseMs);
+      const signal = AbortSignal.any([lease.signal, stopping, handOver.signal]);
       this.running = this.runOnce(signal);
       await this.running;
       this.running = undefined;
+      clearInterval(check);
       await lease.release();
+      share?.table.released(share.group, handOver.signal.aborted);
+      if (handOver.signal.aborted && !stopping.aborted)
+        logger.info({ loop: name }, `handed "${name}" over to a process of the fleet under its share`);
       if (!stopping.aborted && !lease.isLost) await sleep(retryMs, stopping);
     }
   }

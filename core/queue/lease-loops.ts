@@ -3,7 +3,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../plugin.js';
 import { ExclusiveLoop } from './exclusive-loop.js';
+import type { LeaseShare } from './lease-share.js';
 import type { LockTable } from './lock-table.js';
+import type { ExclusiveOptions } from './queue.js';
 import { ScheduledTask } from './scheduled-task.js';
 
 export interface LeaseLoopsOptions {
@@ -14,6 +16,8 @@ export interface LeaseLoopsOptions {
   /** Pause between attempts to take an exclusive loop's lead. */
   exclusiveRetryMs: number;
   logger: Logger;
+  /** Spreads exclusive loops that name a group over the fleet (without it, whoever asks first holds them). */
+  share?: LeaseShare;
 }
 
 export class LeaseLoops {
@@ -30,13 +34,22 @@ export class LeaseLoops {
     );
   }
 
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
-    const { locks, leaseMs, exclusiveRetryMs: retryMs, logger } = this.options;
-    this.add(
-      name,
-      () =>
-        new ExclusiveLoop({ locks, name: `exclusive:${name}`, loop, token: this.token(), leaseMs, retryMs, logger }),
-    );
+  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options: ExclusiveOptions = {}): void {
+    const { locks, leaseMs, exclusiveRetryMs: retryMs, logger, share } = this.options;
+    const group = options.group;
+    this.add(name, () => {
+      if (share && group !== undefined) share.add(group);
+      return new ExclusiveLoop({
+        locks,
+        name: `exclusive:${name}`,
+        loop,
+        token: this.token(),
+        leaseMs,
+        retryMs,
+        logger,
+        share: share && group !== undefined ? { table: share, group } : undefined,
+      });
+    });
   }
 
   /** Stops every loop; a running task or loop gets up to `graceMs` to finish. No loop can be added after. */

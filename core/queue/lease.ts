@@ -110,6 +110,8 @@ export interface WaitForLeaseOptions {
   /** Stops waiting; the wait then resolves to `undefined`. */
   signal: AbortSignal;
   logger: Logger;
+  /** Asked before each attempt (with the attempts let pass in a row so far); false lets this one pass. */
+  mayTry?(passed: number): boolean;
 }
 
 /**
@@ -120,10 +122,17 @@ export async function waitForLease(
   locks: LockTable,
   name: string,
   token: string,
-  { leaseMs, maxWaitMs, signal, logger }: WaitForLeaseOptions,
+  { leaseMs, maxWaitMs, signal, logger, mayTry }: WaitForLeaseOptions,
 ): Promise<Lease | undefined> {
   let hasWarned = false;
+  let passed = 0;
   while (!signal.aborted) {
+    if (mayTry && !mayTry(passed)) {
+      passed++;
+      await sleep(maxWaitMs, signal);
+      continue;
+    }
+    passed = 0;
     let waitMs = maxWaitMs;
     const sentAt = Date.now();
     try {

@@ -78,6 +78,14 @@ export interface ConsumeOptions {
   events?(): WorkerEventCounts;
 }
 
+export interface ExclusiveOptions {
+  /**
+   * Loops of one group are spread over the processes of the fleet that run the group (each holds about its share),
+   * instead of all going to whichever process asked first.
+   */
+  group?: string;
+}
+
 export interface QueueCounts {
   waiting: number;
   active: number;
@@ -101,9 +109,9 @@ export interface WorkQueue {
   schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void;
   /**
    * Runs `loop` on exactly one process of the fleet; if that process dies, another takes over. The signal is
-   * aborted when leadership is lost or on close.
+   * aborted when leadership is lost, when the loop is handed over to spread its group, or on close.
    */
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void;
+  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options?: ExclusiveOptions): void;
   /** Jobs of `subscription` that are waiting, delayed or running, across the fleet (for recovery). */
   liveJobs(subscription: string): Promise<DeliveryJob[]>;
   counts(): Promise<QueueCounts>;

@@ -36,6 +36,8 @@ export interface WorkerInfo {
   seenAt: number;
   /** What the worker has counted, when it delivers (absent from workers of older versions). */
   events?: WorkerEventCounts;
+  /** Groups of exclusive loops the worker runs: their leases are spread over the workers that name the group. */
+  groups?: string[];
 }
 
 export interface WorkerHeartbeatOptions {
@@ -52,6 +54,7 @@ export class WorkerHeartbeat {
   private timer?: NodeJS.Timeout;
   private isFailing = false;
   private countEvents?: () => WorkerEventCounts;
+  private listGroups?: () => string[];
 
   constructor(
     private readonly client: RedisClient,
@@ -67,6 +70,11 @@ export class WorkerHeartbeat {
   /** From now on each heartbeat carries these counts. */
   reportEvents(count: () => WorkerEventCounts): void {
     this.countEvents = count;
+  }
+
+  /** From now on each heartbeat names these groups. */
+  reportGroups(list: () => string[]): void {
+    this.listGroups = list;
   }
 
   /** Writes the heartbeat now and then every period. */
@@ -90,7 +98,13 @@ export class WorkerHeartbeat {
 
   private async beat(): Promise<void> {
     const now = Date.now();
-    const info: WorkerInfo = { ...this.self, jobs: this.heldJobs(), seenAt: now, events: this.countEvents?.() };
+    const info: WorkerInfo = {
+      ...this.self,
+      jobs: this.heldJobs(),
+      seenAt: now,
+      events: this.countEvents?.(),
+      groups: this.listGroups?.(),
+    };
     try {
       await this.client
         .multi()

@@ -260,21 +260,25 @@ export class Engine {
         };
         for (let partition = 0; partition < partitions; partition++) {
           const target = { pipeline: p.name, topic: p.spec.topic, sink, partition };
-          queue.exclusive(`dispatch:${sink.subscription}:${partition}`, (lease) =>
-            dispatchLoop(
-              target,
-              {
-                storage,
-                queue,
-                logger,
-                consumer: this.workerId,
-                isPaused: () => p.isSinkPaused(sink.subscription),
-                waitForAck: (s, part, ms) => this.waitForAck(s, part, ms),
-                inline,
-              },
-              anySignal(lease, this.signal),
-              lease,
-            ),
+          queue.exclusive(
+            `dispatch:${sink.subscription}:${partition}`,
+            (lease) =>
+              dispatchLoop(
+                target,
+                {
+                  storage,
+                  queue,
+                  logger,
+                  consumer: this.workerId,
+                  isPaused: () => p.isSinkPaused(sink.subscription),
+                  waitForAck: (s, part, ms) => this.waitForAck(s, part, ms),
+                  inline,
+                },
+                anySignal(lease, this.signal),
+                lease,
+              ),
+            // The partitions of one subscription spread over the workers that deliver to it.
+            { group: `dispatch:${sink.subscription}` },
           );
         }
       }

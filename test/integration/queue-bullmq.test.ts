@@ -104,4 +104,34 @@ describe('BullmqQueue', () => {
     expect((await q.counts()).failed).toBe(0);
     await f.cleanup();
   });
+
+  it('spreads the exclusive loops of a group over the workers that run it, and takes them all back when one leaves', async () => {
+    const f = fleet();
+    const running = new Map<string, string>();
+    const start = (who: string) => {
+      const q = f.member();
+      for (let p = 0; p < 6; p++) {
+        q.exclusive(
+          `dispatch:orders.db:${p}`,
+          async (signal) => {
+            // At most one holder at a time, whatever the hand-overs.
+            expect(running.get(`p${p}`)).toBeUndefined();
+            running.set(`p${p}`, who);
+            await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+            running.delete(`p${p}`);
+          },
+          { group: 'dispatch:orders.db' },
+        );
+      }
+      return q;
+    };
+    const held = (who: string) => [...running.values()].filter((w) => w === who).length;
+    start('a');
+    await waitFor('a to hold all six', async () => held('a') === 6, 15_000);
+    const b = start('b');
+    await waitFor('three each', async () => held('a') === 3 && held('b') === 3, 30_000);
+    await b.close(0);
+    await waitFor('a to hold all six again', async () => held('a') === 6, 30_000);
+    await f.cleanup();
+  }, 90_000);
 });
