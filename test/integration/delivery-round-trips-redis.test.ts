@@ -81,7 +81,6 @@ describe('Redis round trips of the delivery path', () => {
     await send(0, 100);
     await waitFor('the warm-up batch', () => delivered() === 100, 20_000);
 
-    const counter = countCommands(new Set([(appender as unknown as { client: unknown }).client]));
     // One batch at a time, the next sent as soon as the last arrived. Time-driven housekeeping (lease renewals,
     // heartbeats, the control poll) is not the batches' cost: it is measured as long again with nothing to deliver,
     // and taken off.

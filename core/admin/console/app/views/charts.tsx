@@ -137,8 +137,8 @@ export function ChartsView(): JSX.Element {
           </select>
         </label>
         <span class="muted">
-          Rates and lag are the fleet's; p99 latency as measured by {reply.worker}. A point every {reply.intervalMs / 1000}{' '}
-          s.
+          Rates and lag are the fleet's; p99 latency as measured by {reply.worker}. A point every{' '}
+          {reply.intervalMs / 1000} s.
         </span>
         {error && (
           <span class="error" role="alert">

@@ -201,7 +201,9 @@ export function PipelinesView(): JSX.Element {
           <div class="panel graph-panel">
             <Graph graph={data} />
           </div>
-          <p class="muted">Rates are the fleet's (every live worker's heartbeat counts, summed); lag and stored events too.</p>
+          <p class="muted">
+            Rates are the fleet's (every live worker's heartbeat counts, summed); lag and stored events too.
+          </p>
           <PipelineTable graph={data} />
         </>
       )}
