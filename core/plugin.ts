@@ -134,9 +134,20 @@ export interface WriteResult {
   rejected?: RecordRejection[];
 }
 
+/** What a sink's write may ask of the run that delivers the batch. */
+export interface WriteContext {
+  /**
+   * False once another worker of the fleet may have been given this batch (this process stalled past its lock,
+   * an event loop blocked, say). Answered at once, from the clock. A sink that starts several side effects in one
+   * write, or one that may wait (a request queued for a free connection), asks it right before each and starts
+   * none once it is false, failing the write: the other worker delivers the batch.
+   */
+  isOwned(): boolean;
+}
+
 export interface SinkInstance {
   /** Writes a batch. Throw RetryableError to retry the whole batch, FatalError to stop the pipeline. */
-  write(batch: readonly SluiceEvent[]): Promise<WriteResult | void>;
+  write(batch: readonly SluiceEvent[], context?: WriteContext): Promise<WriteResult | void>;
   close?(): Promise<void>;
 }
 

@@ -6,13 +6,21 @@ import { gzip } from 'node:zlib';
 import { type Dispatcher, request } from 'undici';
 import { ConfigError, RecordError, RetryableError, type SluiceError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
-import { defineSink, type PluginContext, type RecordRejection, secret, z } from '../../core/plugin.js';
+import {
+  defineSink,
+  type PluginContext,
+  type RecordRejection,
+  secret,
+  type WriteContext,
+  z,
+} from '../../core/plugin.js';
 import { classifyNetworkError, classifyStatus, readExcerpt } from './classify-error.js';
 import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from './connection.js';
 import { checkEndpoint } from './connection-check.js';
 import { createHostAllowlist, type HostAllowlist } from './host-allowlist.js';
 import { batchIdempotencyKey, eventIdempotencyKey } from './idempotency-key.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
+import { ownedOnly } from './ownership-guard.js';
 import { batchBody, eventBody, type RequestBody } from './request-body.js';
 import { withoutSentCredentials } from './sent-credentials.js';
 import { compileTemplate, type Template } from './template.js';
@@ -268,8 +276,15 @@ class HttpSink {
     return { requests, rejected };
   }
 
-  private async send(req: PlannedRequest): Promise<Outcome> {
+  private async send(req: PlannedRequest, dispatcher: Dispatcher, context?: WriteContext): Promise<Outcome> {
     const what = `${this.what}: ${req.method} ${describeUrl(req.url)}`;
+    const notSent = (): Outcome => ({
+      ok: false,
+      error: new RetryableError(`${what}: not sent, the batch may belong to another worker now`, {
+        code: 'E_HTTP_NOT_OWNED',
+      }),
+      indexes: req.indexes,
+    });
     const headers: Record<string, string> = { ...req.headers };
     let body: Uint8Array | undefined;
     if (req.body) {
@@ -286,15 +301,17 @@ class HttpSink {
 
     let res: Dispatcher.ResponseData | undefined;
     for (let attempt = 0; res === undefined; attempt++) {
+      if (context && !context.isOwned()) return notSent();
       try {
         res = await request(req.url, {
           method: req.method as Dispatcher.HttpMethod,
           headers,
           body,
-          dispatcher: this.agent,
+          dispatcher,
           signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(this.cfg.timeouts.totalMs)]),
         });
       } catch (err) {
+        if (context && !context.isOwned()) return notSent();
         const code = (err as { code?: string }).code ?? '';
         if (attempt === 0 && STALE_SOCKET_CODES.has(code) && !this.ctx.signal.aborted) continue;
         return { ok: false, error: classifyNetworkError(err, what), indexes: req.indexes };
@@ -328,15 +345,16 @@ class HttpSink {
     return { ok: false, error, indexes: req.indexes };
   }
 
-  async write(batch: readonly SluiceEvent[]) {
+  async write(batch: readonly SluiceEvent[], context?: WriteContext) {
     if (batch.length === 0) return {};
     const { requests, rejected } = this.plan(batch);
+    const dispatcher = context ? ownedOnly(this.agent, context.isOwned) : this.agent;
     let stopped = false;
     const outcomes = await runBounded(
       requests,
       this.cfg.parallelRequests,
       async (req) => {
-        const outcome = await this.send(req);
+        const outcome = await this.send(req, dispatcher, context);
         // A retryable or fatal answer ends the write: the whole batch comes back, so sending more is waste.
         if (!outcome.ok && outcome.error.kind !== 'record') stopped = true;
         return outcome;

@@ -25,9 +25,11 @@ import { settlesWithin, sleep } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
 import { LeaseShare } from './lease-share.js';
+import { msSinceLoopTurn, watchLoopTurns } from './loop-turns.js';
 import {
   type ConsumeOptions,
   type DeliveryJob,
+  type ExclusiveLoopBody,
   type ExclusiveOptions,
   isJobLost,
   type JobHandler,
@@ -81,6 +83,8 @@ const RUN_RETRY_DELAY_MS = 1000;
 const LOCK_COMMAND_TIMEOUT_MS = 2000;
 /** After the grace period, how long handing jobs back and closing connections may take before they are cut. */
 const AFTER_GRACE_MS = 3000;
+/** How much sooner than half a lock a job stops counting as surely held (a renewal timer running late). */
+const OWNED_MARGIN_MS = 500;
 
 /**
  * Connection options for BullMQ on one Redis. Given options (not a client), BullMQ creates its clients itself and
@@ -125,6 +129,7 @@ export class BullmqQueue implements WorkQueue {
   private closing?: Promise<void>;
   private readonly reconnectCapMs: number;
   private readonly lastWarned = new Map<string, number>();
+  private readonly stopWatchingTurns = watchLoopTurns();
 
   constructor(private readonly options: BullmqQueueOptions) {
     this.keys = new RedisKeys(options.prefix ?? 'sluice');
@@ -265,7 +270,7 @@ export class BullmqQueue implements WorkQueue {
     this.heartbeat.start();
   }
 
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options: ExclusiveOptions = {}): void {
+  exclusive(name: string, loop: ExclusiveLoopBody, options: ExclusiveOptions = {}): void {
     this.refuseWhenClosing(name);
     this.loops.exclusive(name, loop, options);
     if (options.group !== undefined) this.watchGroupMembers();
@@ -327,6 +332,9 @@ export class BullmqQueue implements WorkQueue {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
       confirmHeld: () => this.confirmHeld(job, token),
+      // BullMQ renews the lock every half lock from a timer: while timers ran within the last half lock (less a
+      // margin for a late renewal), the lock was renewed recently enough to hold now.
+      isOwned: () => msSinceLoopTurn() < this.lockDurationMs() / 2 - OWNED_MARGIN_MS,
     };
     let handBack!: (err: Error) => void;
     const handedBack = new Promise<never>((_, reject) => {
@@ -380,6 +388,7 @@ export class BullmqQueue implements WorkQueue {
     const deadline = Date.now() + graceMs + AFTER_GRACE_MS;
     const left = () => Math.max(0, deadline - Date.now());
     clearInterval(this.membersTimer);
+    this.stopWatchingTurns();
     const loopsStopped = this.loops.stop(graceMs);
     if (this.workers.length > 0) {
       // A graceful close stops fetching, interrupts the blocking fetch and waits for running jobs and their acks.

@@ -7,11 +7,12 @@ import { settlesWithin, sleep } from './bounded-wait.js';
 import { type Lease, waitForLease } from './lease.js';
 import type { LeaseShare } from './lease-share.js';
 import type { LockTable } from './lock-table.js';
+import type { ExclusiveLoopBody } from './queue.js';
 
 export interface ExclusiveLoopOptions {
   locks: LockTable;
   name: string;
-  loop: (signal: AbortSignal) => Promise<void>;
+  loop: ExclusiveLoopBody;
   /** Unique for this process and loop. */
   token: string;
   leaseMs: number;
@@ -68,7 +69,7 @@ export class ExclusiveLoop {
           if (!handOver.signal.aborted && share.table.shouldHandOver(share.group)) handOver.abort();
         }, leaseMs);
       const signal = AbortSignal.any([lease.signal, stopping, handOver.signal]);
-      this.running = this.runOnce(signal);
+      this.running = this.runOnce(signal, () => !signal.aborted && lease.isCurrent());
       await this.running;
       this.running = undefined;
       clearInterval(check);
@@ -80,10 +81,10 @@ export class ExclusiveLoop {
     }
   }
 
-  private async runOnce(signal: AbortSignal): Promise<void> {
+  private async runOnce(signal: AbortSignal, isHeld: () => boolean): Promise<void> {
     const { name, loop, logger, retryMs } = this.options;
     try {
-      await loop(signal);
+      await loop(signal, isHeld);
       if (!signal.aborted)
         logger.warn({ loop: name }, `exclusive loop "${name}" returned; restarting in ${retryMs} ms`);
     } catch (err) {

@@ -5,7 +5,7 @@ import type { Logger } from '../plugin.js';
 import { ExclusiveLoop } from './exclusive-loop.js';
 import type { LeaseShare } from './lease-share.js';
 import type { LockTable } from './lock-table.js';
-import type { ExclusiveOptions } from './queue.js';
+import type { ExclusiveLoopBody, ExclusiveOptions } from './queue.js';
 import { ScheduledTask } from './scheduled-task.js';
 
 export interface LeaseLoopsOptions {
@@ -34,7 +34,7 @@ export class LeaseLoops {
     );
   }
 
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options: ExclusiveOptions = {}): void {
+  exclusive(name: string, loop: ExclusiveLoopBody, options: ExclusiveOptions = {}): void {
     const { locks, leaseMs, exclusiveRetryMs: retryMs, logger, share } = this.options;
     const group = options.group;
     this.add(name, () => {

@@ -30,6 +30,15 @@ export class Lease {
     return this.signal.aborted;
   }
 
+  /**
+   * Whether the lock is certainly still ours now, by the clock alone: not lost, and the last confirmed renewal is
+   * younger than the lease. Code resuming after the event loop was blocked runs before the renewal tick that would
+   * notice the lapse (I/O callbacks come first after a long block); this tells it at once, without a timer turn.
+   */
+  isCurrent(): boolean {
+    return !this.isLost && Date.now() - this.confirmedAt < this.leaseMs;
+  }
+
   /** Stops renewing and frees the lock, unless it was lost already. */
   async release(): Promise<void> {
     if (!this.end()) return;

@@ -9,7 +9,7 @@ import { settlesWithin } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
 import { MemoryLockTable } from './memory-lock-table.js';
-import type { ConsumeOptions, DeliveryJob, JobHandler, QueueCounts, WorkQueue } from './queue.js';
+import type { ConsumeOptions, DeliveryJob, ExclusiveLoopBody, JobHandler, QueueCounts, WorkQueue } from './queue.js';
 
 export interface MemoryQueueOptions {
   /** Where failures of jobs, schedules and loops are reported. Default: warnings and errors on stderr. */
@@ -83,7 +83,7 @@ export class MemoryQueue implements WorkQueue {
     this.loops.schedule(name, everyMs, task);
   }
 
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>): void {
+  exclusive(name: string, loop: ExclusiveLoopBody): void {
     this.loops.exclusive(name, loop);
   }
 
@@ -138,7 +138,12 @@ export class MemoryQueue implements WorkQueue {
   private start(entry: Entry, handler: JobHandler): void {
     entry.attemptsMade += 1;
     // One process: nobody else can take a running job.
-    const info = { attempt: entry.attemptsMade, maxAttempts: entry.maxAttempts, confirmHeld: async () => {} };
+    const info = {
+      attempt: entry.attemptsMade,
+      maxAttempts: entry.maxAttempts,
+      confirmHeld: async () => {},
+      isOwned: () => true,
+    };
     const run = (async () => {
       try {
         await handler(entry.job, info);

@@ -22,6 +22,13 @@ export interface DeliveryJob {
   count: number;
 }
 
+/**
+ * The body of an exclusive loop. `signal` aborts when the lead is lost, handed over, or on close; `isHeld` says at
+ * once, by the clock, whether the lead is still certainly this process's (false from the moment the lease may
+ * have lapsed, even before the signal has noticed): ask it right before a side effect a new leader would repeat.
+ */
+export type ExclusiveLoopBody = (signal: AbortSignal, isHeld: () => boolean) => Promise<void>;
+
 export interface JobInfo {
   /** 1 for the first try. */
   attempt: number;
@@ -34,6 +41,12 @@ export interface JobInfo {
    * without the side effect, rethrowing that error: the job's new holder does the work.
    */
   confirmHeld(): Promise<void>;
+  /**
+   * Whether this run certainly still holds the job now, answered at once from the clock: false once the lock may
+   * have lapsed (the event loop was blocked past it) even before anything has noticed. A sink asks it right before
+   * each side effect it starts inside a write (a request put on the wire after a long block, say).
+   */
+  isOwned(): boolean;
 }
 
 const JOB_LOST = 'E_JOB_LOST';
@@ -111,7 +124,7 @@ export interface WorkQueue {
    * Runs `loop` on exactly one process of the fleet; if that process dies, another takes over. The signal is
    * aborted when leadership is lost, when the loop is handed over to spread its group, or on close.
    */
-  exclusive(name: string, loop: (signal: AbortSignal) => Promise<void>, options?: ExclusiveOptions): void;
+  exclusive(name: string, loop: ExclusiveLoopBody, options?: ExclusiveOptions): void;
   /** Jobs of `subscription` that are waiting, delayed or running, across the fleet (for recovery). */
   liveJobs(subscription: string): Promise<DeliveryJob[]>;
   counts(): Promise<QueueCounts>;

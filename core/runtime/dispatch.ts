@@ -81,12 +81,14 @@ export function jobFor(target: DispatchTarget, events: readonly StoredEvent[]): 
 /**
  * Runs until `signal` aborts. `lease` is the dispatcher's lead alone (`signal` also aborts on shutdown): a batch
  * being delivered here is written only while the lead holds, since a new leader recovers every pending event.
+ * `isHeld` answers the same at once, from the clock, for a sink to ask right before each request it starts.
  */
 export async function dispatchLoop(
   target: DispatchTarget,
   deps: DispatchDeps,
   signal: AbortSignal,
   lease: AbortSignal = signal,
+  isHeld: () => boolean = () => !lease.aborted,
 ): Promise<void> {
   const { storage, queue, logger, inline } = deps;
   const { sink, topic, partition } = target;
@@ -183,7 +185,8 @@ export async function dispatchLoop(
         hasJobsOut = true;
       } else {
         const job = jobFor(target, events);
-        const run = deliverHere(job, events, inline, signal, lease, Math.max(1, attempts)).finally(() => {
+        const held = { signal: lease, isHeld };
+        const run = deliverHere(job, events, inline, signal, held, Math.max(1, attempts), logger).finally(() => {
           giveBack();
           delivering.delete(run);
         });
@@ -216,12 +219,14 @@ async function deliverHere(
   events: StoredEvent[],
   inline: InlineDelivery,
   signal: AbortSignal,
-  lease: AbortSignal,
+  lease: { signal: AbortSignal; isHeld(): boolean },
   maxAttempts: number,
+  logger: Logger,
 ): Promise<void> {
   const confirmHeld = async () => {
-    if (!(await isLeaseHeld(lease))) throw leaseLost(job.id);
+    if (!(await isLeaseHeld(lease.signal))) throw leaseLost(job.id);
   };
+  const isOwned = () => !lease.signal.aborted && lease.isHeld();
   let attempt = 1;
   while (!signal.aborted) {
     if (inline.isStopped()) {
@@ -229,9 +234,12 @@ async function deliverHere(
       continue;
     }
     try {
-      if (await inline.deliver(job, events, { attempt, maxAttempts, confirmHeld })) return;
+      if (await inline.deliver(job, events, { attempt, maxAttempts, confirmHeld, isOwned })) return;
     } catch (err) {
-      if (isJobLost(err)) return;
+      if (isJobLost(err)) {
+        logger.warn({ batch: job.id }, toSluiceError(err).message);
+        return;
+      }
       await sleep(inline.backoff(attempt, err), signal);
       attempt++;
     }

@@ -262,7 +262,7 @@ export class Engine {
           const target = { pipeline: p.name, topic: p.spec.topic, sink, partition };
           queue.exclusive(
             `dispatch:${sink.subscription}:${partition}`,
-            (lease) =>
+            (lease, isHeld) =>
               dispatchLoop(
                 target,
                 {
@@ -276,6 +276,7 @@ export class Engine {
                 },
                 anySignal(lease, this.signal),
                 lease,
+                isHeld,
               ),
             // The partitions of one subscription spread over the workers that deliver to it.
             { group: `dispatch:${sink.subscription}` },

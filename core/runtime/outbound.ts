@@ -5,7 +5,7 @@
 // dead-lettered; a fatal one stops the pipeline and leaves the range unacknowledged for after the fix.
 import { errorKind, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
-import { type RecordRejection, ROUTE_HEADER } from '../plugin.js';
+import { type RecordRejection, ROUTE_HEADER, type WriteContext } from '../plugin.js';
 import { type DeliveryJob, isJobLost, type JobInfo } from '../queue/queue.js';
 import type { Storage, StoredEvent } from '../storage/storage.js';
 import type { DeadLetterOrigin } from './dead-letter.js';
@@ -56,7 +56,7 @@ export class SinkOutbound {
       // A run that stalled in the chain (a processor blocking the event loop past the job lock or the dispatcher's
       // lease) may have lost the batch to another worker, which then writes it: this run must not write it too.
       await info.confirmHeld();
-      const writeRejects = await writeIsolatingRecords(sink, routed);
+      const writeRejects = await writeIsolatingRecords(sink, routed, { isOwned: info.isOwned });
       const letters = [
         ...rejected.map((r) => ({ event: r.event, error: r.error, component: r.component })),
         ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
@@ -80,6 +80,9 @@ export class SinkOutbound {
       if (context.taps.isTapped(pipeline, stage)) context.taps.emit(pipeline, stage, accepted);
     } catch (err) {
       if (isJobLost(err)) throw err;
+      // A write a sink broke off because the batch may be another worker's now: confirm it, and leave the batch to
+      // that worker if so (no retry, no dead letter here).
+      if (!info.isOwned()) await info.confirmHeld();
       const kind = errorKind(err);
       metrics.failed(pipeline, label, err);
       if (kind === 'fatal' || kind === 'config') {
@@ -125,17 +128,21 @@ export class SinkOutbound {
  * Writes a batch. A sink that refuses the batch whole with a record error (most often a value it cannot
  * serialise) is given each event alone, so that only the events at fault are dead-lettered.
  */
-async function writeIsolatingRecords(sink: LiveSink, batch: SluiceEvent[]): Promise<RecordRejection[]> {
+async function writeIsolatingRecords(
+  sink: LiveSink,
+  batch: SluiceEvent[],
+  context: WriteContext,
+): Promise<RecordRejection[]> {
   if (batch.length === 0) return [];
   try {
-    return (await sink.instance.write(batch))?.rejected ?? [];
+    return (await sink.instance.write(batch, context))?.rejected ?? [];
   } catch (err) {
     if (errorKind(err) !== 'record') throw err;
     if (batch.length === 1) return [{ index: 0, error: toSluiceError(err) }];
   }
   const rejects: RecordRejection[] = [];
   for (const [index, event] of batch.entries()) {
-    for (const r of await writeIsolatingRecords(sink, [event])) rejects.push({ index, error: r.error });
+    for (const r of await writeIsolatingRecords(sink, [event], context)) rejects.push({ index, error: r.error });
   }
   return rejects;
 }
