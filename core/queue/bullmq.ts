@@ -36,6 +36,7 @@ import {
   type JobInfo,
   jobLost,
   type QueueCounts,
+  type ScheduledTaskBody,
   type WorkQueue,
 } from './queue.js';
 import { RedisLockTable } from './redis-lock-table.js';
@@ -264,7 +265,7 @@ export class BullmqQueue implements WorkQueue {
     return queue;
   }
 
-  schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
+  schedule(name: string, everyMs: number, task: ScheduledTaskBody): void {
     this.refuseWhenClosing(name);
     this.loops.schedule(name, everyMs, task);
     this.heartbeat.start();

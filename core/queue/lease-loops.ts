@@ -5,7 +5,7 @@ import type { Logger } from '../plugin.js';
 import { ExclusiveLoop } from './exclusive-loop.js';
 import type { LeaseShare } from './lease-share.js';
 import type { LockTable } from './lock-table.js';
-import type { ExclusiveLoopBody, ExclusiveOptions } from './queue.js';
+import type { ExclusiveLoopBody, ExclusiveOptions, ScheduledTaskBody } from './queue.js';
 import { ScheduledTask } from './scheduled-task.js';
 
 export interface LeaseLoopsOptions {
@@ -26,7 +26,7 @@ export class LeaseLoops {
 
   constructor(private readonly options: LeaseLoopsOptions) {}
 
-  schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
+  schedule(name: string, everyMs: number, task: ScheduledTaskBody): void {
     const { locks, leaseMs, logger } = this.options;
     this.add(
       name,

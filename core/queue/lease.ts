@@ -95,23 +95,6 @@ export class Lease {
   }
 }
 
-/** A timer turn slower than this means the event loop was blocked after the turn was queued. */
-const BLOCKED_TURN_MS = 20;
-
-/**
- * Whether the lease behind `signal` still holds, asked right before a side effect that a new holder would repeat
- * (an append that moves a source checkpoint, a job submit, a write). Code resuming after the event loop was
- * blocked past the lease runs before the lease's overdue renewal tick has noticed; a timer turn lets that tick run
- * first (expired timers run in the order they fell due) and abort `signal` if the lease lapsed meanwhile. A turn
- * queued before the block fell due before the tick did, so a slow turn is followed by one more.
- */
-export async function isLeaseHeld(signal: AbortSignal): Promise<boolean> {
-  const queuedAt = Date.now();
-  await sleep(0);
-  if (!signal.aborted && Date.now() - queuedAt > BLOCKED_TURN_MS) await sleep(0);
-  return !signal.aborted;
-}
-
 export interface WaitForLeaseOptions {
   leaseMs: number;
   /** Longest sleep between attempts (also the pause after an error reaching the table). */

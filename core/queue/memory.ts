@@ -9,7 +9,15 @@ import { settlesWithin } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
 import { MemoryLockTable } from './memory-lock-table.js';
-import type { ConsumeOptions, DeliveryJob, ExclusiveLoopBody, JobHandler, QueueCounts, WorkQueue } from './queue.js';
+import type {
+  ConsumeOptions,
+  DeliveryJob,
+  ExclusiveLoopBody,
+  JobHandler,
+  QueueCounts,
+  ScheduledTaskBody,
+  WorkQueue,
+} from './queue.js';
 
 export interface MemoryQueueOptions {
   /** Where failures of jobs, schedules and loops are reported. Default: warnings and errors on stderr. */
@@ -79,7 +87,7 @@ export class MemoryQueue implements WorkQueue {
     this.queueDispatch();
   }
 
-  schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void {
+  schedule(name: string, everyMs: number, task: ScheduledTaskBody): void {
     this.loops.schedule(name, everyMs, task);
   }
 

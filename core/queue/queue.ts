@@ -29,6 +29,9 @@ export interface DeliveryJob {
  */
 export type ExclusiveLoopBody = (signal: AbortSignal, isHeld: () => boolean) => Promise<void>;
 
+/** A run of a scheduled task: true when it has more to do at once. `signal` and `isHeld` as for an exclusive loop. */
+export type ScheduledTaskBody = (signal: AbortSignal, isHeld: () => boolean) => Promise<boolean>;
+
 export interface JobInfo {
   /** 1 for the first try. */
   attempt: number;
@@ -119,7 +122,7 @@ export interface WorkQueue {
    * Runs `task` every `everyMs` with at most one run at a time across the whole fleet. A task that returns
    * true has more to do now and is run again at once.
    */
-  schedule(name: string, everyMs: number, task: (signal: AbortSignal) => Promise<boolean>): void;
+  schedule(name: string, everyMs: number, task: ScheduledTaskBody): void;
   /**
    * Runs `loop` on exactly one process of the fleet; if that process dies, another takes over. The signal is
    * aborted when leadership is lost, when the loop is handed over to spread its group, or on close.

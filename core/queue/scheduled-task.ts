@@ -8,6 +8,7 @@ import type { Logger } from '../plugin.js';
 import { settlesWithin } from './bounded-wait.js';
 import { type Lease, waitForLease } from './lease.js';
 import type { LockTable } from './lock-table.js';
+import type { ScheduledTaskBody } from './queue.js';
 
 /** How long a task that ignores its aborted signal is still awaited on close. */
 const ABORTED_TASK_WAIT_MS = 1000;
@@ -16,7 +17,7 @@ export interface ScheduledTaskOptions {
   locks: LockTable;
   name: string;
   everyMs: number;
-  task: (signal: AbortSignal) => Promise<boolean>;
+  task: ScheduledTaskBody;
   /** Unique for this process and task. */
   token: string;
   leaseMs: number;
@@ -64,7 +65,7 @@ export class ScheduledTask {
       const signal = AbortSignal.any([lease.signal, this.taskAbort.signal]);
       let hasMore = true;
       while (hasMore && !signal.aborted && !stopping.aborted) {
-        this.running = this.runOnce(signal);
+        this.running = this.runOnce(signal, () => !signal.aborted && lease.isCurrent());
         hasMore = await this.running;
       }
       this.running = undefined;
@@ -74,9 +75,9 @@ export class ScheduledTask {
     }
   }
 
-  private async runOnce(signal: AbortSignal): Promise<boolean> {
+  private async runOnce(signal: AbortSignal, isHeld: () => boolean): Promise<boolean> {
     try {
-      return (await this.options.task(signal)) === true;
+      return (await this.options.task(signal, isHeld)) === true;
     } catch (err) {
       if (!signal.aborted) {
         this.options.logger.error(

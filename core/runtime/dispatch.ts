@@ -9,7 +9,6 @@ import type { SinkSpec } from '../config/pipeline-spec.js';
 import { toSluiceError } from '../errors.js';
 import type { Logger } from '../plugin.js';
 import { sleep } from '../queue/bounded-wait.js';
-import { isLeaseHeld } from '../queue/lease.js';
 import { type DeliveryJob, isJobLost, type JobInfo, leaseLost, type WorkQueue } from '../queue/queue.js';
 import { compareStreamIds, parseEventId, type Storage, type StoredEvent } from '../storage/storage.js';
 
@@ -158,7 +157,7 @@ export async function dispatchLoop(
       }
       // Events claimed after the lead was lost (this process frozen meanwhile) would be in no job: the new leader
       // recovered only what was pending when it took over.
-      if (!(await isLeaseHeld(signal))) break;
+      if (signal.aborted || !isHeld()) break;
       const lane = freeLane();
       const consumer = `${deps.consumer}/${lane}`;
       const events = await storage.claim(topic, sink.subscription, partition, {
@@ -178,7 +177,7 @@ export async function dispatchLoop(
       }
       // A claim sent before a freeze is answered within BLOCK_MS (or maxWait), before the lead can lapse: if it
       // lapsed, the new leader found these events pending and recovered them itself.
-      if (!(await isLeaseHeld(signal))) break;
+      if (signal.aborted || !isHeld()) break;
       const giveBack = inline?.takeSlot();
       if (!inline || !giveBack) {
         await submit(events);
@@ -223,10 +222,10 @@ async function deliverHere(
   maxAttempts: number,
   logger: Logger,
 ): Promise<void> {
-  const confirmHeld = async () => {
-    if (!(await isLeaseHeld(lease.signal))) throw leaseLost(job.id);
-  };
   const isOwned = () => !lease.signal.aborted && lease.isHeld();
+  const confirmHeld = async () => {
+    if (!isOwned()) throw leaseLost(job.id);
+  };
   let attempt = 1;
   while (!signal.aborted) {
     if (inline.isStopped()) {

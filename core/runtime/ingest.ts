@@ -2,7 +2,6 @@
 // stored with the events it produced), a listen source on every process that ingests.
 import { errorKind, toSluiceError } from '../errors.js';
 import { isPollSource, type Logger, type PollSource } from '../plugin.js';
-import { isLeaseHeld } from '../queue/lease.js';
 import type { WorkQueue } from '../queue/queue.js';
 import type { PipelineRuntime } from './pipeline-runtime.js';
 
@@ -22,8 +21,8 @@ export function startIngest(
   if (isPollSource(source)) {
     const poller: Poller = { pipeline, logger, onDone, doneUntil: 0 };
     // The pipeline's current source at each poll: a restart replaces the instance.
-    queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal) =>
-      pollOnce(poller, (pipeline.source as PollSource) ?? source, AbortSignal.any([taskSignal, signal])),
+    queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal, isHeld) =>
+      pollOnce(poller, (pipeline.source as PollSource) ?? source, AbortSignal.any([taskSignal, signal]), isHeld),
     );
     return;
   }
@@ -53,7 +52,12 @@ interface Poller {
   doneUntil: number;
 }
 
-async function pollOnce(poller: Poller, source: PollSource, signal: AbortSignal): Promise<boolean> {
+async function pollOnce(
+  poller: Poller,
+  source: PollSource,
+  signal: AbortSignal,
+  isHeld: () => boolean,
+): Promise<boolean> {
   const { pipeline, logger } = poller;
   if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < poller.doneUntil) return false;
   const { storage } = pipeline.services;
@@ -62,7 +66,7 @@ async function pollOnce(poller: Poller, source: PollSource, signal: AbortSignal)
     const result = await source.poll(checkpoint);
     const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
     // A poller frozen past its lease must not store what the poller that took over produces from the same checkpoint.
-    if (!(await isLeaseHeld(signal))) return false;
+    if (signal.aborted || !isHeld()) return false;
     if (result.events.length > 0 || moved)
       await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {
