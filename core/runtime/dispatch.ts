@@ -38,6 +38,8 @@ export interface DispatchDeps {
 export interface InlineDelivery {
   /** Takes one of the process's delivery slots; undefined when all are busy. The result gives the slot back. */
   takeSlot(): (() => void) | undefined;
+  /** Takes a slot as soon as one frees, waiting at most `ms`; undefined when none freed in time. */
+  waitForSlot(ms: number, signal: AbortSignal): Promise<(() => void) | undefined>;
   /**
    * Runs the sink's chain and write on claimed events and acknowledges them, as a job's handler would; resolves
    * false when it left them unacknowledged (a fatal error stopped the pipeline).
@@ -54,6 +56,8 @@ const PAUSED_CHECK_MS = 100;
 const PENDING_CHECK_MS = 50;
 const RECOVERY_LIMIT = 100_000;
 const RECOVERY_EVERY_MS = 5000;
+/** How long a claimed batch waits for a free delivery slot before it becomes a job for the fleet. */
+const SLOT_WAIT_MS = 1000;
 
 /**
  * The job of a range. Its id names both ends: a recovery batch often starts where a live job's range starts, and
@@ -178,7 +182,17 @@ export async function dispatchLoop(
       // A claim sent before a freeze is answered within BLOCK_MS (or maxWait), before the lead can lapse: if it
       // lapsed, the new leader found these events pending and recovered them itself.
       if (signal.aborted || !isHeld()) break;
-      const giveBack = inline?.takeSlot();
+      // With every slot of the process busy, the batch waits here for one: handing it to the queue costs a dozen
+      // Redis commands and a second read of its range, and another worker's wait for the job. Only a process that
+      // stays saturated hands its batches over, so the fleet shares the load.
+      let giveBack = inline?.takeSlot();
+      if (inline && !giveBack) {
+        giveBack = await inline.waitForSlot(SLOT_WAIT_MS, signal);
+        if (signal.aborted || !isHeld()) {
+          giveBack?.();
+          break;
+        }
+      }
       if (!inline || !giveBack) {
         await submit(events);
         hasJobsOut = true;

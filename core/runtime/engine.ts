@@ -9,6 +9,7 @@ import type { DeliveryJob, JobInfo, WorkQueue } from '../queue/queue.js';
 import { backoffFor } from '../queue/retry-policy.js';
 import type { Storage, StoredEvent, TopicSpec } from '../storage/storage.js';
 import { startContinuousQueries } from './continuous-queries.js';
+import { DeliverySlots } from './delivery-slots.js';
 import { dispatchLoop } from './dispatch.js';
 import { withEmbeddedRetention } from './embedded-retention.js';
 import { CONTROL_SCOPE, type ControlView, FleetControl, watchControl } from './fleet-control.js';
@@ -59,7 +60,8 @@ export class Engine {
   /** Restart orders already applied (or found at start), by target. */
   private readonly restartsSeen = new Map<string, string>();
   /** Delivery batches running in this process, as jobs or delivered by their dispatcher. */
-  private busy = 0;
+  /** Batches delivered at once in this process: its delivery jobs and its dispatchers' own batches. */
+  private readonly slots: DeliverySlots;
 
   constructor(private readonly options: EngineOptions) {
     this.workerId = options.workerId ?? `${hostname()}:${process.pid}`;
@@ -67,6 +69,7 @@ export class Engine {
     this.mode = options.storage.kind === 'memory' ? 'embedded' : 'fleet';
     this.acks.setMaxListeners(0);
     this.control = new FleetControl(options.storage.state(CONTROL_SCOPE));
+    this.slots = new DeliverySlots(options.concurrency ?? 8);
   }
 
   /** True once stop() began: sources take nothing more and delivery drains. */
@@ -218,7 +221,7 @@ export class Engine {
     const byName = new Map(this.pipelines.map((p) => [p.name, p]));
     const retryOf = new Map(config.pipelines.flatMap((p) => p.sinks.map((s) => [s.subscription, s.retry] as const)));
     const policyOf = (subscription: string) => backoffFor(retryOf.get(subscription) ?? { baseMs: 200, capMs: 30_000 });
-    const concurrency = this.options.concurrency ?? 8;
+    const concurrency = this.slots.size;
     queue.consume(
       async (job, info) => {
         const pipeline = byName.get(job.pipeline);
@@ -226,11 +229,11 @@ export class Engine {
           throw new FatalError(`pipeline "${job.pipeline}" is not in this worker's configuration`, {
             code: 'E_UNKNOWN_PIPELINE',
           });
-        this.busy++;
+        const leave = this.slots.enter();
         try {
           await pipeline.deliver(job, info);
         } finally {
-          this.busy--;
+          leave();
         }
       },
       {
@@ -240,20 +243,12 @@ export class Engine {
         events: () => this.metrics.eventCounts(),
       },
     );
-    // Batches delivered by their dispatcher share the process's concurrency with the jobs it runs: with every slot
-    // busy, a dispatcher hands its batch to the queue, where any worker of the fleet takes it.
-    const takeSlot = () => {
-      if (this.busy >= concurrency) return undefined;
-      this.busy++;
-      return () => {
-        this.busy--;
-      };
-    };
     for (const p of this.pipelines) {
       const partitions = config.topics.get(p.spec.topic)?.partitions ?? 1;
       for (const sink of p.spec.sinks) {
         const inline = {
-          takeSlot,
+          takeSlot: () => this.slots.take(),
+          waitForSlot: (ms: number, signal: AbortSignal) => this.slots.wait(ms, signal),
           deliver: (job: DeliveryJob, events: StoredEvent[], info: JobInfo) => p.deliver(job, info, events),
           backoff: policyOf(sink.subscription),
           isStopped: () => p.isStopped,

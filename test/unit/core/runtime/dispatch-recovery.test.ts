@@ -107,6 +107,7 @@ describe('a dispatcher that delivers the batches it claims', () => {
     } as unknown as WorkQueue;
     const inline: InlineDelivery = {
       takeSlot: () => () => {},
+      waitForSlot: async () => () => {},
       deliver: async (_job, events) => {
         delivered.push(...events.map((e) => e.value as number));
         await storage.ack(
