@@ -5,32 +5,39 @@ import { RequestRefused } from './request-refused.js';
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
-const OPENERS = new Set([0x5b, 0x7b]);
-const CLOSERS = new Set([0x5d, 0x7d]);
 
 /** The deepest nesting of `text`, stopping early once it passes `limit`. */
 export function jsonDepth(text: string, limit: number): number {
   let depth = 0;
   let deepest = 0;
-  let isInString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (isInString) {
-      if (c === BACKSLASH) i++;
-      else if (c === QUOTE) isInString = false;
-    } else if (c === QUOTE) {
-      isInString = true;
-    } else if (OPENERS.has(c)) {
+    if (c === QUOTE) {
+      // Strings are most of an event's bytes: jump to the closing quote natively instead of walking each char.
+      i = closingQuote(text, i);
+    } else if (c === 0x5b || c === 0x7b) {
       depth++;
       if (depth > deepest) {
         deepest = depth;
         if (deepest > limit) return deepest;
       }
-    } else if (CLOSERS.has(c)) {
+    } else if (c === 0x5d || c === 0x7d) {
       depth--;
     }
   }
   return deepest;
+}
+
+/** Where the string opened at `open` ends (its unescaped closing quote), or the text's end. */
+function closingQuote(text: string, open: number): number {
+  let at = open;
+  for (;;) {
+    at = text.indexOf('"', at + 1);
+    if (at < 0) return text.length;
+    let slashes = 0;
+    for (let j = at - 1; text.charCodeAt(j) === BACKSLASH; j--) slashes++;
+    if (slashes % 2 === 0) return at;
+  }
 }
 
 /** Throws a 400 naming the limit when `text` nests deeper than `limit`; `where` names the part of the request. */
