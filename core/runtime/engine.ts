@@ -21,6 +21,9 @@ import { Taps } from './tap.js';
 import { markDeadLetterTopic } from './topic-roles.js';
 
 const RETENTION_EVERY_MS = 10_000;
+/** A consumer (`<worker>/<lane>`) with nothing pending that has not claimed for this long is forgotten. */
+const CONSUMER_IDLE_MS = 60 * 60 * 1000;
+const PRUNE_CONSUMERS_EVERY_MS = 60_000;
 
 export interface EngineOptions {
   config: LoadedConfig;
@@ -35,6 +38,8 @@ export interface EngineOptions {
   maxLag?: number;
   /** How often retention is applied, ms (default 10 s). */
   retentionEveryMs?: number;
+  /** A consumer with nothing pending that has not claimed for this long is removed, ms (default 1 h). */
+  consumerIdleMs?: number;
   /** Name of this process in subscriptions and job locks. */
   workerId?: string;
   /** Counters to add to (a reload hands the new engine the old one's, so totals span versions). */
@@ -306,16 +311,28 @@ export class Engine {
     }
   }
 
-  /** Deletes, once across the fleet, subscriptions nobody has run for their topic's `retention.staleAfter`. */
+  /**
+   * Deletes, once across the fleet, subscriptions nobody has run for their topic's `retention.staleAfter`, and
+   * now and then the consumers of the rest that workers gone (or lanes unused) left behind.
+   */
   private startStaleSubscriptionSweep(): void {
     const { config, storage, queue, logger } = this.options;
+    const consumerIdleMs = this.options.consumerIdleMs ?? CONSUMER_IDLE_MS;
     for (const [topic, staleAfterMs] of config.staleAfter) {
+      let prunedAt = 0;
       queue.schedule(`stale-subscriptions:${topic}`, this.options.retentionEveryMs ?? RETENTION_EVERY_MS, async () => {
         for (const { subscription, unusedMs } of await deleteStaleSubscriptions(storage, topic, staleAfterMs)) {
           logger.warn(
             { topic, subscription, unusedMs },
             'deleted a subscription no running pipeline has used for retention.staleAfter; it no longer holds retention back',
           );
+        }
+        if (storage.pruneConsumers && Date.now() - prunedAt >= Math.min(PRUNE_CONSUMERS_EVERY_MS, consumerIdleMs)) {
+          prunedAt = Date.now();
+          for (const subscription of await storage.listSubscriptions(topic)) {
+            const removed = await storage.pruneConsumers(topic, subscription, consumerIdleMs);
+            if (removed > 0) logger.debug({ topic, subscription, removed }, 'removed idle consumers');
+          }
         }
         return false;
       });

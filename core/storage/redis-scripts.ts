@@ -368,6 +368,30 @@ for _, g in ipairs(groups_of(KEYS[3])) do names[#names + 1] = g.name end
 return {tonumber(P), length, oldest, newest, tonumber(redis.call('GET', KEYS[2]) or '0'), memory, names}
 `;
 
+/**
+ * KEYS p0 … p(P-1). ARGV group, idle ms. Deletes the group's consumers that hold no pending event and have not read
+ * for the idle time (a worker that is gone, a lane no longer used); returns how many. One script, so a consumer
+ * cannot claim between the check and the delete (deleting a consumer drops its pending entries).
+ */
+const pruneConsumers = `
+local removed = 0
+local idle_ms = tonumber(ARGV[2])
+for _, key in ipairs(KEYS) do
+  local reply = redis.pcall('XINFO', 'CONSUMERS', key, ARGV[1])
+  if not reply.err then
+    for _, flat in ipairs(reply) do
+      local c = {}
+      for i = 1, #flat, 2 do c[flat[i]] = flat[i + 1] end
+      if c.pending == 0 and c.idle >= idle_ms then
+        redis.call('XGROUP', 'DELCONSUMER', key, ARGV[1], c.name)
+        removed = removed + 1
+      end
+    end
+  end
+end
+return removed
+`;
+
 /** Every script, by the command name it is defined under on a client. */
 export const storageScripts = {
   sluiceEnsureTopic: ensureTopic,
@@ -380,6 +404,7 @@ export const storageScripts = {
   sluicePositions: IDS + positions,
   sluiceCountAfter: countAfter,
   sluicePending: pending,
+  sluicePruneConsumers: pruneConsumers,
   sluiceTopicInfo: IDS + topicInfo,
 } as const;
 

@@ -455,6 +455,19 @@ export class RedisStorage implements Storage {
     }
   }
 
+  async pruneConsumers(topic: string, subscription: string, idleMs: number): Promise<number> {
+    const context = {
+      operation: `remove idle consumers of "${subscription}" on topic "${topic}"`,
+      topic,
+      subscription,
+    };
+    return this.run(context, async () => {
+      const partitions = await this.partitionsOf(topic);
+      const keys = this.partitionKeys(topic, partitions);
+      return Number(await this.script('sluicePruneConsumers', keys, [subscription, Math.floor(idleMs)]));
+    });
+  }
+
   async deleteSubscription(topic: string, subscription: string): Promise<void> {
     const context = { operation: `delete subscription "${subscription}" of topic "${topic}"`, topic, subscription };
     await this.run(context, async () => {

@@ -156,6 +156,12 @@ export interface Storage {
   seek(topic: string, subscription: string, target: SeekTarget): Promise<void>;
   positions(topic: string, subscription: string): Promise<PartitionPosition[]>;
   deleteSubscription(topic: string, subscription: string): Promise<void>;
+  /**
+   * Forgets the subscription's consumers (the names batches were claimed under: `<worker>/<lane>`) that hold no
+   * pending event and have not claimed for `idleMs`, so workers that come and go leave no trail; how many went.
+   * Drivers whose consumers do not outlive the process leave it out.
+   */
+  pruneConsumers?(topic: string, subscription: string, idleMs: number): Promise<number>;
 
   /**
    * How full the storage is: bytes used and the most it may use (`null`: no limit set). The busiest node of a
