@@ -95,14 +95,21 @@ export const api = {
   },
   /**
    * Reads server-sent events with fetch (EventSource cannot send the token). `onError` hears a refused or broken
-   * stream; the returned function stops it.
+   * stream, `onEnd` one the server ended (the process stopping, or reloading its pipelines); the returned function
+   * stops it.
    */
-  stream(path: string, onEvent: (data: unknown) => void, onError?: (error: ApiError) => void): () => void {
+  stream(
+    path: string,
+    onEvent: (data: unknown) => void,
+    onError?: (error: ApiError) => void,
+    onEnd?: () => void,
+  ): () => void {
     const stop = new AbortController();
     (async () => {
       const res = await fetch(path, { headers: headers({ accept: 'text/event-stream' }), signal: stop.signal });
       if (!res.ok || !res.body) throw await failure(res);
       await readEvents(res.body, onEvent);
+      if (!stop.signal.aborted) onEnd?.();
     })().catch((err: unknown) => {
       if (stop.signal.aborted) return;
       onError?.(err instanceof ApiError ? err : new ApiError((err as Error).message, 0));

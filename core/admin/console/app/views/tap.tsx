@@ -135,6 +135,11 @@ export function TapView(): JSX.Element {
         stop.current = undefined;
         setTapping('');
       },
+      () => {
+        setError('The process ended the tap (it stopped, or reloaded its pipelines): start again to go on.');
+        stop.current = undefined;
+        setTapping('');
+      },
     );
   };
 
