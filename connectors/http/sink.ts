@@ -22,6 +22,7 @@ import { batchIdempotencyKey, eventIdempotencyKey } from './idempotency-key.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
 import { ownedOnly } from './ownership-guard.js';
 import { batchBody, eventBody, type RequestBody } from './request-body.js';
+import { requestDeadline } from './request-deadline.js';
 import { withoutSentCredentials } from './sent-credentials.js';
 import { compileTemplate, type Template } from './template.js';
 
@@ -299,50 +300,55 @@ class HttpSink {
     const authorization = await this.auth.header();
     if (authorization) headers.authorization = authorization;
 
-    let res: Dispatcher.ResponseData | undefined;
-    for (let attempt = 0; res === undefined; attempt++) {
-      if (context && !context.isOwned()) return notSent();
-      try {
-        res = await request(req.url, {
-          method: req.method as Dispatcher.HttpMethod,
-          headers,
-          body,
-          dispatcher,
-          signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(this.cfg.timeouts.totalMs)]),
-        });
-      } catch (err) {
-        if (context && !context.isOwned()) return notSent();
-        const code = (err as { code?: string }).code ?? '';
-        if (attempt === 0 && STALE_SOCKET_CODES.has(code) && !this.ctx.signal.aborted) continue;
-        return { ok: false, error: classifyNetworkError(err, what), indexes: req.indexes };
-      }
-    }
-    if (res.statusCode >= 200 && res.statusCode < 300) {
-      // Read the answer to the end so that the connection goes back to the pool.
-      await res.body.dump({ limit: 1024 * 1024 }).catch(() => {});
-      return { ok: true };
-    }
-    let excerpt: string;
+    const deadline = requestDeadline(this.ctx.signal, this.cfg.timeouts.totalMs);
     try {
-      excerpt = withoutSentCredentials(await readExcerpt(res.body), [...Object.values(req.headers), authorization]);
-    } catch {
-      excerpt = '';
+      let res: Dispatcher.ResponseData | undefined;
+      for (let attempt = 0; res === undefined; attempt++) {
+        if (context && !context.isOwned()) return notSent();
+        try {
+          res = await request(req.url, {
+            method: req.method as Dispatcher.HttpMethod,
+            headers,
+            body,
+            dispatcher,
+            signal: deadline.signal,
+          });
+        } catch (err) {
+          if (context && !context.isOwned()) return notSent();
+          const code = (err as { code?: string }).code ?? '';
+          if (attempt === 0 && STALE_SOCKET_CODES.has(code) && !this.ctx.signal.aborted) continue;
+          return { ok: false, error: classifyNetworkError(err, what), indexes: req.indexes };
+        }
+      }
+      if (res.statusCode >= 200 && res.statusCode < 300) {
+        // Read the answer to the end so that the connection goes back to the pool.
+        await res.body.dump({ limit: 1024 * 1024 }).catch(() => {});
+        return { ok: true };
+      }
+      let excerpt: string;
+      try {
+        excerpt = withoutSentCredentials(await readExcerpt(res.body), [...Object.values(req.headers), authorization]);
+      } catch {
+        excerpt = '';
+      }
+      if (res.statusCode === 401 && this.auth.refused(authorization)) {
+        return {
+          ok: false,
+          error: new RetryableError(`${what} answered 401; fetching a new token`, {
+            code: 'E_HTTP_AUTH',
+            retryAfterMs: 0,
+          }),
+          indexes: req.indexes,
+        };
+      }
+      const error = classifyStatus({ status: res.statusCode, headers: res.headers, excerpt }, what, {
+        authHint: this.auth.hint,
+        redirectIsRecord: !this.url.isStatic,
+      });
+      return { ok: false, error, indexes: req.indexes };
+    } finally {
+      deadline.dispose();
     }
-    if (res.statusCode === 401 && this.auth.refused(authorization)) {
-      return {
-        ok: false,
-        error: new RetryableError(`${what} answered 401; fetching a new token`, {
-          code: 'E_HTTP_AUTH',
-          retryAfterMs: 0,
-        }),
-        indexes: req.indexes,
-      };
-    }
-    const error = classifyStatus({ status: res.statusCode, headers: res.headers, excerpt }, what, {
-      authHint: this.auth.hint,
-      redirectIsRecord: !this.url.isStatic,
-    });
-    return { ok: false, error, indexes: req.indexes };
   }
 
   async write(batch: readonly SluiceEvent[], context?: WriteContext) {
