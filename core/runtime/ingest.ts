@@ -22,7 +22,9 @@ export function startIngest(
     const poller: Poller = { pipeline, logger, onDone, doneUntil: 0 };
     // The pipeline's current source at each poll: a restart replaces the instance.
     queue.schedule(`poll:${pipeline.name}`, source.intervalMs, (taskSignal, isHeld) =>
-      pollOnce(poller, (pipeline.source as PollSource) ?? source, AbortSignal.any([taskSignal, signal]), isHeld),
+      // Two checks rather than AbortSignal.any: a poll source may poll a hundred times a second, and each combined
+      // signal is a weak reference the collector must process.
+      pollOnce(poller, (pipeline.source as PollSource) ?? source, () => taskSignal.aborted || signal.aborted, isHeld),
     );
     return;
   }
@@ -55,18 +57,18 @@ interface Poller {
 async function pollOnce(
   poller: Poller,
   source: PollSource,
-  signal: AbortSignal,
+  isStopping: () => boolean,
   isHeld: () => boolean,
 ): Promise<boolean> {
   const { pipeline, logger } = poller;
-  if (signal.aborted || pipeline.isStopped || pipeline.isPaused || Date.now() < poller.doneUntil) return false;
+  if (isStopping() || pipeline.isStopped || pipeline.isPaused || Date.now() < poller.doneUntil) return false;
   const { storage } = pipeline.services;
   try {
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
     const result = await source.poll(checkpoint);
     const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
     // A poller frozen past its lease must not store what the poller that took over produces from the same checkpoint.
-    if (signal.aborted || !isHeld()) return false;
+    if (isStopping() || !isHeld()) return false;
     if (result.events.length > 0 || moved)
       await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
     if (result.done) {
