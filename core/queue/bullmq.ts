@@ -329,13 +329,23 @@ export class BullmqQueue implements WorkQueue {
 
   private async process(job: Job, token: string | undefined, handler: JobHandler): Promise<void> {
     const data = job.data as DeliveryJob;
+    const lockMs = this.lockDurationMs();
+    // The lock is ours until at least this plus a lock: BullMQ took it when the job started, moments ago.
+    let confirmedAt = Date.now();
     const info: JobInfo = {
       attempt: job.attemptsMade + 1,
       maxAttempts: job.opts.attempts ?? 1,
-      confirmHeld: () => this.confirmHeld(job, token),
-      // BullMQ renews the lock every half lock from a timer: while timers ran within the last half lock (less a
-      // margin for a late renewal), the lock was renewed recently enough to hold now.
-      isOwned: () => msSinceLoopTurn() < this.lockDurationMs() / 2 - OWNED_MARGIN_MS,
+      confirmHeld: async () => {
+        const sentAt = Date.now();
+        await this.confirmHeld(job, token);
+        confirmedAt = sentAt;
+      },
+      // Held for sure while this run confirmed the lock less than a lock ago (a long synchronous chain is followed
+      // by confirmHeld before the write), or while timers ran within the last half lock, as BullMQ renews the lock
+      // from a timer every half lock (a request that waits long for a free connection). Only a run that both
+      // confirmed long ago and had its event loop blocked may have lost the job.
+      isOwned: () =>
+        Date.now() - confirmedAt < lockMs - OWNED_MARGIN_MS || msSinceLoopTurn() < lockMs / 2 - OWNED_MARGIN_MS,
     };
     let handBack!: (err: Error) => void;
     const handedBack = new Promise<never>((_, reject) => {

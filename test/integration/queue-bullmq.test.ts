@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BullmqQueue } from '../../core/queue/bullmq.js';
 import { listWorkers } from '../../core/queue/worker-registry.js';
+import { silentLogger } from '../../core/runtime/logger.js';
 import { RedisKeys } from '../../core/storage/keys.js';
 import { deliveryJob, describeQueueConformance, waitFor } from '../conformance/queue.js';
 import { bullmqFleet } from '../harness/bullmq-fleet.js';
@@ -18,7 +20,51 @@ const fleet = () => bullmqFleet(TEST_REDIS_URL, uniquePrefix('queue'), (prefix) 
 
 describeQueueConformance('bullmq', () => fleet(), { sharesJobs: true, takeoverMs: 2000 });
 
+/** Holds the event loop for `ms`, as a heavy synchronous processor would. */
+function block(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    // Nothing else runs: neither timers nor BullMQ's lock renewal.
+  }
+}
+
 describe('BullmqQueue', () => {
+  it("says a job is its run's after a long synchronous step once the lock is confirmed, and not before", async () => {
+    const prefix = uniquePrefix('queue');
+    const q = new BullmqQueue({ connection: TEST_REDIS_URL, prefix, logger: silentLogger, lockDurationMs: 2000 });
+    const seen: Array<[string, boolean]> = [];
+    try {
+      q.consume(
+        async (_job, info) => {
+          seen.push(['at start', info.isOwned()]);
+          // Past half the lock with no timer turn, and nearly the lock since the job started: it may be lost.
+          block(1700);
+          seen.push(['after a block near the lock', info.isOwned()]);
+          // It was not (the lock lasts 2 s): confirmed, the next steps are the run's, a long one included. (A machine
+          // that stalls this process 300 ms more lets the lock lapse: then the run has lost it and must say so.)
+          const isConfirmed = await info.confirmHeld().then(
+            () => true,
+            () => false,
+          );
+          block(1200);
+          seen.push([isConfirmed ? 'after a shorter block, confirmed before it' : 'lost', info.isOwned()]);
+        },
+        { subscriptions: ['orders-to-db.sinks.0'], concurrency: 1, backoff: () => 10 },
+      );
+      await q.submit(deliveryJob(11), { attempts: 1 });
+      await waitFor('the job to run', async () => seen.length === 3);
+      expect(seen.slice(0, 2)).toEqual([
+        ['at start', true],
+        ['after a block near the lock', false],
+      ]);
+      const isLost = seen[2][0] === 'lost';
+      expect(seen[2]).toEqual(isLost ? ['lost', false] : ['after a shorter block, confirmed before it', true]);
+    } finally {
+      await q.close(1000);
+      await deleteKeysWithPrefix(admin, prefix);
+    }
+  }, 30_000);
+
   it('keeps every key it writes under its prefix', async () => {
     const f = fleet();
     const q = f.member();
