@@ -12,6 +12,7 @@ import { clientAuthSchema, clientTlsSchema, describeUrl, timeoutsSchema } from '
 import { checkEndpoint } from './connection-check.js';
 import { nextLink } from './link-header.js';
 import { type Authorizer, openClient } from './outgoing-client.js';
+import { requestDeadline } from './request-deadline.js';
 import { withoutSentCredentials } from './sent-credentials.js';
 
 const MiB = 1024 * 1024;
@@ -162,12 +163,20 @@ class HttpPollSource {
     const cp = asCheckpoint(checkpoint);
     const url = this.requestUrl(cp);
     const what = `${this.what}: ${this.cfg.method} ${describeUrl(url)}`;
-    const res = await this.fetch(url, cp, what);
-    if (res.statusCode === 304) {
-      await res.body.dump().catch(() => {});
-      return { events: [], checkpoint: cp, hasMore: false };
+    // The request and the reading of its answer share one deadline, freed as soon as both are done.
+    const deadline = requestDeadline(this.ctx.signal, this.cfg.timeouts.totalMs);
+    let res: Dispatcher.ResponseData;
+    let body: unknown;
+    try {
+      res = await this.fetch(url, cp, what, deadline.signal);
+      if (res.statusCode === 304) {
+        await res.body.dump().catch(() => {});
+        return { events: [], checkpoint: cp, hasMore: false };
+      }
+      body = await this.readJson(res, what);
+    } finally {
+      deadline.dispose();
     }
-    const body = await this.readJson(res, what);
     const events = await this.pick(body, what);
     const validators = {
       url,
@@ -198,7 +207,12 @@ class HttpPollSource {
     return { events, checkpoint: next, hasMore: false };
   }
 
-  private async fetch(url: string, cp: PollCheckpoint, what: string): Promise<Dispatcher.ResponseData> {
+  private async fetch(
+    url: string,
+    cp: PollCheckpoint,
+    what: string,
+    signal: AbortSignal,
+  ): Promise<Dispatcher.ResponseData> {
     const headers: Record<string, string> = { accept: 'application/json, application/x-ndjson;q=0.9' };
     for (const [name, value] of Object.entries(this.cfg.headers)) headers[name.toLowerCase()] = value;
     if (this.cfg.conditional && cp.validators?.url === url) {
@@ -215,7 +229,7 @@ class HttpPollSource {
         headers,
         ...(this.cfg.body !== undefined && this.cfg.method === 'POST' ? { body: this.cfg.body } : {}),
         dispatcher: this.agent,
-        signal: AbortSignal.any([this.ctx.signal, AbortSignal.timeout(this.cfg.timeouts.totalMs)]),
+        signal,
       });
     } catch (err) {
       throw classifyNetworkError(err, what);
