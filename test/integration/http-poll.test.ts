@@ -272,6 +272,20 @@ describe('http-poll: errors', () => {
     await expect(source({ url: 'http://127.0.0.1:1/', events: 'items[' })).rejects.toMatchObject({ kind: 'config' });
   });
 
+  it('gives up on an answer that trickles past timeouts.totalMs, as a retryable timeout', async () => {
+    const a = await api((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('[');
+      const drip = setInterval(() => res.write(' '), 50);
+      res.on('close', () => clearInterval(drip));
+    });
+    const startedAt = Date.now();
+    const err = await thrown((await source({ url: `${a.base}/`, timeouts: { totalMs: 400 } })).poll(undefined));
+    expect(err.kind).toBe('retryable');
+    expect(err.message).toMatch(/time/i);
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
+
   it('retries when the API cannot be reached', async () => {
     const err = await thrown(
       (await source({ url: 'http://127.0.0.1:1/', timeouts: { connectMs: 500 } })).poll(undefined),
