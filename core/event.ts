@@ -142,12 +142,18 @@ function encodeValue(value: EventValue): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, encodeValue(v as EventValue)]));
 }
 
-// Walks without allocating: it runs on every value written as JSON, and most have nothing to encode.
-function needsEncoding(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+const needsEncoding = (value: unknown): boolean => typeof value === 'object' && value !== null && holdsBytes(value);
+
+// Walks without allocating: it runs on every value written as JSON, and most have nothing to encode. Members
+// that are not objects are passed over in the loop rather than in a call each (a third of the walk's time on
+// a flat object).
+function holdsBytes(value: object): boolean {
   if (value instanceof Uint8Array) return true;
   if (Array.isArray(value)) {
-    for (const item of value) if (needsEncoding(item)) return true;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null && holdsBytes(item)) return true;
+    }
     return false;
   }
   let count = 0;
@@ -155,7 +161,8 @@ function needsEncoding(value: unknown): boolean {
   for (const key in value) {
     count++;
     onlyKey = key;
-    if (needsEncoding((value as Record<string, unknown>)[key])) return true;
+    const member = (value as Record<string, unknown>)[key];
+    if (typeof member === 'object' && member !== null && holdsBytes(member)) return true;
   }
   return count === 1 && onlyKey === BYTES_TAG;
 }
