@@ -216,7 +216,7 @@ export function parseEvent(text: string): SluiceEvent {
   }
   const e: SluiceEvent = {
     key: typeof raw.key === 'string' ? raw.key : null,
-    value: decodeValue(raw.value),
+    value: mayHoldTag(text) ? decodeValue(raw.value) : raw.value,
     ts: raw.ts,
     headers: headersOf(raw.headers),
   };
