@@ -100,19 +100,21 @@ const toEvents = (values: unknown[]): SluiceEvent[] =>
   values.map((value, i) => ({ key: keyOf(i), value, ts: 1_700_000_000_000 + i, headers: {} }));
 
 /**
- * Runs `fn` over and over for `ms`, returns events per CPU second of this process: on a shared machine the wall
- * clock also counts the time spent waiting for a core, which swings the ratios far more than the work does.
+ * Runs `fn` over and over until this process has used `ms` of CPU time, returns events per CPU second: on a
+ * shared machine the wall clock also counts the time spent waiting for a core, which swings the ratios far more
+ * than the work does, and a slice of wall time holds less work the busier the machine is.
  */
 async function rate(ms: number, fn: () => unknown): Promise<number> {
   let batches = 0;
-  const start = performance.now();
   const cpu = process.cpuUsage();
-  while (performance.now() - start < ms) {
+  let usedUs = 0;
+  while (usedUs < ms * 1000) {
     await fn();
     batches++;
+    const used = process.cpuUsage(cpu);
+    usedUs = used.user + used.system;
   }
-  const used = process.cpuUsage(cpu);
-  return (batches * BATCH * 1e6) / Math.max(1, used.user + used.system);
+  return (batches * BATCH * 1e6) / usedUs;
 }
 
 const SLICES = 8;
