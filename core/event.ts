@@ -189,8 +189,9 @@ export const valueToJson = encodeValue;
 export const valueFromJson = decodeValue;
 
 /**
- * The value held by JSON text, tagged bytes restored: the inverse of `JSON.stringify(valueToJson(v))`. Throws
- * the SyntaxError of `JSON.parse` for text that is not JSON.
+ * The value held by JSON text, tagged bytes restored: the inverse of `JSON.stringify(valueToJson(v))`. The tag is
+ * recognised as that writes it, `"$bytes"` without escapes; a key spelled `"\u0024bytes"` stays a plain key.
+ * Throws the SyntaxError of `JSON.parse` for text that is not JSON.
  */
 export function valueFromJsonText(text: string): EventValue {
   const parsed: unknown = JSON.parse(text);

@@ -88,9 +88,10 @@ describe('events', () => {
     );
   });
 
-  it('reads "$bytes" inside a string as text, and refuses text that is not JSON', () => {
+  it('reads "$bytes" inside a string or spelled with escapes as text, and refuses text that is not JSON', () => {
     const value = { note: 'costs $5', raw: '"$bytes"' };
     expect(valueFromJsonText(JSON.stringify(value))).toEqual(value);
+    expect(valueFromJsonText('{"\\u0024bytes":"AQID"}')).toEqual({ $bytes: 'AQID' });
     expect(() => valueFromJsonText('{"a":')).toThrow(SyntaxError);
   });
 
