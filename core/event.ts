@@ -142,12 +142,18 @@ function encodeValue(value: EventValue): unknown {
   return Object.fromEntries(entries.map(([k, v]) => [k, encodeValue(v as EventValue)]));
 }
 
-// Walks without allocating: it runs on every value written as JSON, and most have nothing to encode.
-function needsEncoding(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
+const needsEncoding = (value: unknown): boolean => typeof value === 'object' && value !== null && holdsBytes(value);
+
+// Walks without allocating: it runs on every value written as JSON, and most have nothing to encode. Members
+// that are not objects are passed over in the loop rather than in a call each (a third of the walk's time on
+// a flat object).
+function holdsBytes(value: object): boolean {
   if (value instanceof Uint8Array) return true;
   if (Array.isArray(value)) {
-    for (const item of value) if (needsEncoding(item)) return true;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      if (typeof item === 'object' && item !== null && holdsBytes(item)) return true;
+    }
     return false;
   }
   let count = 0;
@@ -155,7 +161,8 @@ function needsEncoding(value: unknown): boolean {
   for (const key in value) {
     count++;
     onlyKey = key;
-    if (needsEncoding((value as Record<string, unknown>)[key])) return true;
+    const member = (value as Record<string, unknown>)[key];
+    if (typeof member === 'object' && member !== null && holdsBytes(member)) return true;
   }
   return count === 1 && onlyKey === BYTES_TAG;
 }
@@ -181,6 +188,20 @@ export const valueToJson = encodeValue;
 /** Inverse of {@link valueToJson}. */
 export const valueFromJson = decodeValue;
 
+/**
+ * The value held by JSON text, tagged bytes restored: the inverse of `JSON.stringify(valueToJson(v))`. The tag is
+ * recognised as that writes it, `"$bytes"` without escapes; a key spelled `"\u0024bytes"` stays a plain key.
+ * Throws the SyntaxError of `JSON.parse` for text that is not JSON.
+ */
+export function valueFromJsonText(text: string): EventValue {
+  const parsed: unknown = JSON.parse(text);
+  return mayHoldTag(text) ? decodeValue(parsed) : parsed;
+}
+
+// Only text that spells the tag can hold tagged bytes; most JSON does not, and is spared the walk that rebuilds
+// every object. Looking for a "$" first is several times cheaper than looking for the tag, and most JSON has none.
+const mayHoldTag = (text: string): boolean => text.indexOf('$') !== -1 && text.includes('"$bytes"');
+
 /** Serialises an event to one line of JSON; {@link parseEvent} restores it exactly, bytes included. */
 export function serializeEvent(e: SluiceEvent): string {
   const out: Record<string, unknown> = { key: e.key, value: encodeValue(e.value), ts: e.ts };
@@ -196,7 +217,7 @@ export function parseEvent(text: string): SluiceEvent {
   }
   const e: SluiceEvent = {
     key: typeof raw.key === 'string' ? raw.key : null,
-    value: decodeValue(raw.value),
+    value: mayHoldTag(text) ? decodeValue(raw.value) : raw.value,
     ts: raw.ts,
     headers: headersOf(raw.headers),
   };

@@ -43,6 +43,8 @@ export const processors: Scenario = {
     result.notes.push(
       '"sluice" is the built-in processor, "bare" the same work in plain Node code (node:zlib, node:crypto, JSON)',
       'events/s are per CPU second of the measuring process (wall time on a shared machine mostly measures the wait for a core)',
+      'bare makes a new event per record with the value replaced and sets aside a record that throws, as a processor must',
+      "the measuring process runs without V8's allocation-site pretenuring, which struck one side or the other by chance (docs/benchmarks.md)",
       'json: bare is JSON.parse(buf.toString()) / Buffer.from(JSON.stringify(v)); the others have no target of their own: they show where the embedded and end-to-end time goes',
     );
     return result;

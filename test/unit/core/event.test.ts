@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { normalizeEvent, parseEvent, parseTimestamp, serializeEvent } from '../../../core/event.js';
+import {
+  normalizeEvent,
+  parseEvent,
+  parseTimestamp,
+  serializeEvent,
+  valueFromJsonText,
+  valueToJson,
+} from '../../../core/event.js';
 
 const jsonValue = fc.jsonValue().map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 const value = fc.oneof(
@@ -60,6 +67,32 @@ describe('events', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  it('restores a value from its JSON text exactly, bytes and "$bytes" objects at any depth included', () => {
+    const { tree } = fc.letrec((tie) => ({
+      tree: fc.oneof(
+        { depthSize: 'small' },
+        jsonValue,
+        fc.uint8Array({ maxLength: 16 }),
+        fc.record({ $bytes: tie('tree') }),
+        fc.array(tie('tree'), { maxLength: 3 }),
+        fc.dictionary(fc.string({ maxLength: 6 }), tie('tree'), { maxKeys: 3, noNullPrototype: true }),
+      ),
+    }));
+    fc.assert(
+      fc.property(tree, (v) => {
+        expect(valueFromJsonText(JSON.stringify(valueToJson(v)))).toEqual(v);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('reads "$bytes" inside a string or spelled with escapes as text, and refuses text that is not JSON', () => {
+    const value = { note: 'costs $5', raw: '"$bytes"' };
+    expect(valueFromJsonText(JSON.stringify(value))).toEqual(value);
+    expect(valueFromJsonText('{"\\u0024bytes":"AQID"}')).toEqual({ $bytes: 'AQID' });
+    expect(() => valueFromJsonText('{"a":')).toThrow(SyntaxError);
   });
 
   it('keeps an object whose only key is "$bytes" apart from real bytes', () => {

@@ -38,6 +38,21 @@ describe('Redis stream entry layout', () => {
     );
   });
 
+  it('restores bytes at any depth of a structured value, and keeps "$bytes" in text or as a plain key as it was', () => {
+    const value = {
+      readings: [{ raw: new Uint8Array([1, 2, 3]) }, new Uint8Array(0)],
+      escaped: { $bytes: 'not bytes' },
+      note: 'costs $5, "$bytes" in text',
+    };
+    const e = createEvent({ key: 'car-1', value, ts: 1 });
+    expect(fieldNames(e)).toEqual(['k', 'j', 't']);
+    const stored = entryToEvent(0, '1-0', asStored(e));
+    expect(stored.value).toEqual(value);
+    expect((stored.value as { readings: Array<{ raw: unknown }> }).readings[0].raw).toBeInstanceOf(Uint8Array);
+    const plain = createEvent({ value: { price: '$5', tags: ['a$b'] }, ts: 1 });
+    expect(entryToEvent(0, '1-0', asStored(plain)).value).toEqual({ price: '$5', tags: ['a$b'] });
+  });
+
   it('uses the same one-letter fields for events of the same shape, so Redis stores the names once per node', () => {
     const a = createEvent({ key: 'car-1', value: { speed: 1 }, ts: 1 });
     const b = createEvent({ key: 'car-2', value: { speed: 2, extra: [1, 2] }, ts: 2 });
