@@ -59,8 +59,12 @@ export class RowWriter {
     kinds: ReadonlyMap<string, ColumnKind>,
     bookkeeping: Statement[],
   ): Promise<void> {
-    const rows = this.groups(ops).flatMap((group) => this.statements(group, kinds));
-    await runStatements(trx, withBookkeeping(this.db.dialect, rows, bookkeeping));
+    await runStatements(trx, withBookkeeping(this.db.dialect, this.statementsOf(ops, kinds), bookkeeping));
+  }
+
+  /** The statements that run the operations, in order. */
+  statementsOf(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
+    return this.groups(ops).flatMap((group) => this.statements(group, kinds));
   }
 
   /** Runs the operations group by group under savepoints, and returns the rows that failed instead of throwing. */

@@ -21,9 +21,10 @@
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
+import { KnownOffsets } from './known-offsets.js';
 import { selectRows } from './raw-query.js';
 import { createIfMissing } from './table-schema.js';
-import type { Statement } from './write-statements.js';
+import { type Statement, VERSION_COLUMN } from './write-statements.js';
 
 export interface EventPosition {
   partition: number;
@@ -211,10 +212,28 @@ function rangesUpTo(page: ReadonlyArray<readonly [string, string]>, span: Range,
   return new WrittenRanges(ranges);
 }
 
+/** How recording a span changes a partition's ranges: the merged range, the ranges it replaces, the new top. */
+interface RangeChange {
+  merged: Range;
+  replaced: Range[];
+  top: EventPosition;
+}
+
+/** The change that records `span`, or undefined when a recorded range already covers it (a redelivery). */
+function rangeChange([first, last]: Range, records: PartitionRecords): RangeChange | undefined {
+  const recorded = records.written.get(first.partition) ?? WrittenRanges.empty();
+  if (recorded.covers(first, last)) return undefined;
+  const { merged, replaced } = mergeRange(first, last, recorded.ranges);
+  const highest = records.highest.get(first.partition);
+  const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
+  return { merged, replaced, top };
+}
+
 export class OffsetsTable {
   private readonly table: string;
   private readonly rangesTable: string;
-  private readonly known = new Set<number>();
+  private readonly partitionsWithRow = new Set<number>();
+  private readonly knowledge = new KnownOffsets();
   private isCreated = false;
 
   constructor(
@@ -251,7 +270,7 @@ export class OffsetsTable {
       );
       this.isCreated = true;
     }
-    const missing = [...partitions].filter((p) => !this.known.has(p));
+    const missing = [...partitions].filter((p) => !this.partitionsWithRow.has(p));
     if (missing.length === 0) return;
     const values = missing.map(() => "(?, ?, '', '[]')").join(', ');
     const conflict =
@@ -263,7 +282,7 @@ export class OffsetsTable {
         `VALUES ${values}${conflict}`,
       missing.flatMap((p) => [this.consumer, p]),
     );
-    for (const p of missing) this.known.add(p);
+    for (const p of missing) this.partitionsWithRow.add(p);
   }
 
   /**
@@ -358,43 +377,143 @@ export class OffsetsTable {
    * same row, so they can run as one statement: the merged range is upserted rather than deleted and inserted.
    */
   recordings(spans: ReadonlyMap<number, Range>, records: PartitionRecords): Statement[] {
-    const q = (n: string) => this.q(n);
     const statements: Statement[] = [];
-    for (const [partition, [first, last]] of spans) {
-      const recorded = records.written.get(partition) ?? WrittenRanges.empty();
-      if (recorded.covers(first, last)) continue; // a redelivery: nothing new
-      const { merged, replaced } = mergeRange(first, last, recorded.ranges);
-      const mergedLast = sortablePosition(merged[1]);
-      const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
-      if (stored.length > 0) {
-        statements.push({
-          sql:
-            `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
-            `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
-          bindings: [this.consumer, partition, ...stored],
-        });
-      }
-      const firstPosition = q('first_position');
-      const upsert =
-        this.db.dialect === 'mysql2'
-          ? `ON DUPLICATE KEY UPDATE ${firstPosition} = VALUES(${firstPosition})`
-          : `ON CONFLICT (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
-            `${firstPosition} = excluded.${firstPosition}`;
-      statements.push({
-        sql:
-          `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
-          `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
-        bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
-      });
-      const highest = records.highest.get(partition);
-      const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
-      statements.push({
-        sql:
-          `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
-          `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
-        bindings: [formatPosition(top), this.consumer, partition],
-      });
+    for (const [partition, span] of spans) {
+      const change = rangeChange(span, records);
+      if (!change) continue; // a redelivery: nothing new
+      statements.push(...this.rangeStatements(partition, change), this.rowUpdate(partition, change.top));
     }
     return statements;
+  }
+
+  /**
+   * PostgreSQL, a batch of one partition whose records came from `known`: the statements that record it, headed
+   * by `guard`, which moves the partition's row on only if it is still at the version this process knows (and
+   * returns the new version as `sluice_version`). `learn` takes that version once the statement has committed.
+   */
+  guardedRecordings(
+    spans: ReadonlyMap<number, Range>,
+    records: PartitionRecords,
+  ): { guard: Statement; bookkeeping: Statement[]; learn(version: string): void } {
+    const [[partition, span]] = spans;
+    const known = this.knowledge.get(partition)!;
+    const change = rangeChange(span, records);
+    const q = (n: string) => this.q(n);
+    const set = change
+      ? { sql: `${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP`, bindings: [formatPosition(change.top)] }
+      : { sql: `${q('last_id')} = ${q('last_id')}`, bindings: [] };
+    const guard = {
+      sql:
+        `UPDATE ${this.table} SET ${set.sql} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+        `xmin::text = ? RETURNING xmin::text AS ${VERSION_COLUMN}`,
+      bindings: [...set.bindings, this.consumer, partition, known.version],
+    };
+    const learn = (version: string) => {
+      if (!change) {
+        this.knowledge.set(partition, { ...known, version });
+        return;
+      }
+      const gone = new Set(change.replaced.map(([, b]) => sortablePosition(b)));
+      const merged: [string, string] = [sortablePosition(change.merged[0]), sortablePosition(change.merged[1])];
+      const ranges = [...known.ranges.filter(([, last]) => !gone.has(last) && last !== merged[1]), merged];
+      this.knowledge.set(partition, { ...known, version, ranges, highest: change.top });
+    };
+    return { guard, bookkeeping: change ? this.rangeStatements(partition, change) : [], learn };
+  }
+
+  /**
+   * PostgreSQL: what a batch of one partition needs of the offsets (see `lock`), from what this process knows,
+   * without a query; undefined when it does not know enough.
+   */
+  known(spans: ReadonlyMap<number, Range>): PartitionRecords | undefined {
+    if (this.db.dialect !== 'pg' || spans.size !== 1) return undefined;
+    const [[partition, span]] = spans;
+    const page = this.knowledge.from(partition, startOfRanges(span).position);
+    const known = this.knowledge.get(partition);
+    if (!page || !known) return undefined;
+    return {
+      written: new Map([[partition, rangesUpTo(page, span, partition).with(known.legacy)]]),
+      highest: new Map([[partition, known.highest]]),
+    };
+  }
+
+  /**
+   * PostgreSQL, inside a locking transaction of a batch of one partition, after its recordings: reads the
+   * partition's row version and the ranges from the batch's on, still under the lock, and returns what to
+   * remember once the transaction has committed.
+   */
+  async learn(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>): Promise<(() => void) | undefined> {
+    if (this.db.dialect !== 'pg' || spans.size !== 1) return undefined;
+    const [[partition, span]] = spans;
+    const q = (n: string) => this.q(n);
+    const [consumer, partitionColumn, last] = ['consumer', 'topic_partition', 'last_position'].map(q);
+    const from = startOfRanges(span).position;
+    const [row] = (await selectRows(
+      trx,
+      `SELECT o.xmin::text AS v, o.${q('last_id')} AS h, o.${q('written')} AS w, ` +
+        `(SELECT json_agg(json_build_array(r.f, r.l) ORDER BY r.l) FROM (SELECT ${q('first_position')} AS f, ` +
+        `${last} AS l FROM ${this.rangesTable} x WHERE x.${consumer} = o.${consumer} AND ` +
+        `x.${partitionColumn} = o.${partitionColumn} AND x.${last} >= ? ORDER BY x.${last} LIMIT ${PAGE + 1}) r) ` +
+        `AS ranges FROM ${this.table} o WHERE o.${consumer} = ? AND o.${partitionColumn} = ?`,
+      [from, this.consumer, partition],
+    )) as Array<{ v: string; h: string; w: string; ranges: Array<[string, string]> | null }>;
+    if (!row) {
+      // The row was deleted (the offsets reset by hand): the next batch creates it again.
+      this.partitionsWithRow.delete(partition);
+      return undefined;
+    }
+    const ranges = row.ranges ?? [];
+    if (ranges.length > PAGE) return undefined;
+    return () =>
+      this.knowledge.set(partition, {
+        version: row.v,
+        from,
+        ranges,
+        highest: parseEventPosition(row.h),
+        legacy: WrittenRanges.parse(row.w),
+      });
+  }
+
+  /** Forgets what this process knew of these partitions: their next batch locks and reads. */
+  forget(partitions: Iterable<number>): void {
+    this.knowledge.forget(partitions);
+  }
+
+  private rangeStatements(partition: number, { merged, replaced }: RangeChange): Statement[] {
+    const q = (n: string) => this.q(n);
+    const statements: Statement[] = [];
+    const mergedLast = sortablePosition(merged[1]);
+    const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
+    if (stored.length > 0) {
+      statements.push({
+        sql:
+          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+          `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
+        bindings: [this.consumer, partition, ...stored],
+      });
+    }
+    const firstPosition = q('first_position');
+    const upsert =
+      this.db.dialect === 'mysql2'
+        ? `ON DUPLICATE KEY UPDATE ${firstPosition} = VALUES(${firstPosition})`
+        : `ON CONFLICT (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
+          `${firstPosition} = excluded.${firstPosition}`;
+    statements.push({
+      sql:
+        `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
+        `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
+      bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
+    });
+    return statements;
+  }
+
+  private rowUpdate(partition: number, top: EventPosition): Statement {
+    const q = (n: string) => this.q(n);
+    return {
+      sql:
+        `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
+        `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
+      bindings: [formatPosition(top), this.consumer, partition],
+    };
   }
 }
