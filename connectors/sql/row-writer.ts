@@ -27,8 +27,10 @@ export interface WriterOptions {
   versionColumn?: string;
 }
 
-// Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766.
-const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 65_535, mysql2: 65_535, 'better-sqlite3': 32_766 };
+// Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766. On
+// PostgreSQL the offsets writes ride in the first row statement (write-statements.ts), with their own parameters
+// (a few, plus one per range a batch's range swallows): the rows leave them room.
+const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 64_535, mysql2: 65_535, 'better-sqlite3': 32_766 };
 // mysql2 sends values inline in the statement text, which must stay under max_allowed_packet (16 MB default).
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
