@@ -32,16 +32,32 @@ export interface EventPosition {
   seq: bigint;
 }
 
-const EVENT_ID = /^(\d+)-(\d+)-(\d+)$/;
 const SORTABLE = /^(\d{20})(\d{20})$/;
 const WIDTH = 20; // digits of 2^64 - 1, the largest part of a stream id
 
 /** The position of an event id, or undefined for an id that is not `<partition>-<ms>-<seq>`. */
 export function parseEventPosition(id: string | undefined): EventPosition | undefined {
+  // Every event of every batch comes here: split by hand, without a regular expression's match array.
   if (id === undefined) return undefined;
-  const m = EVENT_ID.exec(id);
-  if (!m) return undefined;
-  return { partition: Number(m[1]), ms: BigInt(m[2]), seq: BigInt(m[3]) };
+  const first = id.indexOf('-');
+  const second = id.indexOf('-', first + 1);
+  if (first < 0 || second < 0 || !isDigits(id, 0, first) || !isDigits(id, first + 1, second)) return undefined;
+  if (!isDigits(id, second + 1, id.length)) return undefined;
+  return {
+    partition: Number(id.slice(0, first)),
+    ms: BigInt(id.slice(first + 1, second)),
+    seq: BigInt(id.slice(second + 1)),
+  };
+}
+
+/** True when text[from, to) is one or more ASCII digits. */
+function isDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Compares two positions of the same partition: negative, zero or positive. */
@@ -105,6 +121,11 @@ export class WrittenRanges {
     return this.ranges.some(([first, last]) => comparePositions(first, p) <= 0 && comparePositions(p, last) <= 0);
   }
 
+  /** True when a recorded range shares a position with [first, last]. */
+  overlaps([first, last]: Range): boolean {
+    return this.ranges.some(([a, b]) => comparePositions(a, last) <= 0 && comparePositions(first, b) <= 0);
+  }
+
   /** True when one recorded range holds the whole of [first, last]. */
   covers(first: EventPosition, last: EventPosition): boolean {
     return this.ranges.some(([a, b]) => comparePositions(a, first) <= 0 && comparePositions(last, b) <= 0);
@@ -141,14 +162,25 @@ export function mergeRange(
   return { merged: [lo, hi], replaced };
 }
 
-/** Indexes of the batch's events that a recorded range already holds. */
+/**
+ * Indexes of the batch's events that a recorded range already holds. With the batch's `spans`, only partitions
+ * where a recorded range overlaps the span are looked at event by event: usually none (the range recorded last
+ * ends right before the batch).
+ */
 export function alreadyWritten(
   positions: readonly (EventPosition | undefined)[],
   written: ReadonlyMap<number, WrittenRanges>,
+  spans?: ReadonlyMap<number, Range>,
 ): Set<number> {
   const indexes = new Set<number>();
+  const overlapping = new Map<number, WrittenRanges>();
+  for (const [partition, ranges] of written) {
+    const span = spans?.get(partition);
+    if (spans === undefined || (span !== undefined && ranges.overlaps(span))) overlapping.set(partition, ranges);
+  }
+  if (overlapping.size === 0) return indexes;
   for (const [index, p] of positions.entries()) {
-    if (p !== undefined && written.get(p.partition)?.contains(p)) indexes.add(index);
+    if (p !== undefined && overlapping.get(p.partition)?.contains(p)) indexes.add(index);
   }
   return indexes;
 }

@@ -248,7 +248,7 @@ class SqlSink implements SinkInstance {
   private inOneStatement({ ops, kinds, positions, spans }: PlannedBatch): (() => Promise<Written>) | undefined {
     const records = this.offsets.known(spans);
     if (!records) return undefined;
-    const skipped = alreadyWritten(positions, records.written);
+    const skipped = alreadyWritten(positions, records.written, spans);
     const rows = this.writer.statementsOf(
       ops.filter((op) => !skipped.has(op.index)),
       kinds,
@@ -281,7 +281,7 @@ class SqlSink implements SinkInstance {
   ): Promise<Written> {
     const records = spans.size > 0 ? await this.offsets.lock(trx, spans) : undefined;
     // Decided before this batch's own range is recorded below.
-    const skipped = records ? alreadyWritten(positions, records.written) : new Set<number>();
+    const skipped = records ? alreadyWritten(positions, records.written, spans) : new Set<number>();
     const todo = ops.filter((op) => !skipped.has(op.index));
     // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
     const bookkeeping = records ? this.offsets.recordings(spans, records) : [];
