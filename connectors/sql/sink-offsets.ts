@@ -21,7 +21,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
-import { KnownOffsets } from './known-offsets.js';
+import { KnownOffsets, type SortableRange } from './known-offsets.js';
 import { selectRows } from './raw-query.js';
 import { createIfMissing } from './table-schema.js';
 import { type Statement, VERSION_COLUMN } from './write-statements.js';
@@ -419,20 +419,50 @@ export class OffsetsTable {
   }
 
   /**
-   * PostgreSQL, a batch of one partition whose records came from `known`: the statements that record it, headed
-   * by `guard`, which moves the partition's row on only if it is still at the version this process knows (and
-   * returns the new version as `sluice_version`). `learn` takes that version once the statement has committed.
+   * PostgreSQL: batches of one partition, to be written in this order, as one guarded write from what this
+   * process knows of the partition's offsets, without a query. `records` holds what each batch is decided against
+   * (the recorded ranges around it once the batches before it are recorded); `guard` moves the partition's row on
+   * only if it is still at the version this process knows, and returns the new version as VERSION_COLUMN;
+   * `bookkeeping` takes the ranges table from what this process knows to what it is after all of the batches;
+   * `learn` takes the new version once the statement has committed. Undefined when this process does not know
+   * enough (a batch of several partitions, a partition not written here yet, a batch reaching back further).
    */
-  guardedRecordings(
-    spans: ReadonlyMap<number, Range>,
-    records: PartitionRecords,
-  ): { guard: Statement; bookkeeping: Statement[]; learn(version: string): void } {
-    const [[partition, span]] = spans;
-    const known = this.knowledge.get(partition)!;
-    const change = rangeChange(span, records);
+  guarded(
+    batches: ReadonlyArray<ReadonlyMap<number, Range>>,
+  ):
+    | { records: PartitionRecords[]; guard: Statement; bookkeeping: Statement[]; learn(version: string): void }
+    | undefined {
+    if (this.db.dialect !== 'pg' || batches.length === 0 || batches.some((spans) => spans.size !== 1)) return undefined;
+    const [[partition]] = batches[0];
+    const known = this.knowledge.get(partition);
+    if (!known || batches.some((spans) => !spans.has(partition))) return undefined;
+    let ranges = [...known.ranges];
+    let highest = known.highest;
+    let isChanged = false;
+    const records: PartitionRecords[] = [];
+    for (const spans of batches) {
+      const span = spans.get(partition)!;
+      const start = startOfRanges(span).position;
+      if (start < known.from) return undefined;
+      const page = ranges.filter(([, last]) => last >= start);
+      const batchRecords = {
+        written: new Map([[partition, rangesUpTo(page, span, partition).with(known.legacy)]]),
+        highest: new Map([[partition, highest]]),
+      };
+      records.push(batchRecords);
+      const change = rangeChange(span, batchRecords);
+      if (!change) continue; // a redelivery: nothing new
+      const gone = new Set(change.replaced.map(([, b]) => sortablePosition(b)));
+      const merged: SortableRange = [sortablePosition(change.merged[0]), sortablePosition(change.merged[1])];
+      ranges = [...ranges.filter(([, last]) => !gone.has(last) && last !== merged[1]), merged].sort((a, b) =>
+        a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0,
+      );
+      highest = change.top;
+      isChanged = true;
+    }
     const q = (n: string) => this.q(n);
-    const set = change
-      ? { sql: `${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP`, bindings: [formatPosition(change.top)] }
+    const set = isChanged
+      ? { sql: `${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP`, bindings: [formatPosition(highest!)] }
       : { sql: `${q('last_id')} = ${q('last_id')}`, bindings: [] };
     const guard = {
       sql:
@@ -440,33 +470,41 @@ export class OffsetsTable {
         `xmin::text = ? RETURNING xmin::text AS ${VERSION_COLUMN}`,
       bindings: [...set.bindings, this.consumer, partition, known.version],
     };
-    const learn = (version: string) => {
-      if (!change) {
-        this.knowledge.set(partition, { ...known, version });
-        return;
-      }
-      const gone = new Set(change.replaced.map(([, b]) => sortablePosition(b)));
-      const merged: [string, string] = [sortablePosition(change.merged[0]), sortablePosition(change.merged[1])];
-      const ranges = [...known.ranges.filter(([, last]) => !gone.has(last) && last !== merged[1]), merged];
-      this.knowledge.set(partition, { ...known, version, ranges, highest: change.top });
-    };
-    return { guard, bookkeeping: change ? this.rangeStatements(partition, change) : [], learn };
+    const learn = (version: string) => this.knowledge.set(partition, { ...known, version, ranges, highest });
+    return { records, guard, bookkeeping: this.rangesBecome(partition, known.ranges, ranges), learn };
   }
 
   /**
-   * PostgreSQL: what a batch of one partition needs of the offsets (see `lock`), from what this process knows,
-   * without a query; undefined when it does not know enough.
+   * The statements that take a partition's rows in the ranges table from `before` to `after` (both complete from
+   * the same position on): the ranges gone are deleted, the new or changed ones upserted. No two touch one row.
    */
-  known(spans: ReadonlyMap<number, Range>): PartitionRecords | undefined {
-    if (this.db.dialect !== 'pg' || spans.size !== 1) return undefined;
-    const [[partition, span]] = spans;
-    const page = this.knowledge.from(partition, startOfRanges(span).position);
-    const known = this.knowledge.get(partition);
-    if (!page || !known) return undefined;
-    return {
-      written: new Map([[partition, rangesUpTo(page, span, partition).with(known.legacy)]]),
-      highest: new Map([[partition, known.highest]]),
-    };
+  private rangesBecome(partition: number, before: readonly SortableRange[], after: readonly SortableRange[]) {
+    const q = (n: string) => this.q(n);
+    const kept = new Map(after.map(([first, last]) => [last, first]));
+    const was = new Map(before.map(([first, last]) => [last, first]));
+    const gone = before.map(([, last]) => last).filter((last) => !kept.has(last));
+    const upserts = after.filter(([first, last]) => was.get(last) !== first);
+    const statements: Statement[] = [];
+    if (gone.length > 0) {
+      statements.push({
+        sql:
+          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+          `${q('last_position')} IN (${gone.map(() => '?').join(', ')})`,
+        bindings: [this.consumer, partition, ...gone],
+      });
+    }
+    if (upserts.length > 0) {
+      const firstPosition = q('first_position');
+      statements.push({
+        sql:
+          `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
+          `${q('last_position')}) VALUES ${upserts.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT ` +
+          `(${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
+          `${firstPosition} = excluded.${firstPosition}`,
+        bindings: upserts.flatMap(([first, last]) => [this.consumer, partition, first, last]),
+      });
+    }
+    return statements;
   }
 
   /**

@@ -26,6 +26,7 @@ import {
 } from './sink-offsets.js';
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
+import { type Settled, WaitingBatches } from './waiting-batches.js';
 import { isStaleOffsets, oneStatement, runStatements } from './write-statements.js';
 
 // Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
@@ -128,10 +129,24 @@ interface PlannedBatch {
   spans: ReadonlyMap<number, Range>;
 }
 
+/** A batch as the sink received it, with where its events sit in their partitions. */
+interface PreparedBatch {
+  ops: RowOp[];
+  batch: readonly SluiceEvent[];
+  positions: readonly (EventPosition | undefined)[];
+  spans: ReadonlyMap<number, Range>;
+}
+
 /** What one transaction did: the events it skipped as already written, and the rows the database refused. */
 interface Written {
   skipped: ReadonlySet<number>;
   rowFailures: RowFailure[];
+}
+
+/** A batch written: what the write did, and the events refused before it (no column for a field). */
+interface Outcome {
+  written: Written;
+  refused: Refusal[];
 }
 
 class SqlSink implements SinkInstance {
@@ -143,6 +158,7 @@ class SqlSink implements SinkInstance {
   private readonly offsets: OffsetsTable;
   private readonly outage: OutageLog;
   private readonly turns = new PartitionTurns();
+  private readonly waiting = new WaitingBatches<PreparedBatch, Outcome>();
 
   constructor(
     private readonly c: SinkConfig,
@@ -172,14 +188,19 @@ class SqlSink implements SinkInstance {
     const { ops, refusals } = await this.rows.prepareBatch(batch);
     const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
     const spans = batchSpans(positions);
-    let outcome: { written: Written; refused: Refusal[] };
+    const prepared: PreparedBatch = { ops, batch, positions, spans };
+    let outcome: Outcome;
     try {
-      outcome = await this.turns.run(spans.keys(), () =>
-        this.db.write(async () => {
-          const { planned, refused } = await this.plan(ops, batch, positions, spans);
-          return { written: await this.writeTransaction(planned), refused };
-        }),
-      );
+      const [partition] = spans.keys();
+      outcome =
+        spans.size === 1 && this.db.dialect === 'pg'
+          ? await this.waiting.join(
+              partition,
+              prepared,
+              (fn) => this.turns.run(spans.keys(), fn),
+              (all) => this.db.write(() => this.writeAll(all)),
+            )
+          : await this.turns.run(spans.keys(), () => this.db.write(() => this.writeOne(prepared)));
     } catch (err) {
       throw this.failure(err);
     }
@@ -205,6 +226,53 @@ class SqlSink implements SinkInstance {
 
   close(): Promise<void> {
     return this.db.close();
+  }
+
+  private async writeOne({ ops, batch, positions, spans }: PreparedBatch): Promise<Outcome> {
+    const { planned, refused } = await this.plan(ops, batch, positions, spans);
+    return { written: await this.writeTransaction(planned), refused };
+  }
+
+  /** Batches of one partition that waited for the same turn: together in one statement if they can be, else in turn. */
+  private async writeAll(all: PreparedBatch[]): Promise<Settled<Outcome>[]> {
+    const together = all.length > 1 ? await this.writeTogether(all) : undefined;
+    if (together) return together.map((value) => ({ value }));
+    const outcomes: Settled<Outcome>[] = [];
+    for (const prepared of all) {
+      try {
+        outcomes.push({ value: await this.writeOne(prepared) });
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * PostgreSQL: batches of one partition in one guarded statement, each decided against the ranges as the batches
+   * before it leave them; undefined (nothing written) when they cannot be, or the statement failed.
+   */
+  private async writeTogether(all: PreparedBatch[]): Promise<Outcome[] | undefined> {
+    const plans = [];
+    for (const { ops, batch, positions, spans } of all) plans.push(await this.plan(ops, batch, positions, spans));
+    const guarded = this.offsets.guarded(all.map((p) => p.spans));
+    if (!guarded) return undefined;
+    const skipped = all.map((p, i) => alreadyWritten(p.positions, guarded.records[i].written, p.spans));
+    const todo = plans.flatMap(({ planned }, i) => planned.ops.filter((op) => !skipped[i].has(op.index)));
+    const rows = this.writer.statementsOf(todo, plans[plans.length - 1].planned.kinds);
+    if (rows.length > 1) return undefined;
+    const statement = oneStatement(guarded.guard, guarded.bookkeeping, rows[0]);
+    try {
+      const [result] = (await selectRows(this.db.knex, statement.sql, statement.bindings)) as Array<{
+        version: string | number;
+      }>;
+      guarded.learn(String(result.version));
+    } catch {
+      // Nothing of the statement stays: each batch goes its own way, where its own error (if any) is reported.
+      this.offsets.forget(all[0].spans.keys());
+      return undefined;
+    }
+    return plans.map(({ refused }, i) => ({ written: { skipped: skipped[i], rowFailures: [] }, refused }));
   }
 
   /** Fits the operations to the table (creating or widening it when asked) and makes the offsets rows ready. */
@@ -246,21 +314,20 @@ class SqlSink implements SinkInstance {
    * write as one statement (one round trip instead of four), or undefined when it cannot be.
    */
   private inOneStatement({ ops, kinds, positions, spans }: PlannedBatch): (() => Promise<Written>) | undefined {
-    const records = this.offsets.known(spans);
-    if (!records) return undefined;
-    const skipped = alreadyWritten(positions, records.written, spans);
+    const guarded = this.offsets.guarded([spans]);
+    if (!guarded) return undefined;
+    const skipped = alreadyWritten(positions, guarded.records[0].written, spans);
     const rows = this.writer.statementsOf(
       ops.filter((op) => !skipped.has(op.index)),
       kinds,
     );
     if (rows.length > 1) return undefined;
-    const { guard, bookkeeping, learn } = this.offsets.guardedRecordings(spans, records);
-    const statement = oneStatement(guard, bookkeeping, rows[0]);
+    const statement = oneStatement(guarded.guard, guarded.bookkeeping, rows[0]);
     return async () => {
       const [result] = (await selectRows(this.db.knex, statement.sql, statement.bindings)) as Array<{
         version: string | number;
       }>;
-      learn(String(result.version));
+      guarded.learn(String(result.version));
       return { skipped, rowFailures: [] };
     };
   }

@@ -62,6 +62,51 @@ describe.each(CLIENTS)('sql sinks sharing their offsets on %s', (client: Client)
     }
   }, 60_000);
 
+  it('writes batches handed over at once, a redelivered one among them, each new event once', async () => {
+    const config = { client, connection: db.url, table: 'burst', autoCreate: true, offsetsKey: 'burst' };
+    const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('burst'));
+    try {
+      await sink.write(batch(0, 10));
+      // Written while the first is on its way: they wait for their partition's turn, and may go together.
+      const results = await Promise.all([
+        sink.write(batch(10, 10)),
+        sink.write(batch(20, 10)),
+        sink.write(batch(0, 10)),
+        sink.write(batch(30, 10)),
+        sink.write(batch(20, 10)),
+        sink.write(batch(40, 10)),
+      ]);
+      expect(results).toEqual([{}, {}, {}, {}, {}, {}]);
+      expect(await count('SELECT COUNT(*) AS n FROM burst')).toBe(50);
+      expect(await count('SELECT COUNT(DISTINCT n) AS n FROM burst')).toBe(50);
+      // Every batch's range was recorded: all of them come back as already written.
+      await Promise.all([0, 10, 20, 30, 40].map((from) => sink.write(batch(from, 10))));
+      expect(await count('SELECT COUNT(*) AS n FROM burst')).toBe(50);
+    } finally {
+      await sink.close?.();
+    }
+  }, 60_000);
+
+  it('dead-letters a refused row of a batch that waited with others, and writes the rest', async () => {
+    await db.knex.raw('CREATE TABLE strict (n integer NOT NULL CHECK (n <> 25))');
+    const config = { client, connection: db.url, table: 'strict', offsetsKey: 'strict' };
+    const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('strict'));
+    try {
+      await sink.write(batch(0, 10));
+      const [first, second, third] = await Promise.all([
+        sink.write(batch(10, 10)),
+        sink.write(batch(20, 10)),
+        sink.write(batch(30, 10)),
+      ]);
+      expect(first).toEqual({});
+      expect(second?.rejected?.map((r) => r.index)).toEqual([5]);
+      expect(third).toEqual({});
+      expect(await count('SELECT COUNT(*) AS n FROM strict')).toBe(39);
+    } finally {
+      await sink.close?.();
+    }
+  }, 60_000);
+
   it('writes a batch again once its offsets were deleted by hand, as the docs say to', async () => {
     const config = { client, connection: db.url, table: 'again', autoCreate: true, offsetsKey: 'again' };
     const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('again'));
