@@ -44,11 +44,4 @@ export class KnownOffsets {
   forget(partitions: Iterable<number>): void {
     for (const p of partitions) this.partitions.delete(p);
   }
-
-  /** Every recorded range whose last position is at or after `start`, in order, if all of them are known. */
-  from(partition: number, start: string): SortableRange[] | undefined {
-    const known = this.partitions.get(partition);
-    if (!known || start < known.from) return undefined;
-    return known.ranges.filter(([, last]) => last >= start);
-  }
 }
