@@ -1,7 +1,8 @@
-// The sql sink: writes each batch in one transaction (insert, upsert, or delete for a null value), creates or
-// widens the table when asked, skips events it already wrote (sink-offsets.ts), and sends a row the database
-// refuses to the dead-letter topic with the database's message while the rest of the batch is written.
-
+// The sql sink: writes each batch atomically with its offsets (insert, upsert, or delete for a null value): in one
+// transaction, or on PostgreSQL once it knows a partition's offsets in one guarded statement, together with the
+// partition's batches that waited with it. It creates or widens the table when asked, skips events it already
+// wrote (sink-offsets.ts), and sends a row the database refuses to the dead-letter topic with the database's
+// message while the rest of the batch is written.
 import jsonata from 'jsonata';
 import type { Knex } from 'knex';
 import { RecordError, RetryableError, type SluiceError } from '../../core/errors.js';
@@ -27,7 +28,7 @@ import {
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
 import { type Settled, WaitingBatches } from './waiting-batches.js';
-import { isStaleOffsets, oneStatement, runStatements } from './write-statements.js';
+import { oneStatement, runStatements } from './write-statements.js';
 
 // Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
 const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
@@ -233,9 +234,12 @@ class SqlSink implements SinkInstance {
     return { written: await this.writeTransaction(planned), refused };
   }
 
-  /** Batches of one partition that waited for the same turn: together in one statement if they can be, else in turn. */
+  /**
+   * PostgreSQL, batches of one partition that waited for the same turn (often just one): in one statement if they
+   * can be, else each in its own locking transaction.
+   */
   private async writeAll(all: PreparedBatch[]): Promise<Settled<Outcome>[]> {
-    const together = all.length > 1 ? await this.writeTogether(all) : undefined;
+    const together = await this.writeTogether(all);
     if (together) return together.map((value) => ({ value }));
     const outcomes: Settled<Outcome>[] = [];
     for (const prepared of all) {
@@ -249,8 +253,10 @@ class SqlSink implements SinkInstance {
   }
 
   /**
-   * PostgreSQL: batches of one partition in one guarded statement, each decided against the ranges as the batches
-   * before it leave them; undefined (nothing written) when they cannot be, or the statement failed.
+   * PostgreSQL: batches of one partition in one guarded statement (one round trip), each decided against the
+   * ranges as the batches before it leave them; undefined, with nothing written, when this process does not know
+   * the partition's offsets, the rows need more than one statement, or the statement failed (the offsets row
+   * moved, a row refused, the connection lost): the locking path then decides anew.
    */
   private async writeTogether(all: PreparedBatch[]): Promise<Outcome[] | undefined> {
     const plans = [];
@@ -289,17 +295,6 @@ class SqlSink implements SinkInstance {
   }
 
   private async writeTransaction(planned: PlannedBatch): Promise<Written> {
-    const inOneStatement = this.inOneStatement(planned);
-    if (inOneStatement) {
-      try {
-        return await inOneStatement();
-      } catch (err) {
-        // Whatever happened (the offsets row moved, a row refused, an answer lost), the locking path decides anew.
-        this.offsets.forget(planned.spans.keys());
-        if (!isStaleOffsets(err) && !isRowError(err)) throw err;
-        if (!isStaleOffsets(err)) return this.transaction(planned, true);
-      }
-    }
     try {
       return await this.transaction(planned, false);
     } catch (err) {
@@ -307,29 +302,6 @@ class SqlSink implements SinkInstance {
       if (!isRowError(err)) throw err;
       return this.transaction(planned, true);
     }
-  }
-
-  /**
-   * PostgreSQL, a batch of one partition whose offsets this process knows and whose rows take one statement: the
-   * write as one statement (one round trip instead of four), or undefined when it cannot be.
-   */
-  private inOneStatement({ ops, kinds, positions, spans }: PlannedBatch): (() => Promise<Written>) | undefined {
-    const guarded = this.offsets.guarded([spans]);
-    if (!guarded) return undefined;
-    const skipped = alreadyWritten(positions, guarded.records[0].written, spans);
-    const rows = this.writer.statementsOf(
-      ops.filter((op) => !skipped.has(op.index)),
-      kinds,
-    );
-    if (rows.length > 1) return undefined;
-    const statement = oneStatement(guarded.guard, guarded.bookkeeping, rows[0]);
-    return async () => {
-      const [result] = (await selectRows(this.db.knex, statement.sql, statement.bindings)) as Array<{
-        version: string | number;
-      }>;
-      guarded.learn(String(result.version));
-      return { skipped, rowFailures: [] };
-    };
   }
 
   private async transaction(planned: PlannedBatch, isCareful: boolean): Promise<Written> {

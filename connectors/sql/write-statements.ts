@@ -59,8 +59,3 @@ export function oneStatement(guard: Statement, bookkeeping: Statement[], rows: S
     bindings: parts.flatMap((p) => p.statement.bindings),
   };
 }
-
-/** True for the failure of a one-statement write whose guard found the offsets row moved. */
-export function isStaleOffsets(err: unknown): boolean {
-  return err instanceof Error && err.message.includes(STALE);
-}
