@@ -122,7 +122,8 @@ export class EventRows {
       }
       this.columnNames.add(column);
     }
-    const missingKeys = keyColumns.filter((k) => value[k] === undefined || value[k] === null);
+    const missingKeys =
+      keyColumns.length === 0 ? keyColumns : keyColumns.filter((k) => value[k] === undefined || value[k] === null);
     const { versionColumn } = this.options;
     // The value itself is the row when nothing needs adding or leaving out: the row is only read from here on.
     if (!hasUndefined && missingKeys.length === 0 && versionColumn === undefined) {
