@@ -134,7 +134,7 @@ export const sql: Scenario = {
       result.variants = await repeat(ctx, [
         {
           name: 'sluice sink',
-          description: `generate → sql sink (insert, offsets table in the same transaction), embedded; ${rows} rows`,
+          description: `generate → sql sink (insert, offsets written atomically with the rows), embedded; ${rows} rows`,
           async measure() {
             await sinkTable(db, sinkName);
             await db.schema.dropTableIfExists(offsets);

@@ -63,14 +63,26 @@ const paddings = new Map<number, string>();
  * else becomes `{ "value": …, "pad": … }`. A value already that large is returned as it is.
  */
 export function padValue(value: unknown, bytes: number): unknown {
+  const text = JSON.stringify(value);
+  if (text.length >= bytes) return value;
   const isObject = value !== null && typeof value === 'object' && !Array.isArray(value);
-  const wrapped = isObject ? { ...(value as object), pad: '' } : { value, pad: '' };
-  const missing = bytes - JSON.stringify(wrapped).length;
-  if (JSON.stringify(value).length >= bytes || missing <= 0) return value;
+  const missing = bytes - wrappedLength(value, text, isObject);
+  if (missing <= 0) return value;
   let pad = paddings.get(missing);
   if (pad === undefined) {
     pad = 'x'.repeat(missing);
     if (paddings.size < 64) paddings.set(missing, pad);
   }
-  return { ...wrapped, pad };
+  return isObject ? { ...(value as object), pad } : { value, pad };
+}
+
+/**
+ * The JSON length of the value with an empty pad, worked out from the value's own JSON (`text`) for the values
+ * the presets make; anything else (a `pad` field already, a class instance) is serialised to tell.
+ */
+function wrappedLength(value: unknown, text: string, isObject: boolean): number {
+  if (!isObject) return text.length + '{"value":,"pad":""}'.length;
+  const isPlain = Object.getPrototypeOf(value) === Object.prototype && !Object.hasOwn(value as object, 'pad');
+  if (isPlain) return text === '{}' ? '{"pad":""}'.length : text.length + ',"pad":""'.length;
+  return JSON.stringify({ ...(value as object), pad: '' }).length;
 }

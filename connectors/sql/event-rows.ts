@@ -47,6 +47,8 @@ function label(event: SluiceEvent, index: number): string {
 
 export class EventRows {
   private readonly mapping: jsonata.Expression | undefined;
+  /** Field names already found to be valid column names: each is checked once, not once per event. */
+  private readonly columnNames = new Set<string>();
 
   constructor(private readonly options: EventRowsOptions) {
     this.mapping = options.mapping === undefined ? undefined : jsonata(options.mapping);
@@ -102,10 +104,14 @@ export class EventRows {
         code: 'E_SQL_MAPPING',
       };
     }
-    const row: Record<string, unknown> = {};
-    for (const column of Object.keys(value)) {
-      const v = value[column];
-      if (v === undefined) continue;
+    const fields = Object.keys(value);
+    let hasUndefined = false;
+    for (const column of fields) {
+      if (value[column] === undefined) {
+        hasUndefined = true;
+        continue;
+      }
+      if (this.columnNames.has(column)) continue;
       const problem = identifierProblem(column);
       if (problem) {
         return {
@@ -114,9 +120,19 @@ export class EventRows {
           code: 'E_SQL_COLUMN',
         };
       }
-      row[column] = v;
+      this.columnNames.add(column);
     }
-    const missingKeys = keyColumns.filter((k) => row[k] === undefined || row[k] === null);
+    const missingKeys =
+      keyColumns.length === 0 ? keyColumns : keyColumns.filter((k) => value[k] === undefined || value[k] === null);
+    const { versionColumn } = this.options;
+    // The value itself is the row when nothing needs adding or leaving out: the row is only read from here on.
+    if (!hasUndefined && missingKeys.length === 0 && versionColumn === undefined) {
+      if (fields.length === 0)
+        return { index, message: `${label(event, index)} has no fields to write`, code: 'E_SQL_MAPPING' };
+      return { index, kind: 'write', row: value };
+    }
+    const row: Record<string, unknown> = {};
+    for (const column of fields) if (value[column] !== undefined) row[column] = value[column];
     if (missingKeys.length > 0) {
       const fromKey = keyFromEventKey(event.key, keyColumns);
       if (fromKey) for (const [i, k] of keyColumns.entries()) row[k] ??= fromKey[i];
@@ -129,7 +145,6 @@ export class EventRows {
     }
     if (Object.keys(row).length === 0)
       return { index, message: `${label(event, index)} has no fields to write`, code: 'E_SQL_MAPPING' };
-    const { versionColumn } = this.options;
     const position = versionColumn === undefined ? undefined : parseEventPosition(event.id);
     if (versionColumn !== undefined) row[versionColumn] = position === undefined ? null : sortablePosition(position);
     return { index, kind: 'write', row };

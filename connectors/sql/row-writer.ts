@@ -27,8 +27,10 @@ export interface WriterOptions {
   versionColumn?: string;
 }
 
-// Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766.
-const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 65_535, mysql2: 65_535, 'better-sqlite3': 32_766 };
+// Bound parameters per statement: PostgreSQL's protocol allows 65535, SQLite's default limit is 32766. On
+// PostgreSQL the offsets writes ride in the first row statement (write-statements.ts), with their own parameters
+// (a few, plus one per range a batch's range swallows): the rows leave them room.
+const MAX_PARAMS: Record<Database['dialect'], number> = { pg: 64_535, mysql2: 65_535, 'better-sqlite3': 32_766 };
 // mysql2 sends values inline in the statement text, which must stay under max_allowed_packet (16 MB default).
 const MAX_STATEMENT_BYTES = 4 * 1024 * 1024;
 
@@ -59,8 +61,12 @@ export class RowWriter {
     kinds: ReadonlyMap<string, ColumnKind>,
     bookkeeping: Statement[],
   ): Promise<void> {
-    const rows = this.groups(ops).flatMap((group) => this.statements(group, kinds));
-    await runStatements(trx, withBookkeeping(this.db.dialect, rows, bookkeeping));
+    await runStatements(trx, withBookkeeping(this.db.dialect, this.statementsOf(ops, kinds), bookkeeping));
+  }
+
+  /** The statements that run the operations, in order. */
+  statementsOf(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
+    return this.groups(ops).flatMap((group) => this.statements(group, kinds));
   }
 
   /** Runs the operations group by group under savepoints, and returns the rows that failed instead of throwing. */
@@ -98,8 +104,16 @@ export class RowWriter {
   groups(ops: readonly RowOp[]): RowOp[][] {
     const groups: RowOp[][] = [];
     let shape = '';
+    // Rows of one batch nearly always list their columns in the same order: the sorted shape is only worked out
+    // when the column names differ from the row before's.
+    let names: readonly string[] = [];
     for (const op of ops) {
-      const opShape = op.kind === 'delete' ? '\u0000delete' : Object.keys(op.row).sort().join('\u0000');
+      let opShape = '\u0000delete';
+      if (op.kind === 'write') {
+        const keys = Object.keys(op.row);
+        opShape = shape !== '\u0000delete' && isSameList(keys, names) ? shape : [...keys].sort().join('\u0000');
+        names = keys;
+      }
       if (groups.length === 0 || opShape !== shape) groups.push([]);
       groups[groups.length - 1].push(op);
       shape = opShape;
@@ -122,38 +136,53 @@ export class RowWriter {
     return ops[0].kind === 'delete' ? this.deletes(ops, kinds) : this.inserts(ops, kinds);
   }
 
-  private *chunks(ops: readonly RowOp[], paramsPerOp: number, rowOf: (op: RowOp) => unknown[]) {
+  /**
+   * The operations in runs that fit one statement, each run as its row count and its bindings, row after row:
+   * `addRow` appends one operation's values to the bindings and returns their approximate size in bytes.
+   */
+  private *chunks(ops: readonly RowOp[], paramsPerOp: number, addRow: (op: RowOp, into: unknown[]) => number) {
     const maxRows = Math.max(1, Math.floor(MAX_PARAMS[this.db.dialect] / Math.max(1, paramsPerOp)));
-    let rows: unknown[][] = [];
+    let bindings: unknown[] = [];
+    let rows = 0;
     let bytes = 0;
     for (const op of ops) {
-      const values = rowOf(op);
-      const size = values.reduce<number>((n, v) => n + approximateBytes(v), 0);
-      if (rows.length > 0 && (rows.length >= maxRows || bytes + size > MAX_STATEMENT_BYTES)) {
-        yield rows;
-        rows = [];
+      const mark = bindings.length;
+      const size = addRow(op, bindings);
+      if (rows > 0 && (rows >= maxRows || bytes + size > MAX_STATEMENT_BYTES)) {
+        const next = bindings.slice(mark);
+        bindings.length = mark;
+        yield { rows, bindings };
+        bindings = next;
+        rows = 0;
         bytes = 0;
       }
-      rows.push(values);
+      rows++;
       bytes += size;
     }
-    if (rows.length > 0) yield rows;
+    if (rows > 0) yield { rows, bindings };
   }
 
   private inserts(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
     const first = ops[0] as Extract<RowOp, { kind: 'write' }>;
     const columns = Object.keys(first.row).sort();
     const dialect = this.db.dialect;
-    const rowOf = (op: RowOp) => {
+    const columnKinds = columns.map((c) => kinds.get(c) ?? 'other');
+    const addRow = (op: RowOp, into: unknown[]) => {
       const row = (op as Extract<RowOp, { kind: 'write' }>).row;
-      return columns.map((c) => toBindValue(dialect, kinds.get(c) ?? 'other', row[c]));
+      let bytes = 0;
+      for (let i = 0; i < columns.length; i++) {
+        const value = toBindValue(dialect, columnKinds[i], row[columns[i]]);
+        into.push(value);
+        bytes += approximateBytes(value);
+      }
+      return bytes;
     };
     const head = `INSERT INTO ${this.table} (${columns.map((c) => this.q(c)).join(', ')}) VALUES `;
     const tuple = `(${columns.map(() => '?').join(', ')})`;
     const tail = this.options.mode === 'upsert' ? this.upsertClause(columns) : '';
     const statements: Statement[] = [];
-    for (const rows of this.chunks(ops, columns.length, rowOf)) {
-      statements.push({ sql: head + rows.map(() => tuple).join(', ') + tail, bindings: rows.flat() });
+    for (const { rows, bindings } of this.chunks(ops, columns.length, addRow)) {
+      statements.push({ sql: head + Array(rows).fill(tuple).join(', ') + tail, bindings });
     }
     return statements;
   }
@@ -185,18 +214,30 @@ export class RowWriter {
   private deletes(ops: readonly RowOp[], kinds: ReadonlyMap<string, ColumnKind>): Statement[] {
     const keys = this.options.keyColumns;
     const dialect = this.db.dialect;
-    const rowOf = (op: RowOp) =>
-      (op as Extract<RowOp, { kind: 'delete' }>).key.map((v, i) =>
-        toBindValue(dialect, kinds.get(keys[i]) ?? 'other', v),
-      );
+    const addRow = (op: RowOp, into: unknown[]) => {
+      let bytes = 0;
+      for (const [i, v] of (op as Extract<RowOp, { kind: 'delete' }>).key.entries()) {
+        const value = toBindValue(dialect, kinds.get(keys[i]) ?? 'other', v);
+        into.push(value);
+        bytes += approximateBytes(value);
+      }
+      return bytes;
+    };
     const statements: Statement[] = [];
-    for (const rows of this.chunks(ops, keys.length, rowOf)) {
+    for (const { rows, bindings } of this.chunks(ops, keys.length, addRow)) {
+      const match = keys.length === 1 ? '?' : `(${keys.map((k) => `${this.q(k)} = ?`).join(' AND ')})`;
       const condition =
         keys.length === 1
-          ? `${this.q(keys[0])} IN (${rows.map(() => '?').join(', ')})`
-          : rows.map(() => `(${keys.map((k) => `${this.q(k)} = ?`).join(' AND ')})`).join(' OR ');
-      statements.push({ sql: `DELETE FROM ${this.table} WHERE ${condition}`, bindings: rows.flat() });
+          ? `${this.q(keys[0])} IN (${Array(rows).fill(match).join(', ')})`
+          : Array(rows).fill(match).join(' OR ');
+      statements.push({ sql: `DELETE FROM ${this.table} WHERE ${condition}`, bindings });
     }
     return statements;
   }
+}
+
+function isSameList(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -21,9 +21,10 @@
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
 import { type QualifiedName, quoteIdentifier, quoteQualified } from './identifiers.js';
+import { KnownOffsets, type SortableRange } from './known-offsets.js';
 import { selectRows } from './raw-query.js';
 import { createIfMissing } from './table-schema.js';
-import type { Statement } from './write-statements.js';
+import { type Statement, VERSION_COLUMN } from './write-statements.js';
 
 export interface EventPosition {
   partition: number;
@@ -31,16 +32,32 @@ export interface EventPosition {
   seq: bigint;
 }
 
-const EVENT_ID = /^(\d+)-(\d+)-(\d+)$/;
 const SORTABLE = /^(\d{20})(\d{20})$/;
 const WIDTH = 20; // digits of 2^64 - 1, the largest part of a stream id
 
 /** The position of an event id, or undefined for an id that is not `<partition>-<ms>-<seq>`. */
 export function parseEventPosition(id: string | undefined): EventPosition | undefined {
+  // Every event of every batch comes here: split by hand, without a regular expression's match array.
   if (id === undefined) return undefined;
-  const m = EVENT_ID.exec(id);
-  if (!m) return undefined;
-  return { partition: Number(m[1]), ms: BigInt(m[2]), seq: BigInt(m[3]) };
+  const first = id.indexOf('-');
+  const second = id.indexOf('-', first + 1);
+  if (first < 0 || second < 0 || !isDigits(id, 0, first) || !isDigits(id, first + 1, second)) return undefined;
+  if (!isDigits(id, second + 1, id.length)) return undefined;
+  return {
+    partition: Number(id.slice(0, first)),
+    ms: BigInt(id.slice(first + 1, second)),
+    seq: BigInt(id.slice(second + 1)),
+  };
+}
+
+/** True when text[from, to) is one or more ASCII digits. */
+function isDigits(text: string, from: number, to: number): boolean {
+  if (to <= from) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /** Compares two positions of the same partition: negative, zero or positive. */
@@ -104,6 +121,11 @@ export class WrittenRanges {
     return this.ranges.some(([first, last]) => comparePositions(first, p) <= 0 && comparePositions(p, last) <= 0);
   }
 
+  /** True when a recorded range shares a position with [first, last]. */
+  overlaps([first, last]: Range): boolean {
+    return this.ranges.some(([a, b]) => comparePositions(a, last) <= 0 && comparePositions(first, b) <= 0);
+  }
+
   /** True when one recorded range holds the whole of [first, last]. */
   covers(first: EventPosition, last: EventPosition): boolean {
     return this.ranges.some(([a, b]) => comparePositions(a, first) <= 0 && comparePositions(last, b) <= 0);
@@ -140,14 +162,25 @@ export function mergeRange(
   return { merged: [lo, hi], replaced };
 }
 
-/** Indexes of the batch's events that a recorded range already holds. */
+/**
+ * Indexes of the batch's events that a recorded range already holds. With the batch's `spans`, only partitions
+ * where a recorded range overlaps the span are looked at event by event: usually none (the range recorded last
+ * ends right before the batch).
+ */
 export function alreadyWritten(
   positions: readonly (EventPosition | undefined)[],
   written: ReadonlyMap<number, WrittenRanges>,
+  spans?: ReadonlyMap<number, Range>,
 ): Set<number> {
   const indexes = new Set<number>();
+  const overlapping = new Map<number, WrittenRanges>();
+  for (const [partition, ranges] of written) {
+    const span = spans?.get(partition);
+    if (spans === undefined || (span !== undefined && ranges.overlaps(span))) overlapping.set(partition, ranges);
+  }
+  if (overlapping.size === 0) return indexes;
   for (const [index, p] of positions.entries()) {
-    if (p !== undefined && written.get(p.partition)?.contains(p)) indexes.add(index);
+    if (p !== undefined && overlapping.get(p.partition)?.contains(p)) indexes.add(index);
   }
   return indexes;
 }
@@ -211,10 +244,28 @@ function rangesUpTo(page: ReadonlyArray<readonly [string, string]>, span: Range,
   return new WrittenRanges(ranges);
 }
 
+/** How recording a span changes a partition's ranges: the merged range, the ranges it replaces, the new top. */
+interface RangeChange {
+  merged: Range;
+  replaced: Range[];
+  top: EventPosition;
+}
+
+/** The change that records `span`, or undefined when a recorded range already covers it (a redelivery). */
+function rangeChange([first, last]: Range, records: PartitionRecords): RangeChange | undefined {
+  const recorded = records.written.get(first.partition) ?? WrittenRanges.empty();
+  if (recorded.covers(first, last)) return undefined;
+  const { merged, replaced } = mergeRange(first, last, recorded.ranges);
+  const highest = records.highest.get(first.partition);
+  const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
+  return { merged, replaced, top };
+}
+
 export class OffsetsTable {
   private readonly table: string;
   private readonly rangesTable: string;
-  private readonly known = new Set<number>();
+  private readonly partitionsWithRow = new Set<number>();
+  private readonly knowledge = new KnownOffsets();
   private isCreated = false;
 
   constructor(
@@ -251,7 +302,7 @@ export class OffsetsTable {
       );
       this.isCreated = true;
     }
-    const missing = [...partitions].filter((p) => !this.known.has(p));
+    const missing = [...partitions].filter((p) => !this.partitionsWithRow.has(p));
     if (missing.length === 0) return;
     const values = missing.map(() => "(?, ?, '', '[]')").join(', ');
     const conflict =
@@ -263,7 +314,7 @@ export class OffsetsTable {
         `VALUES ${values}${conflict}`,
       missing.flatMap((p) => [this.consumer, p]),
     );
-    for (const p of missing) this.known.add(p);
+    for (const p of missing) this.partitionsWithRow.add(p);
   }
 
   /**
@@ -358,43 +409,181 @@ export class OffsetsTable {
    * same row, so they can run as one statement: the merged range is upserted rather than deleted and inserted.
    */
   recordings(spans: ReadonlyMap<number, Range>, records: PartitionRecords): Statement[] {
-    const q = (n: string) => this.q(n);
     const statements: Statement[] = [];
-    for (const [partition, [first, last]] of spans) {
-      const recorded = records.written.get(partition) ?? WrittenRanges.empty();
-      if (recorded.covers(first, last)) continue; // a redelivery: nothing new
-      const { merged, replaced } = mergeRange(first, last, recorded.ranges);
-      const mergedLast = sortablePosition(merged[1]);
-      const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
-      if (stored.length > 0) {
-        statements.push({
-          sql:
-            `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
-            `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
-          bindings: [this.consumer, partition, ...stored],
-        });
-      }
+    for (const [partition, span] of spans) {
+      const change = rangeChange(span, records);
+      if (!change) continue; // a redelivery: nothing new
+      statements.push(...this.rangeStatements(partition, change), this.rowUpdate(partition, change.top));
+    }
+    return statements;
+  }
+
+  /**
+   * PostgreSQL: batches of one partition, to be written in this order, as one guarded write from what this
+   * process knows of the partition's offsets, without a query. `records` holds what each batch is decided against
+   * (the recorded ranges around it once the batches before it are recorded); `guard` moves the partition's row on
+   * only if it is still at the version this process knows, and returns the new version as VERSION_COLUMN;
+   * `bookkeeping` takes the ranges table from what this process knows to what it is after all of the batches;
+   * `learn` takes the new version once the statement has committed. Undefined when this process does not know
+   * enough (a batch of several partitions, a partition not written here yet, a batch reaching back further).
+   */
+  guarded(
+    batches: ReadonlyArray<ReadonlyMap<number, Range>>,
+  ):
+    | { records: PartitionRecords[]; guard: Statement; bookkeeping: Statement[]; learn(version: string): void }
+    | undefined {
+    if (this.db.dialect !== 'pg' || batches.length === 0 || batches.some((spans) => spans.size !== 1)) return undefined;
+    const [[partition]] = batches[0];
+    const known = this.knowledge.get(partition);
+    if (!known || batches.some((spans) => !spans.has(partition))) return undefined;
+    let ranges = [...known.ranges];
+    let highest = known.highest;
+    let isChanged = false;
+    const records: PartitionRecords[] = [];
+    for (const spans of batches) {
+      const span = spans.get(partition)!;
+      const start = startOfRanges(span).position;
+      if (start < known.from) return undefined;
+      const page = ranges.filter(([, last]) => last >= start);
+      const batchRecords = {
+        written: new Map([[partition, rangesUpTo(page, span, partition).with(known.legacy)]]),
+        highest: new Map([[partition, highest]]),
+      };
+      records.push(batchRecords);
+      const change = rangeChange(span, batchRecords);
+      if (!change) continue; // a redelivery: nothing new
+      const gone = new Set(change.replaced.map(([, b]) => sortablePosition(b)));
+      const merged: SortableRange = [sortablePosition(change.merged[0]), sortablePosition(change.merged[1])];
+      ranges = [...ranges.filter(([, last]) => !gone.has(last) && last !== merged[1]), merged].sort((a, b) =>
+        a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0,
+      );
+      highest = change.top;
+      isChanged = true;
+    }
+    const q = (n: string) => this.q(n);
+    const set = isChanged
+      ? { sql: `${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP`, bindings: [formatPosition(highest!)] }
+      : { sql: `${q('last_id')} = ${q('last_id')}`, bindings: [] };
+    const guard = {
+      sql:
+        `UPDATE ${this.table} SET ${set.sql} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+        `xmin::text = ? RETURNING xmin::text AS ${VERSION_COLUMN}`,
+      bindings: [...set.bindings, this.consumer, partition, known.version],
+    };
+    const learn = (version: string) => this.knowledge.set(partition, { ...known, version, ranges, highest });
+    return { records, guard, bookkeeping: this.rangesBecome(partition, known.ranges, ranges), learn };
+  }
+
+  /**
+   * The statements that take a partition's rows in the ranges table from `before` to `after` (both complete from
+   * the same position on): the ranges gone are deleted, the new or changed ones upserted. No two touch one row.
+   */
+  private rangesBecome(partition: number, before: readonly SortableRange[], after: readonly SortableRange[]) {
+    const q = (n: string) => this.q(n);
+    const kept = new Map(after.map(([first, last]) => [last, first]));
+    const was = new Map(before.map(([first, last]) => [last, first]));
+    const gone = before.map(([, last]) => last).filter((last) => !kept.has(last));
+    const upserts = after.filter(([first, last]) => was.get(last) !== first);
+    const statements: Statement[] = [];
+    if (gone.length > 0) {
+      statements.push({
+        sql:
+          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+          `${q('last_position')} IN (${gone.map(() => '?').join(', ')})`,
+        bindings: [this.consumer, partition, ...gone],
+      });
+    }
+    if (upserts.length > 0) {
       const firstPosition = q('first_position');
-      const upsert =
-        this.db.dialect === 'mysql2'
-          ? `ON DUPLICATE KEY UPDATE ${firstPosition} = VALUES(${firstPosition})`
-          : `ON CONFLICT (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
-            `${firstPosition} = excluded.${firstPosition}`;
       statements.push({
         sql:
           `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
-          `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
-        bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
-      });
-      const highest = records.highest.get(partition);
-      const top = highest !== undefined && comparePositions(highest, merged[1]) > 0 ? highest : merged[1];
-      statements.push({
-        sql:
-          `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
-          `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
-        bindings: [formatPosition(top), this.consumer, partition],
+          `${q('last_position')}) VALUES ${upserts.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT ` +
+          `(${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
+          `${firstPosition} = excluded.${firstPosition}`,
+        bindings: upserts.flatMap(([first, last]) => [this.consumer, partition, first, last]),
       });
     }
     return statements;
+  }
+
+  /**
+   * PostgreSQL, inside a locking transaction of a batch of one partition, after its recordings: reads the
+   * partition's row version and the ranges from the batch's on, still under the lock, and returns what to
+   * remember once the transaction has committed.
+   */
+  async learn(trx: Knex.Transaction, spans: ReadonlyMap<number, Range>): Promise<(() => void) | undefined> {
+    if (this.db.dialect !== 'pg' || spans.size !== 1) return undefined;
+    const [[partition, span]] = spans;
+    const q = (n: string) => this.q(n);
+    const [consumer, partitionColumn, last] = ['consumer', 'topic_partition', 'last_position'].map(q);
+    const from = startOfRanges(span).position;
+    const [row] = (await selectRows(
+      trx,
+      `SELECT o.xmin::text AS v, o.${q('last_id')} AS h, o.${q('written')} AS w, ` +
+        `(SELECT json_agg(json_build_array(r.f, r.l) ORDER BY r.l) FROM (SELECT ${q('first_position')} AS f, ` +
+        `${last} AS l FROM ${this.rangesTable} x WHERE x.${consumer} = o.${consumer} AND ` +
+        `x.${partitionColumn} = o.${partitionColumn} AND x.${last} >= ? ORDER BY x.${last} LIMIT ${PAGE + 1}) r) ` +
+        `AS ranges FROM ${this.table} o WHERE o.${consumer} = ? AND o.${partitionColumn} = ?`,
+      [from, this.consumer, partition],
+    )) as Array<{ v: string; h: string; w: string; ranges: Array<[string, string]> | null }>;
+    if (!row) {
+      // The row was deleted (the offsets reset by hand): the next batch creates it again.
+      this.partitionsWithRow.delete(partition);
+      return undefined;
+    }
+    const ranges = row.ranges ?? [];
+    if (ranges.length > PAGE) return undefined;
+    return () =>
+      this.knowledge.set(partition, {
+        version: row.v,
+        from,
+        ranges,
+        highest: parseEventPosition(row.h),
+        legacy: WrittenRanges.parse(row.w),
+      });
+  }
+
+  /** Forgets what this process knew of these partitions: their next batch locks and reads. */
+  forget(partitions: Iterable<number>): void {
+    this.knowledge.forget(partitions);
+  }
+
+  private rangeStatements(partition: number, { merged, replaced }: RangeChange): Statement[] {
+    const q = (n: string) => this.q(n);
+    const statements: Statement[] = [];
+    const mergedLast = sortablePosition(merged[1]);
+    const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
+    if (stored.length > 0) {
+      statements.push({
+        sql:
+          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
+          `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
+        bindings: [this.consumer, partition, ...stored],
+      });
+    }
+    const firstPosition = q('first_position');
+    const upsert =
+      this.db.dialect === 'mysql2'
+        ? `ON DUPLICATE KEY UPDATE ${firstPosition} = VALUES(${firstPosition})`
+        : `ON CONFLICT (${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
+          `${firstPosition} = excluded.${firstPosition}`;
+    statements.push({
+      sql:
+        `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
+        `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
+      bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
+    });
+    return statements;
+  }
+
+  private rowUpdate(partition: number, top: EventPosition): Statement {
+    const q = (n: string) => this.q(n);
+    return {
+      sql:
+        `UPDATE ${this.table} SET ${q('last_id')} = ?, ${q('updated_at')} = CURRENT_TIMESTAMP ` +
+        `WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ?`,
+      bindings: [formatPosition(top), this.consumer, partition],
+    };
   }
 }

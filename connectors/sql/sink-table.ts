@@ -54,12 +54,15 @@ export class SinkTable {
   /** Loads, creates or widens the table for these operations and fits them to its columns. */
   async prepare(ops: readonly RowOp[], batch: readonly SluiceEvent[]): Promise<FittedOps> {
     let info = await this.ensure(ops);
+    const written = writtenColumns(ops);
     // A column added since the table was last looked at (by a person, or another worker) is found here.
-    if ([...writtenColumns(ops)].some((name) => !info.columns.has(name))) {
+    if ([...written].some((name) => !info.columns.has(name))) {
       this.forget();
       info = await this.ensure(ops);
     }
-    return { ...this.fit(ops, info, batch), info };
+    // Only a batch with a field that has no column needs fitting row by row.
+    const isFitting = [...written].every((name) => info.columns.has(name));
+    return { ...(isFitting ? { ops: [...ops], refused: [] } : this.fit(ops, info, batch)), info };
   }
 
   private async ensure(ops: readonly RowOp[]): Promise<TableInfo> {

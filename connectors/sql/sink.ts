@@ -1,7 +1,10 @@
-// The sql sink: writes each batch in one transaction (insert, upsert, or delete for a null value), creates or
-// widens the table when asked, skips events it already wrote (sink-offsets.ts), and sends a row the database
-// refuses to the dead-letter topic with the database's message while the rest of the batch is written.
+// The sql sink: writes each batch atomically with its offsets (insert, upsert, or delete for a null value): in one
+// transaction, or on PostgreSQL once it knows a partition's offsets in one guarded statement, together with the
+// partition's batches that waited with it. It creates or widens the table when asked, skips events it already
+// wrote (sink-offsets.ts), and sends a row the database refuses to the dead-letter topic with the database's
+// message while the rest of the batch is written.
 import jsonata from 'jsonata';
+import type { Knex } from 'knex';
 import { RecordError, RetryableError, type SluiceError } from '../../core/errors.js';
 import type { SluiceEvent } from '../../core/event.js';
 import { defineSink, type PluginContext, type RecordRejection, type SinkInstance, z } from '../../core/plugin.js';
@@ -12,6 +15,7 @@ import { EventRows, type Refusal } from './event-rows.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
 import { PartitionTurns } from './partition-turns.js';
+import { selectRows } from './raw-query.js';
 import { type RowFailure, type RowOp, RowWriter } from './row-writer.js';
 import {
   alreadyWritten,
@@ -23,7 +27,8 @@ import {
 } from './sink-offsets.js';
 import { SinkTable } from './sink-table.js';
 import type { ColumnKind } from './type-mapping.js';
-import { runStatements } from './write-statements.js';
+import { type Settled, WaitingBatches } from './waiting-batches.js';
+import { oneStatement, runStatements } from './write-statements.js';
 
 // Identifiers are at most 63 bytes; the ranges table adds "_ranges" to the offsets table's name.
 const MAX_OFFSETS_NAME_BYTES = 63 - '_ranges'.length;
@@ -125,10 +130,24 @@ interface PlannedBatch {
   spans: ReadonlyMap<number, Range>;
 }
 
+/** A batch as the sink received it, with where its events sit in their partitions. */
+interface PreparedBatch {
+  ops: RowOp[];
+  batch: readonly SluiceEvent[];
+  positions: readonly (EventPosition | undefined)[];
+  spans: ReadonlyMap<number, Range>;
+}
+
 /** What one transaction did: the events it skipped as already written, and the rows the database refused. */
 interface Written {
   skipped: ReadonlySet<number>;
   rowFailures: RowFailure[];
+}
+
+/** A batch written: what the write did, and the events refused before it (no column for a field). */
+interface Outcome {
+  written: Written;
+  refused: Refusal[];
 }
 
 class SqlSink implements SinkInstance {
@@ -140,6 +159,7 @@ class SqlSink implements SinkInstance {
   private readonly offsets: OffsetsTable;
   private readonly outage: OutageLog;
   private readonly turns = new PartitionTurns();
+  private readonly waiting = new WaitingBatches<PreparedBatch, Outcome>();
 
   constructor(
     private readonly c: SinkConfig,
@@ -169,14 +189,19 @@ class SqlSink implements SinkInstance {
     const { ops, refusals } = await this.rows.prepareBatch(batch);
     const positions = batch.map((e) => (this.c.trackOffsets ? parseEventPosition(e.id) : undefined));
     const spans = batchSpans(positions);
-    let outcome: { written: Written; refused: Refusal[] };
+    const prepared: PreparedBatch = { ops, batch, positions, spans };
+    let outcome: Outcome;
     try {
-      outcome = await this.turns.run(spans.keys(), () =>
-        this.db.write(async () => {
-          const { planned, refused } = await this.plan(ops, batch, positions, spans);
-          return { written: await this.writeTransaction(planned), refused };
-        }),
-      );
+      const [partition] = spans.keys();
+      outcome =
+        spans.size === 1 && this.db.dialect === 'pg'
+          ? await this.waiting.join(
+              partition,
+              prepared,
+              (fn) => this.turns.run(spans.keys(), fn),
+              (all) => this.db.write(() => this.writeAll(all)),
+            )
+          : await this.turns.run(spans.keys(), () => this.db.write(() => this.writeOne(prepared)));
     } catch (err) {
       throw this.failure(err);
     }
@@ -204,6 +229,58 @@ class SqlSink implements SinkInstance {
     return this.db.close();
   }
 
+  private async writeOne({ ops, batch, positions, spans }: PreparedBatch): Promise<Outcome> {
+    const { planned, refused } = await this.plan(ops, batch, positions, spans);
+    return { written: await this.writeTransaction(planned), refused };
+  }
+
+  /**
+   * PostgreSQL, batches of one partition that waited for the same turn (often just one): in one statement if they
+   * can be, else each in its own locking transaction.
+   */
+  private async writeAll(all: PreparedBatch[]): Promise<Settled<Outcome>[]> {
+    const together = await this.writeTogether(all);
+    if (together) return together.map((value) => ({ value }));
+    const outcomes: Settled<Outcome>[] = [];
+    for (const prepared of all) {
+      try {
+        outcomes.push({ value: await this.writeOne(prepared) });
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    return outcomes;
+  }
+
+  /**
+   * PostgreSQL: batches of one partition in one guarded statement (one round trip), each decided against the
+   * ranges as the batches before it leave them; undefined, with nothing written, when this process does not know
+   * the partition's offsets, the rows need more than one statement, or the statement failed (the offsets row
+   * moved, a row refused, the connection lost): the locking path then decides anew.
+   */
+  private async writeTogether(all: PreparedBatch[]): Promise<Outcome[] | undefined> {
+    const plans = [];
+    for (const { ops, batch, positions, spans } of all) plans.push(await this.plan(ops, batch, positions, spans));
+    const guarded = this.offsets.guarded(all.map((p) => p.spans));
+    if (!guarded) return undefined;
+    const skipped = all.map((p, i) => alreadyWritten(p.positions, guarded.records[i].written, p.spans));
+    const todo = plans.flatMap(({ planned }, i) => planned.ops.filter((op) => !skipped[i].has(op.index)));
+    const rows = this.writer.statementsOf(todo, plans[plans.length - 1].planned.kinds);
+    if (rows.length > 1) return undefined;
+    const statement = oneStatement(guarded.guard, guarded.bookkeeping, rows[0]);
+    try {
+      const [result] = (await selectRows(this.db.knex, statement.sql, statement.bindings)) as Array<{
+        version: string | number;
+      }>;
+      guarded.learn(String(result.version));
+    } catch {
+      // Nothing of the statement stays: each batch goes its own way, where its own error (if any) is reported.
+      this.offsets.forget(all[0].spans.keys());
+      return undefined;
+    }
+    return plans.map(({ refused }, i) => ({ written: { skipped: skipped[i], rowFailures: [] }, refused }));
+  }
+
   /** Fits the operations to the table (creating or widening it when asked) and makes the offsets rows ready. */
   private async plan(
     ops: RowOp[],
@@ -227,22 +304,33 @@ class SqlSink implements SinkInstance {
     }
   }
 
-  private transaction({ ops, kinds, positions, spans }: PlannedBatch, isCareful: boolean): Promise<Written> {
-    return this.db.knex.transaction(async (trx) => {
-      const records = spans.size > 0 ? await this.offsets.lock(trx, spans) : undefined;
-      // Decided before this batch's own range is recorded below.
-      const skipped = records ? alreadyWritten(positions, records.written) : new Set<number>();
-      const todo = ops.filter((op) => !skipped.has(op.index));
-      // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
-      const bookkeeping = records ? this.offsets.recordings(spans, records) : [];
-      if (!isCareful) {
-        await this.writer.write(trx, todo, kinds, bookkeeping);
-        return { skipped, rowFailures: [] };
-      }
-      const rowFailures = todo.length > 0 ? await this.writer.writeCarefully(trx, todo, kinds) : [];
-      await runStatements(trx, bookkeeping);
-      return { skipped, rowFailures };
+  private async transaction(planned: PlannedBatch, isCareful: boolean): Promise<Written> {
+    const { written, learned } = await this.db.knex.transaction(async (trx) => {
+      const written = await this.transactionBody(trx, planned, isCareful);
+      return { written, learned: await this.offsets.learn(trx, planned.spans) };
     });
+    learned?.();
+    return written;
+  }
+
+  private async transactionBody(
+    trx: Knex.Transaction,
+    { ops, kinds, positions, spans }: PlannedBatch,
+    isCareful: boolean,
+  ): Promise<Written> {
+    const records = spans.size > 0 ? await this.offsets.lock(trx, spans) : undefined;
+    // Decided before this batch's own range is recorded below.
+    const skipped = records ? alreadyWritten(positions, records.written, spans) : new Set<number>();
+    const todo = ops.filter((op) => !skipped.has(op.index));
+    // Rows written, refused and skipped alike are done with: the batch's ranges are recorded.
+    const bookkeeping = records ? this.offsets.recordings(spans, records) : [];
+    if (!isCareful) {
+      await this.writer.write(trx, todo, kinds, bookkeeping);
+      return { skipped, rowFailures: [] };
+    }
+    const rowFailures = todo.length > 0 ? await this.writer.writeCarefully(trx, todo, kinds) : [];
+    await runStatements(trx, bookkeeping);
+    return { skipped, rowFailures };
   }
 
   /** The error to throw for a failed batch; a lost connection is logged once per outage. */

@@ -11,6 +11,7 @@ import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identif
 import { OutageLog } from './outage-log.js';
 import { parseQueryParams } from './query-params.js';
 import { nativePlaceholders, runQuery } from './raw-query.js';
+import { ReadAhead } from './read-ahead.js';
 import { type CursorValue, clockQuery, type RowQuery, renderRowQuery } from './select-query.js';
 import { type ReadOptions, rowReader } from './type-mapping.js';
 
@@ -213,13 +214,21 @@ export default defineSource({
       return { key: eventKey(value, c.keyColumns), value, ts: ts ?? now, headers: {} };
     }
 
+    type Read = { rows: Row[]; checkpoint: unknown; hasMore: boolean };
+    const readFrom = async (stored: unknown): Promise<Read> => {
+      const checkpoint = parseCheckpoint(mode, stored, where);
+      return checkpoint.mode === 'query' ? pollQuery(checkpoint) : step(spec!, checkpoint, io);
+    };
+    const ahead = new ReadAhead<Read>(c.intervalMs);
+
     return {
       intervalMs: c.intervalMs,
       async poll(stored: unknown): Promise<PollResult> {
-        const checkpoint = parseCheckpoint(mode, stored, where);
-        let result: { rows: Row[]; checkpoint: unknown; hasMore: boolean };
+        let result: Read;
         try {
-          result = checkpoint.mode === 'query' ? await pollQuery(checkpoint) : await step(spec!, checkpoint, io);
+          result = await (ahead.take(JSON.stringify(stored ?? null)) ?? readFrom(stored));
+          // The runtime polls again at once when there is more: the read from this poll's checkpoint starts now.
+          if (result.hasMore) ahead.start(JSON.stringify(result.checkpoint ?? null), () => readFrom(result.checkpoint));
         } catch (err) {
           const error = classifySqlError(err, where);
           outage.failed(error);
@@ -233,7 +242,10 @@ export default defineSource({
           hasMore: result.hasMore,
         };
       },
-      close: () => db.close(),
+      async close() {
+        await ahead.settle();
+        await db.close();
+      },
     };
   },
 });

@@ -4,6 +4,10 @@
 // row (see OffsetsTable.recordings). Row statements themselves stay separate, in order, since a later one may
 // write or delete a row an earlier one wrote, which one statement cannot do. Other databases get every
 // statement on its own.
+//
+// Once this process knows a partition's ranges (known-offsets.ts), a PostgreSQL batch is one statement without a
+// transaction around it: the guarded update of the partition's offsets row, the ranges and the rows as CTEs, and
+// a final SELECT that fails the whole statement (nothing of it stays) when the guard found the row moved.
 import type { Knex } from 'knex';
 import type { Dialect } from './identifiers.js';
 
@@ -30,4 +34,28 @@ export function withBookkeeping(dialect: Dialect, rows: Statement[], bookkeeping
 
 export async function runStatements(k: Knex | Knex.Transaction, statements: readonly Statement[]): Promise<void> {
   for (const s of statements) await k.raw(s.sql, s.bindings as Knex.RawBinding[]);
+}
+
+/** The column the guard of a one-statement write returns the offsets row's new version in. */
+export const VERSION_COLUMN = 'sluice_version';
+
+// What the statement fails with when the guard found the offsets row moved: a text that is no number. It holds no
+// `?`, which would be taken for a placeholder.
+const STALE = 'sluice: the offsets row moved since this process read it';
+
+/**
+ * PostgreSQL: `guard` (an UPDATE … RETURNING VERSION_COLUMN), the bookkeeping and at most one row statement as one
+ * statement, which returns the guard's version as `version`, or fails whole when the guard updated nothing.
+ */
+export function oneStatement(guard: Statement, bookkeeping: Statement[], rows: Statement | undefined): Statement {
+  const parts = [
+    { name: 'sluice_g', statement: guard },
+    ...bookkeeping.map((statement, i) => ({ name: `sluice_w${i}`, statement })),
+    ...(rows ? [{ name: 'sluice_r', statement: rows }] : []),
+  ];
+  const ctes = parts.map((p) => `${p.name} AS (${p.statement.sql})`).join(', ');
+  return {
+    sql: `WITH ${ctes} SELECT CAST(COALESCE((SELECT ${VERSION_COLUMN} FROM sluice_g), '${STALE}') AS bigint) AS version`,
+    bindings: parts.flatMap((p) => p.statement.bindings),
+  };
 }

@@ -129,7 +129,7 @@ export function checkEvents(topic: string, events: readonly SluiceEvent[]): void
     else if (e.key !== null && typeof e.key !== 'string')
       problem = `its key is a ${typeof e.key}, not a string or null`;
     else if (e.headers === null || typeof e.headers !== 'object') problem = 'its headers are not an object';
-    else if (Object.values(e.headers).some((v) => typeof v !== 'string')) problem = 'a header value is not a string';
+    else if (!hasStringValues(e.headers)) problem = 'a header value is not a string';
     if (problem !== undefined) {
       throw new RecordError(
         `append to topic "${topic}" refused: event ${i} of the batch cannot be stored: ${problem}`,
@@ -140,6 +140,12 @@ export function checkEvents(topic: string, events: readonly SluiceEvent[]): void
       );
     }
   }
+}
+
+// Every event of every append passes here: a loop over the keys allocates nothing, unlike Object.values.
+function hasStringValues(headers: Record<string, unknown>): boolean {
+  for (const name in headers) if (Object.hasOwn(headers, name) && typeof headers[name] !== 'string') return false;
+  return true;
 }
 
 export function storageClosed(kind: string): FatalError {

@@ -43,8 +43,12 @@ import { mergeInStoredOrder } from './stored-order.js';
 /** A subscription's place in one partition: like a Redis consumer group's last id and pending entries list. */
 interface Cursor {
   last: StreamPosition;
-  /** Handed out, not acknowledged, by event id; insertion order is id order because claims only move forward. */
-  pending: Map<string, PendingEvent>;
+  /**
+   * Handed out, not acknowledged: event id → the consumer it was claimed under; insertion order is id order because
+   * claims only move forward. The event itself stays in its partition (retention keeps what is pending, or drops it
+   * from here too), so a claim copies nothing per event.
+   */
+  pending: Map<string, string>;
 }
 
 interface MemoryTopic {
@@ -188,7 +192,8 @@ export class MemoryStorage implements Storage {
       t.idempotency.set(options.idempotencyKey, ids, options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS, now);
     }
     for (const partition of touched) partition.wake();
-    return { ids: [...ids], duplicate: false };
+    // The idempotency entry keeps `ids`: the caller gets a copy of it then.
+    return { ids: options.idempotencyKey === undefined ? ids : [...ids], duplicate: false };
   }
 
   async read(topic: string, options: ReadOptions): Promise<StoredEvent[]> {
@@ -246,9 +251,9 @@ export class MemoryStorage implements Storage {
   /** Index of the first event a subscription still needs: its oldest pending one, or the first not handed out. */
   private firstUnacknowledged(p: MemoryPartition, c: Cursor): number {
     const next = p.upperBound(c.last);
-    const oldestPending = c.pending.values().next();
+    const oldestPending = c.pending.keys().next();
     if (oldestPending.done) return next;
-    return Math.min(next, p.lowerBound(parseStreamId(parseEventId(oldestPending.value.id).streamId)));
+    return Math.min(next, p.lowerBound(parseStreamId(parseEventId(oldestPending.value).streamId)));
   }
 
   /** Counts the events before `cut` that some subscription still needs, once each, and forgets them as pending. */
@@ -324,16 +329,17 @@ export class MemoryStorage implements Storage {
     const to = Math.min(p.end, from + count);
     if (from >= to) return [];
     const claimed = p.slice(from, to);
-    for (const e of claimed) cursor.pending.set(e.id, { ...e, consumer });
+    for (const e of claimed) cursor.pending.set(e.id, consumer);
     cursor.last = p.positionAt(to - 1);
     return claimed;
   }
 
   async pending(topic: string, subscription: string, partition: number, limit: number): Promise<PendingEvent[]> {
+    const p = this.topic(topic).partitions[partition];
     const out: PendingEvent[] = [];
-    for (const e of this.cursor(topic, subscription, partition).pending.values()) {
+    for (const [id, consumer] of this.cursor(topic, subscription, partition).pending) {
       if (out.length >= limit) break;
-      out.push(e);
+      out.push({ ...p.at(p.lowerBound(parseStreamId(parseEventId(id).streamId))), consumer });
     }
     return out;
   }
