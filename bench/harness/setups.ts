@@ -1,6 +1,6 @@
 // The systems under test of the HTTP scenarios, each as the processes a user would run: an ingest process
 // behind an HTTP port and, when events are to be delivered, a worker process that sends them to the receiver.
-//   sluice: `sluice worker --no-deliver` and `sluice worker --no-ingest` on one pipeline file (Redis + BullMQ)
+//   sluice: `sluice worker --no-deliver` and `sluice worker --no-ingest` on one pipeline file (Redis)
 //   raw:    a hand-written XADD ingest and XREADGROUP worker (the practical limit)
 //   naive:  the same pipeline with BullMQ, one job per event (the common way)
 import { REDIS_URL } from './bench-redis.js';
@@ -41,7 +41,7 @@ export interface Setup {
 const DESCRIPTIONS: Record<SetupKind, { ingest: string; deliver: string }> = {
   sluice: {
     ingest: 'Sluice CLI from source: `sluice worker --no-deliver` with the http source, Redis Streams',
-    deliver: 'and `sluice worker --no-ingest` delivering through BullMQ jobs to the http sink',
+    deliver: 'and `sluice worker --no-ingest` delivering to the http sink (each dispatcher delivers what it claims)',
   },
   raw: {
     ingest: 'hand-written: node:http server, one pipelined batch of XADDs per request',
