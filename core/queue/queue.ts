@@ -91,7 +91,7 @@ export interface ConsumeOptions {
   /** Delay before the next attempt, ms; `error` is what the handler threw. */
   backoff(attempt: number, error: unknown, job: DeliveryJob): number;
   /** What this process has counted, for a driver that tells the fleet about its workers (their heartbeats). */
-  events?(): WorkerEventCounts;
+  events?(): WorkerEventCounts | Promise<WorkerEventCounts>;
 }
 
 export interface ExclusiveOptions {

@@ -22,6 +22,11 @@ export interface HeldJob {
 export interface WorkerEventCounts {
   in: Record<string, number>;
   out: Record<string, number>;
+  /**
+   * The end-to-end latency histogram by subscription: cumulative counts since the start by bucket upper bound in
+   * seconds (`"+Inf"` the last), so a console can take the fleet's p99 from every worker's observations.
+   */
+  latency?: Record<string, Record<string, number>>;
 }
 
 export interface WorkerInfo {
@@ -53,7 +58,7 @@ export class WorkerHeartbeat {
   private readonly ttlMs: number;
   private timer?: NodeJS.Timeout;
   private isFailing = false;
-  private countEvents?: () => WorkerEventCounts;
+  private countEvents?: () => WorkerEventCounts | Promise<WorkerEventCounts>;
   private listGroups?: () => string[];
 
   constructor(
@@ -68,7 +73,7 @@ export class WorkerHeartbeat {
   }
 
   /** From now on each heartbeat carries these counts. */
-  reportEvents(count: () => WorkerEventCounts): void {
+  reportEvents(count: () => WorkerEventCounts | Promise<WorkerEventCounts>): void {
     this.countEvents = count;
   }
 
@@ -97,12 +102,13 @@ export class WorkerHeartbeat {
   }
 
   private async beat(): Promise<void> {
+    const events = await this.countEvents?.();
     const now = Date.now();
     const info: WorkerInfo = {
       ...this.self,
       jobs: this.heldJobs(),
       seenAt: now,
-      events: this.countEvents?.(),
+      events,
       groups: this.listGroups?.(),
     };
     try {

@@ -74,10 +74,18 @@ export class Metrics {
   }
 
   /** Events stored per pipeline and accepted per subscription since this engine's metrics began. */
-  eventCounts(): WorkerEventCounts {
+  async eventCounts(): Promise<WorkerEventCounts> {
+    const latency: Record<string, Record<string, number>> = {};
+    for (const v of (await this.endToEndSeconds.get()).values) {
+      if (!v.metricName?.endsWith('_bucket')) continue;
+      const key = `${v.labels.pipeline}.${v.labels.sink}`;
+      latency[key] ??= {};
+      latency[key][String((v.labels as Record<string, unknown>).le)] = v.value;
+    }
     return {
       in: Object.fromEntries([...this.counters].map(([pipeline, c]) => [pipeline, c.in])),
       out: Object.fromEntries(this.outBySubscription),
+      latency,
     };
   }
 

@@ -1,8 +1,10 @@
 // The last minutes of the deployment's throughput, lag and latency, so the console's charts have a past when the
 // page opens. A sample every `everyMs` turns counters into rates over that interval: the fleet's, summed from the
 // counts every live worker writes into its heartbeat, or this process's own where no worker reports (embedded
-// runs). Lag is read from storage, so it is the fleet's too. The p99 comes from this process's latency histogram
-// (a histogram per worker is too much for a heartbeat). Kept only while `--console` is on.
+// runs). Lag is read from storage, so it is the fleet's too. The p99 is the fleet's as well: each worker's
+// heartbeat carries its latency histogram's cumulative bucket counts, and the observations of every live worker
+// between its last two heartbeats are merged before the percentile is taken (this process's histogram where no
+// worker reports). Kept only while `--console` is on.
 import type { Registry } from 'prom-client';
 import type { LoadedConfig } from '../../config/pipeline-spec.js';
 import type { WorkerEventCounts, WorkerInfo } from '../../queue/worker-registry.js';
@@ -19,6 +21,9 @@ export interface MetricHistoryDeps {
 }
 
 type Rates = Pick<HistorySample, 'in' | 'out'>;
+/** Observations by subscription, as counts by bucket upper bound (cumulative over the bounds). */
+type Buckets = Map<string, Map<number, number>>;
+type FleetRates = Rates & { buckets?: Buckets };
 
 export interface MetricHistoryOptions {
   /** Default 2000. */
@@ -49,7 +54,10 @@ export class MetricHistory {
   private timer: NodeJS.Timeout | undefined;
   private isSampling = false;
   /** Each reporting worker's last heartbeat counts and the rates they gave against the one before. */
-  private readonly workerRates = new Map<string, { seenAt: number; events: WorkerEventCounts; rates?: Rates }>();
+  private readonly workerRates = new Map<
+    string,
+    { seenAt: number; events: WorkerEventCounts; rates?: Rates; observed?: Buckets }
+  >();
 
   constructor(
     private readonly deps: MetricHistoryDeps,
@@ -95,7 +103,9 @@ export class MetricHistory {
         in: fleet?.in ?? rates(before.in, totals.in, seconds),
         out: fleet?.out ?? rates(before.out, totals.out, seconds),
         lag,
-        p99: Object.fromEntries([...totals.buckets].map(([k, b]) => [k, p99(before.buckets.get(k), b)])),
+        p99: fleet?.buckets
+          ? Object.fromEntries([...fleet.buckets].map(([k, b]) => [k, p99(undefined, b)]))
+          : Object.fromEntries([...totals.buckets].map(([k, b]) => [k, p99(before.buckets.get(k), b)])),
       });
       while (this.samples.length > 0 && this.samples[0].t < totals.t - this.keepMs) this.samples.shift();
     } finally {
@@ -127,7 +137,7 @@ export class MetricHistory {
    * The sum of every live worker's rates, each from its last two heartbeats (a worker's rate holds until its next
    * one, so rates do not flicker between beats); undefined when no worker reports counts.
    */
-  private async fleetRates(): Promise<Rates | undefined> {
+  private async fleetRates(): Promise<FleetRates | undefined> {
     let workers: WorkerInfo[];
     try {
       workers = ((await this.deps.workers?.()) ?? []).filter((w) => w.events !== undefined);
@@ -135,7 +145,7 @@ export class MetricHistory {
       return undefined;
     }
     if (workers.length === 0) return undefined;
-    const sum: Rates = { in: {}, out: {} };
+    const sum: FleetRates = { in: {}, out: {} };
     for (const w of workers) {
       const events = w.events as WorkerEventCounts;
       const seen = this.workerRates.get(w.id);
@@ -147,12 +157,22 @@ export class MetricHistory {
               out: rates(countsOf(seen.events.out), countsOf(events.out), seconds),
             }
           : undefined;
-        this.workerRates.set(w.id, { seenAt: w.seenAt, events, rates: between });
+        const observed =
+          seen && events.latency ? observedBetween(seen.events.latency ?? {}, events.latency) : undefined;
+        this.workerRates.set(w.id, { seenAt: w.seenAt, events, rates: between, observed });
       }
-      const r = this.workerRates.get(w.id)?.rates;
-      if (r) {
-        addInto(sum.in, r.in);
-        addInto(sum.out, r.out);
+      const r = this.workerRates.get(w.id);
+      if (r?.rates) {
+        addInto(sum.in, r.rates.in);
+        addInto(sum.out, r.rates.out);
+      }
+      if (r?.observed) {
+        sum.buckets ??= new Map();
+        for (const [key, counts] of r.observed) {
+          const into = sum.buckets.get(key) ?? new Map<number, number>();
+          for (const [le, n] of counts) into.set(le, (into.get(le) ?? 0) + n);
+          sum.buckets.set(key, into);
+        }
       }
     }
     const live = new Set(workers.map((w) => w.id));
@@ -175,6 +195,22 @@ export class MetricHistory {
     }
     return lag;
   }
+}
+
+/** What a worker observed between two heartbeats: the differences of its cumulative bucket counts. */
+function observedBetween(
+  before: Record<string, Record<string, number>>,
+  now: Record<string, Record<string, number>>,
+): Buckets {
+  const observed: Buckets = new Map();
+  for (const [key, counts] of Object.entries(now)) {
+    const delta = new Map<number, number>();
+    for (const [le, n] of Object.entries(counts)) {
+      delta.set(le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le), Math.max(0, n - (before[key]?.[le] ?? 0)));
+    }
+    observed.set(key, delta);
+  }
+  return observed;
 }
 
 function countsOf(record: Record<string, number>): Map<string, number> {

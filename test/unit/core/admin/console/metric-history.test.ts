@@ -72,6 +72,45 @@ describe('the console metric history', () => {
     expect(history.latest()).toEqual(expect.objectContaining({ in: { in: 100 }, out: { 'out.archive': 0 } }));
   });
 
+  it("takes the fleet's p99 from every live worker's observations between its last two heartbeats", async () => {
+    const storage = new MemoryStorage();
+    const config = { pipelines: [] } as unknown as LoadedConfig;
+    // Cumulative counts by bucket bound, as a heartbeat carries them.
+    const histogram = (fast: number, slow: number) => ({
+      '0.01': fast,
+      '1': fast + slow,
+      '+Inf': fast + slow,
+    });
+    const beat = (id: string, seenAt: number, fast: number, slow: number): WorkerInfo => ({
+      id,
+      host: 'h',
+      pid: 1,
+      startedAt: 0,
+      version: 'x',
+      jobs: [],
+      seenAt,
+      events: { in: {}, out: {}, latency: { 'out.archive': histogram(fast, slow) } },
+    });
+    // Before the first heartbeats, w2 had been slow for a while: that is not in the next interval.
+    let workers = [beat('w1', 1000, 0, 0), beat('w2', 1000, 0, 500)];
+    const history = new MetricHistory({
+      registry: () => new Metrics().registry,
+      storage,
+      config,
+      workers: async () => workers,
+    });
+    await history.sample();
+    await history.sample();
+    // Then w1 delivers 100 events within 10 ms and w2 5 events within 1 s: 5 of 105 are slow, more than 1%.
+    workers = [beat('w1', 4000, 100, 0), beat('w2', 4000, 0, 505)];
+    await history.sample();
+    expect(history.latest()?.p99).toEqual({ 'out.archive': 1 });
+    // Next, w2 delivers nothing slow and w1 another 100 fast: the fleet's p99 is fast again.
+    workers = [beat('w1', 7000, 200, 0), beat('w2', 7000, 0, 505)];
+    await history.sample();
+    expect(history.latest()?.p99).toEqual({ 'out.archive': 0.01 });
+  });
+
   it('takes the p99 from the observations of the interval only', () => {
     const before = new Map([
       [0.1, 100],
