@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import { afterAll, beforeAll } from 'vitest';
 import type { PluginContext, StateStore } from '../../core/plugin.js';
 import { detachedPluginMetrics } from '../../core/runtime/plugin-metrics.js';
 
@@ -180,4 +181,31 @@ export async function rows<T = Record<string, unknown>>(
 
 export function quote(client: Client, name: string): string {
   return client === 'mysql2' ? `\`${name}\`` : `"${name}"`;
+}
+
+/**
+ * A database of the suite's own, created before its tests and dropped after them (call inside `describe`);
+ * `count` runs a `SELECT COUNT(*) AS n …` and gives n.
+ */
+export function suiteDatabase(
+  client: Client,
+  prefix: string,
+): { readonly db: TestDatabase; count(sql: string): Promise<number> } {
+  let db: TestDatabase | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase(client, prefix);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const created = (): TestDatabase => {
+    if (!db) throw new Error(`the ${client} test database "${prefix}" was not created`);
+    return db;
+  };
+  return {
+    get db() {
+      return created();
+    },
+    count: async (sql) => Number((await rows<{ n: unknown }>(created().knex, sql))[0].n),
+  };
 }

@@ -1,17 +1,10 @@
 // Effectively-once at any distance: a replay from the beginning must not move upserted rows back in time, and a
 // batch redelivered long after (more than the 64 batches earlier versions remembered) must write nothing.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sqlSink from '../../connectors/sql/sink.js';
 import type { SluiceEvent } from '../../core/event.js';
 import type { SinkInstance } from '../../core/plugin.js';
-import {
-  CLIENTS,
-  type Client,
-  createTestDatabase,
-  rows,
-  type TestDatabase,
-  testContext,
-} from '../harness/sql-databases.js';
+import { CLIENTS, type Client, rows, suiteDatabase, testContext } from '../harness/sql-databases.js';
 
 const CARS = 200;
 const EVENTS = 50_000;
@@ -46,19 +39,19 @@ async function deliver(sink: SinkInstance, all: SluiceEvent[][]): Promise<void> 
 }
 
 describe.each(CLIENTS)('sql sink effectively once on %s', (client: Client) => {
-  let db: TestDatabase;
-  const count = async (sql: string) => Number((await rows<{ n: unknown }>(db.knex, sql))[0].n);
-
-  beforeAll(async () => {
-    db = await createTestDatabase(client, 'sluice_once');
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const suite = suiteDatabase(client, 'sluice_once');
+  const { count } = suite;
 
   it('keeps the newest position of all 200 cars through a replay of 50 000 events from the beginning', async () => {
     const feed = Array.from({ length: EVENTS }, (_, k) => gps(k));
-    const config = { client, connection: db.url, table: 'cars', mode: 'upsert', keyColumns: ['car'], autoCreate: true };
+    const config = {
+      client,
+      connection: suite.db.url,
+      table: 'cars',
+      mode: 'upsert',
+      keyColumns: ['car'],
+      autoCreate: true,
+    };
     const sink = await openSink(config);
     try {
       await deliver(sink, batches(feed, 100));
@@ -79,7 +72,7 @@ describe.each(CLIENTS)('sql sink effectively once on %s', (client: Client) => {
 
   it('writes nothing for a batch redelivered after 200 later batches, and keeps few ranges', async () => {
     const feed = Array.from({ length: 20_000 }, (_, k) => gps(k));
-    const sink = await openSink({ client, connection: db.url, table: 'trips', autoCreate: true });
+    const sink = await openSink({ client, connection: suite.db.url, table: 'trips', autoCreate: true });
     try {
       const all = batches(feed, 100);
       await deliver(sink, all);
@@ -98,7 +91,7 @@ describe.each(CLIENTS)('sql sink effectively once on %s', (client: Client) => {
     const feed = Array.from({ length: 10_000 }, (_, k) => gps(k));
     const config = {
       client,
-      connection: db.url,
+      connection: suite.db.url,
       table: 'fleet',
       mode: 'upsert',
       keyColumns: ['car'],
@@ -117,7 +110,7 @@ describe.each(CLIENTS)('sql sink effectively once on %s', (client: Client) => {
       await deliver(sink, batches(feed.slice(0, 5_000).reverse(), 250));
       expect(await count(current)).toBe(CARS);
       const [row] = await rows<{ event_position: string }>(
-        db.knex,
+        suite.db.knex,
         "SELECT event_position FROM fleet WHERE car = 'car-0'",
       );
       expect(row.event_position).toBe(

@@ -2,18 +2,11 @@
 // beside its old instance): what each remembers of the offsets goes stale when the other writes, and a batch the
 // other wrote meanwhile must still be skipped. On PostgreSQL a sink writes a batch in one statement from what it
 // remembers; these tests are about that memory being checked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import sqlSink from '../../connectors/sql/sink.js';
 import type { SluiceEvent } from '../../core/event.js';
 import type { SinkInstance } from '../../core/plugin.js';
-import {
-  CLIENTS,
-  type Client,
-  createTestDatabase,
-  rows,
-  type TestDatabase,
-  testContext,
-} from '../harness/sql-databases.js';
+import { CLIENTS, type Client, suiteDatabase, testContext } from '../harness/sql-databases.js';
 
 const BASE_MS = 1_700_000_000_000;
 
@@ -29,18 +22,11 @@ function batch(from: number, count: number): SluiceEvent[] {
 }
 
 describe.each(CLIENTS)('sql sinks sharing their offsets on %s', (client: Client) => {
-  let db: TestDatabase;
-  const count = async (sql: string) => Number((await rows<{ n: unknown }>(db.knex, sql))[0].n);
-
-  beforeAll(async () => {
-    db = await createTestDatabase(client, 'sluice_shared');
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
+  const suite = suiteDatabase(client, 'sluice_shared');
+  const { count } = suite;
 
   it('skips a batch the other instance wrote meanwhile, and both go on writing each new batch once', async () => {
-    const config = { client, connection: db.url, table: 'numbers', autoCreate: true, offsetsKey: 'shared' };
+    const config = { client, connection: suite.db.url, table: 'numbers', autoCreate: true, offsetsKey: 'shared' };
     const open = async (): Promise<SinkInstance> =>
       sqlSink.create(sqlSink.config.parse(config), testContext('numbers'));
     const [a, b] = [await open(), await open()];
@@ -63,7 +49,7 @@ describe.each(CLIENTS)('sql sinks sharing their offsets on %s', (client: Client)
   }, 60_000);
 
   it('writes batches handed over at once, a redelivered one among them, each new event once', async () => {
-    const config = { client, connection: db.url, table: 'burst', autoCreate: true, offsetsKey: 'burst' };
+    const config = { client, connection: suite.db.url, table: 'burst', autoCreate: true, offsetsKey: 'burst' };
     const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('burst'));
     try {
       await sink.write(batch(0, 10));
@@ -88,8 +74,8 @@ describe.each(CLIENTS)('sql sinks sharing their offsets on %s', (client: Client)
   }, 60_000);
 
   it('dead-letters a refused row of a batch that waited with others, and writes the rest', async () => {
-    await db.knex.raw('CREATE TABLE strict (n integer NOT NULL CHECK (n <> 25))');
-    const config = { client, connection: db.url, table: 'strict', offsetsKey: 'strict' };
+    await suite.db.knex.raw('CREATE TABLE strict (n integer NOT NULL CHECK (n <> 25))');
+    const config = { client, connection: suite.db.url, table: 'strict', offsetsKey: 'strict' };
     const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('strict'));
     try {
       await sink.write(batch(0, 10));
@@ -108,13 +94,13 @@ describe.each(CLIENTS)('sql sinks sharing their offsets on %s', (client: Client)
   }, 60_000);
 
   it('writes a batch again once its offsets were deleted by hand, as the docs say to', async () => {
-    const config = { client, connection: db.url, table: 'again', autoCreate: true, offsetsKey: 'again' };
+    const config = { client, connection: suite.db.url, table: 'again', autoCreate: true, offsetsKey: 'again' };
     const sink = await sqlSink.create(sqlSink.config.parse(config), testContext('again'));
     try {
       await sink.write(batch(0, 10));
       await sink.write(batch(10, 10));
-      await db.knex.raw("DELETE FROM sluice_offsets_ranges WHERE consumer = 'again'");
-      await db.knex.raw("DELETE FROM sluice_offsets WHERE consumer = 'again'");
+      await suite.db.knex.raw("DELETE FROM sluice_offsets_ranges WHERE consumer = 'again'");
+      await suite.db.knex.raw("DELETE FROM sluice_offsets WHERE consumer = 'again'");
       await sink.write(batch(10, 10));
       await sink.write(batch(10, 10));
       expect(await count('SELECT COUNT(*) AS n FROM again')).toBe(30);

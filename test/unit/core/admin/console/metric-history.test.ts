@@ -3,9 +3,30 @@
 import { describe, expect, it } from 'vitest';
 import { MetricHistory, p99 } from '../../../../../core/admin/console/metric-history.js';
 import type { LoadedConfig } from '../../../../../core/config/pipeline-spec.js';
-import type { WorkerInfo } from '../../../../../core/queue/worker-registry.js';
+import type { WorkerEventCounts, WorkerInfo } from '../../../../../core/queue/worker-registry.js';
 import { Metrics } from '../../../../../core/runtime/metrics.js';
 import { MemoryStorage } from '../../../../../core/storage/memory.js';
+
+/** A worker's heartbeat as the console reads it, with the counts it carries. */
+const heartbeat = (id: string, seenAt: number, events: WorkerEventCounts): WorkerInfo => ({
+  id,
+  host: 'h',
+  pid: 1,
+  startedAt: 0,
+  version: 'x',
+  jobs: [],
+  seenAt,
+  events,
+});
+
+/** A history over a fleet whose live workers are whatever `workers()` gives at each sample. */
+const fleetHistory = (workers: () => WorkerInfo[]) =>
+  new MetricHistory({
+    registry: () => new Metrics().registry,
+    storage: new MemoryStorage(),
+    config: { pipelines: [] } as unknown as LoadedConfig,
+    workers: async () => workers(),
+  });
 
 describe('the console metric history', () => {
   it('gives events in and out per second over each interval, and the lag of each subscription', async () => {
@@ -37,25 +58,10 @@ describe('the console metric history', () => {
   });
 
   it("sums the rates of every live worker's heartbeat counts, so a fleet's console shows the fleet", async () => {
-    const storage = new MemoryStorage();
-    const config = { pipelines: [] } as unknown as LoadedConfig;
-    const beat = (id: string, seenAt: number, stored: number, delivered: number): WorkerInfo => ({
-      id,
-      host: 'h',
-      pid: 1,
-      startedAt: 0,
-      version: 'x',
-      jobs: [],
-      seenAt,
-      events: { in: { in: stored }, out: { 'out.archive': delivered } },
-    });
+    const beat = (id: string, seenAt: number, stored: number, delivered: number) =>
+      heartbeat(id, seenAt, { in: { in: stored }, out: { 'out.archive': delivered } });
     let workers: WorkerInfo[] = [beat('w1', 1000, 0, 0), beat('w2', 1500, 100, 100)];
-    const history = new MetricHistory({
-      registry: () => new Metrics().registry,
-      storage,
-      config,
-      workers: async () => workers,
-    });
+    const history = fleetHistory(() => workers);
     await history.sample();
     await history.sample();
     // One heartbeat each so far: no rate yet.
@@ -73,32 +79,16 @@ describe('the console metric history', () => {
   });
 
   it("takes the fleet's p99 from every live worker's observations between its last two heartbeats", async () => {
-    const storage = new MemoryStorage();
-    const config = { pipelines: [] } as unknown as LoadedConfig;
     // Cumulative counts by bucket bound, as a heartbeat carries them.
-    const histogram = (fast: number, slow: number) => ({
-      '0.01': fast,
-      '1': fast + slow,
-      '+Inf': fast + slow,
-    });
-    const beat = (id: string, seenAt: number, fast: number, slow: number): WorkerInfo => ({
-      id,
-      host: 'h',
-      pid: 1,
-      startedAt: 0,
-      version: 'x',
-      jobs: [],
-      seenAt,
-      events: { in: {}, out: {}, latency: { 'out.archive': histogram(fast, slow) } },
-    });
+    const beat = (id: string, seenAt: number, fast: number, slow: number) =>
+      heartbeat(id, seenAt, {
+        in: {},
+        out: {},
+        latency: { 'out.archive': { '0.01': fast, '1': fast + slow, '+Inf': fast + slow } },
+      });
     // Before the first heartbeats, w2 had been slow for a while: that is not in the next interval.
     let workers = [beat('w1', 1000, 0, 0), beat('w2', 1000, 0, 500)];
-    const history = new MetricHistory({
-      registry: () => new Metrics().registry,
-      storage,
-      config,
-      workers: async () => workers,
-    });
+    const history = fleetHistory(() => workers);
     await history.sample();
     await history.sample();
     // Then w1 delivers 100 events within 10 ms and w2 5 events within 1 s: 5 of 105 are slow, more than 1%.
