@@ -44,7 +44,7 @@ describe('api.stream', () => {
     const onEnd = vi.fn();
     const onError = vi.fn();
     const stop = api.stream(`${base}/open`, (data) => events.push(data), onError, onEnd);
-    await vi.waitFor(() => expect(events).toHaveLength(2));
+    await vi.waitFor(() => expect(events).toHaveLength(2), { timeout: 20_000 });
     stop();
     await new Promise((r) => setTimeout(r, 50));
     expect(onEnd).not.toHaveBeenCalled();
