@@ -12,6 +12,7 @@ import { createEvent } from '../../core/event.js';
 import { BullmqQueue } from '../../core/queue/bullmq.js';
 import { Engine } from '../../core/runtime/engine.js';
 import { silentLogger } from '../../core/runtime/logger.js';
+import { RedisKeys } from '../../core/storage/keys.js';
 import { RedisStorage } from '../../core/storage/redis.js';
 import { waitFor } from '../harness/fleet.js';
 import { connectTestRedis, deleteKeysWithPrefix, TEST_REDIS_URL, uniquePrefix } from '../harness/redis-prefix.js';
@@ -19,6 +20,7 @@ import { received, resetTestPlugins, testPlugins } from '../harness/test-plugins
 
 let redis: Redis;
 const prefix = uniquePrefix('consumers');
+const keys = new RedisKeys(prefix);
 
 beforeAll(async () => {
   redis = await connectTestRedis();
@@ -32,7 +34,7 @@ afterAll(async () => {
 async function consumers(partitions: number, group: string): Promise<string[]> {
   const names: string[] = [];
   for (let p = 0; p < partitions; p++) {
-    const key = `${prefix}:{t}:p${p}`;
+    const key = keys.partition('t', p);
     const rows = (await redis.call('XINFO', 'CONSUMERS', key, group)) as unknown[][];
     for (const row of rows) names.push(String(row[row.indexOf('name') + 1]));
   }
@@ -87,7 +89,7 @@ pipelines:
     const storage = await RedisStorage.connect({ url: TEST_REDIS_URL, prefix });
     const queue = new BullmqQueue({ connection: TEST_REDIS_URL, prefix, logger: silentLogger });
     const names = async () => {
-      const rows = (await redis.call('XINFO', 'CONSUMERS', `${prefix}:{t2}:p0`, 'p.s')) as unknown[][];
+      const rows = (await redis.call('XINFO', 'CONSUMERS', keys.partition('t2', 0), 'p.s')) as unknown[][];
       return rows.map((row) => String(row[row.indexOf('name') + 1]));
     };
     // A worker of an earlier deployment read under its own name, then went away.
