@@ -67,10 +67,23 @@ async function pollOnce(
     const checkpoint = await storage.getCheckpoint(pipeline.spec.topic, pipeline.name);
     const result = await source.poll(checkpoint);
     const moved = JSON.stringify(result.checkpoint) !== JSON.stringify(checkpoint);
-    // A poller frozen past its lease must not store what the poller that took over produces from the same checkpoint.
+    // A poller frozen past its lease must not store what the poller that took over produces from the same
+    // checkpoint. The lease says so before the append; the append itself stores nothing unless the checkpoint is
+    // still the one this poll began at, which also holds for a freeze between here and the append's write.
     if (isStopping() || !isHeld()) return false;
-    if (result.events.length > 0 || moved)
-      await pipeline.ingest(result.events, { checkpoint: result.checkpoint ?? null });
+    if (result.events.length > 0 || moved) {
+      const stored = await pipeline.ingest(result.events, {
+        checkpoint: result.checkpoint ?? null,
+        checkpointWas: { value: checkpoint },
+      });
+      if (stored.checkpointMoved) {
+        logger.warn(
+          { pipeline: pipeline.name, events: result.events.length },
+          'poll not stored: the source checkpoint moved while it ran (another worker polled from it, or `sluice offsets` set it); polling again from the stored one',
+        );
+        return false;
+      }
+    }
     if (result.done) {
       poller.doneUntil = Date.now() + DONE_RECHECK_MS;
       poller.onDone(pipeline.name);

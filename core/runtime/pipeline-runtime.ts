@@ -6,7 +6,6 @@ import { RetryableError, toSluiceError } from '../errors.js';
 import type { SluiceEvent } from '../event.js';
 import {
   type EmitOptions,
-  type EmitResult,
   isPollSource,
   type Logger,
   type PluginContext,
@@ -15,7 +14,7 @@ import {
   type SourceInstance,
 } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
-import type { Storage, StoredEvent } from '../storage/storage.js';
+import type { AppendResult, Storage, StoredEvent } from '../storage/storage.js';
 import { ProcessorChain, type StepObserver } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
@@ -24,6 +23,13 @@ import { pluginMetrics } from './plugin-metrics.js';
 import { redactError } from './redact-error.js';
 import { SinkHealth } from './sink-health.js';
 import { type Taps, tapStage } from './tap.js';
+
+/** What a source's events are stored with: a poll source's checkpoint, and the one its poll began at. */
+export interface IngestOptions extends EmitOptions {
+  checkpoint?: unknown;
+  /** Store only while the source's checkpoint is still this one (see AppendOptions.checkpoint.ifStillAt). */
+  checkpointWas?: { value: unknown };
+}
 
 export interface RuntimeServices {
   storage: Storage;
@@ -255,7 +261,7 @@ export class PipelineRuntime {
    * The ingest path: runs the inbound chain, sends rejects to the dead-letter topic, stores the rest with the
    * optional checkpoint in one atomic append. Resolves once stored.
    */
-  ingest(events: readonly SluiceEvent[], options: EmitOptions & { checkpoint?: unknown } = {}): Promise<EmitResult> {
+  ingest(events: readonly SluiceEvent[], options: IngestOptions = {}): Promise<AppendResult> {
     const { storage } = this.services;
     // A source that will not wait for room (an HTTP server answering at once) will not wait for storage either:
     // not for the append, nor for the reads that decide whether there is room.
@@ -267,9 +273,9 @@ export class PipelineRuntime {
 
   private async store(
     events: readonly SluiceEvent[],
-    options: EmitOptions & { checkpoint?: unknown },
+    options: IngestOptions,
     dropped?: AbortSignal,
-  ): Promise<EmitResult> {
+  ): Promise<AppendResult> {
     const { storage, metrics } = this.services;
     await this.waitForRoom(options.maxWaitMs);
     const { events: out, rejected } = await this.inbound.run(events);
@@ -284,10 +290,13 @@ export class PipelineRuntime {
     const hasCheckpoint = options.checkpoint !== undefined;
     if (out.length === 0 && !hasCheckpoint) return { ids: [], duplicate: false };
     const result = await storage.append(this.spec.topic, out, {
-      checkpoint: hasCheckpoint ? { source: this.spec.name, value: options.checkpoint } : undefined,
+      checkpoint: hasCheckpoint
+        ? { source: this.spec.name, value: options.checkpoint, ifStillAt: options.checkpointWas }
+        : undefined,
       idempotencyKey: options.idempotencyKey,
     });
-    if (!result.duplicate) metrics.stored(this.spec.name, this.spec.source?.label ?? 'source', out);
+    if (!result.duplicate && !result.checkpointMoved)
+      metrics.stored(this.spec.name, this.spec.source?.label ?? 'source', out);
     return result;
   }
 

@@ -24,6 +24,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type ClaimOptions,
+  checkpointText,
   DEFAULT_IDEMPOTENCY_TTL_MS,
   type PartitionPosition,
   type PendingEvent,
@@ -167,6 +168,10 @@ export class MemoryStorage implements Storage {
       const first = t.idempotency.get(options.idempotencyKey, now);
       if (first !== undefined) return { ids: [...first], duplicate: true };
     }
+    const expected = options.checkpoint?.ifStillAt;
+    if (expected && t.checkpoints.get(options.checkpoint!.source) !== checkpointText(expected.value)) {
+      return { ids: [], duplicate: false, checkpointMoved: true };
+    }
     const count = t.partitions.length;
     const ids = new Array<string>(events.length);
     const touched = new Set<MemoryPartition>();
@@ -286,7 +291,7 @@ export class MemoryStorage implements Storage {
 
   private writeCheckpoint(t: MemoryTopic, source: string, value: unknown): void {
     if (value === undefined) t.checkpoints.delete(source);
-    else t.checkpoints.set(source, JSON.stringify(value));
+    else t.checkpoints.set(source, checkpointText(value)!);
   }
 
   async listCheckpoints(topic: string): Promise<Array<{ source: string; value: unknown }>> {

@@ -61,8 +61,11 @@ return 1
 /**
  * KEYS meta, spread, checkpoints, p0 … p(P-1), [idempotency]
  * ARGV partitions, idempotencyTtlMs, checkpoint ('' none, 'set', 'clear'), checkpoint source, checkpoint JSON,
- *      event count, keyless count, then per event: partition (-1 = no key), field count, fields …
- * Returns {duplicate (0|1), record}: the record names every event's id compactly (see decodeAppendRecord).
+ *      event count, keyless count, expected checkpoint ('' any, '-' none, '=' this text), its text,
+ *      then per event: partition (-1 = no key), field count, fields …
+ * Returns {outcome, record}: outcome 0 stored, 1 a duplicate of the idempotency key's first append (whose record
+ * it returns), 2 nothing stored because the checkpoint was not the expected one. The record names every event's id
+ * compactly (see decodeAppendRecord).
  */
 const append = `
 local P = tonumber(ARGV[1])
@@ -74,13 +77,22 @@ if idem then
   local first = redis.call('GET', idem)
   if first then return {1, first} end
 end
+-- A conditional checkpoint: nothing is stored once the source's checkpoint moved past the one the poll began at.
+if ARGV[8] ~= '' then
+  local current = redis.call('HGET', KEYS[3], ARGV[4])
+  if ARGV[8] == '-' then
+    if current then return {2, ''} end
+  elseif current ~= ARGV[9] then
+    return {2, ''}
+  end
+end
 local count = tonumber(ARGV[6])
 local keyless = tonumber(ARGV[7])
 -- Events without a key take the next partitions round-robin; one INCRBY reserves them all.
 local spread = 0
 if keyless > 0 then spread = redis.call('INCRBY', KEYS[2], keyless) - keyless end
 local partitions, ids, first, last, counts, order = {}, {}, {}, {}, {}, {}
-local at = 8
+local at = 10
 for i = 1, count do
   local p = tonumber(ARGV[at])
   local n = tonumber(ARGV[at + 1])

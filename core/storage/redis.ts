@@ -35,6 +35,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type ClaimOptions,
+  checkpointText,
   DEFAULT_IDEMPOTENCY_TTL_MS,
   formatEventId,
   type PartitionPosition,
@@ -220,9 +221,12 @@ export class RedisStorage implements Storage {
         Math.max(1, Math.ceil(options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS)),
         checkpoint ? (checkpoint.value === undefined ? 'clear' : 'set') : '',
         checkpoint?.source ?? '',
-        checkpoint?.value === undefined ? '' : JSON.stringify(checkpoint.value),
+        checkpointText(checkpoint?.value) ?? '',
         events.length,
         0,
+        // The checkpoint the append expects: '' no condition, '-' none stored yet, '=' the text that follows.
+        checkpoint?.ifStillAt ? (checkpoint.ifStillAt.value === undefined ? '-' : '=') : '',
+        checkpointText(checkpoint?.ifStillAt?.value) ?? '',
       ];
       let keyless = 0;
       for (const e of events) {
@@ -232,8 +236,9 @@ export class RedisStorage implements Storage {
         for (const f of fields) args.push(f);
       }
       args[6] = keyless;
-      const [duplicate, record] = (await this.script('sluiceAppend', keys, args)) as [number, string];
-      return { ids: decodeAppendRecord(record), duplicate: duplicate === 1 };
+      const [outcome, record] = (await this.script('sluiceAppend', keys, args)) as [number, string];
+      if (outcome === 2) return { ids: [], duplicate: false, checkpointMoved: true };
+      return { ids: decodeAppendRecord(record), duplicate: outcome === 1 };
     });
   }
 
@@ -312,7 +317,7 @@ export class RedisStorage implements Storage {
       await this.partitionsOf(topic);
       const key = this.keys.checkpoints(topic);
       if (value === undefined) await this.client.hdel(key, source);
-      else await this.client.hset(key, source, JSON.stringify(value));
+      else await this.client.hset(key, source, checkpointText(value)!);
     });
   }
 

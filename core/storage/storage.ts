@@ -36,12 +36,25 @@ export interface StoredEvent extends SluiceEvent {
 }
 
 export interface AppendOptions {
-  /** Source checkpoint written atomically with the events. */
-  checkpoint?: { source: string; value: unknown };
+  /**
+   * Source checkpoint written atomically with the events. With `ifStillAt`, nothing is stored unless the
+   * source's stored checkpoint is still `ifStillAt.value` (`undefined`: none yet), and the result says
+   * `checkpointMoved`: a poller that stalled past its lead, while another stored what it read from the same
+   * checkpoint, or while `sluice offsets` moved it, must not store its events or put the checkpoint back.
+   */
+  checkpoint?: { source: string; value: unknown; ifStillAt?: { value: unknown } };
   /** Append once per key within `idempotencyTtlMs`; a repeat returns the first ids with `duplicate: true`. */
   idempotencyKey?: string;
   /** How long an idempotency key is remembered, ms. Default {@link DEFAULT_IDEMPOTENCY_TTL_MS} (one hour). */
   idempotencyTtlMs?: number;
+}
+
+/**
+ * A checkpoint as stored: its JSON text, undefined for none. Stored checkpoints are compared by this text, which a
+ * checkpoint read back (JSON.parse) gives again.
+ */
+export function checkpointText(value: unknown): string | undefined {
+  return value === undefined ? undefined : JSON.stringify(value);
 }
 
 /** How long an idempotency key is remembered when the append does not say: one hour covers client retries. */
@@ -50,6 +63,8 @@ export const DEFAULT_IDEMPOTENCY_TTL_MS = 3_600_000;
 export interface AppendResult {
   ids: string[];
   duplicate: boolean;
+  /** True when nothing was stored because the source's checkpoint was no longer `checkpoint.ifStillAt`. */
+  checkpointMoved?: boolean;
 }
 
 export interface ReadOptions {

@@ -1,7 +1,9 @@
 // A processor blocks a worker's event loop past its job lock (5 s): the fleet takes the job over, as it must
 // for a dead worker, and the frozen worker wakes up mid-job. The job may run twice, but the frozen run must not
 // begin its side effect once it lost the job: the receiver counts every sequence number in every whole request,
-// repeats included, and which worker sent each (a header naming it).
+// repeats included, and which worker sent each (a header naming it). When the frozen worker is also the one
+// polling the source, a poll it had begun must not be stored once it wakes: its successor stored from the same
+// checkpoint (those duplicates would come with other event ids, so other keys).
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,6 +69,8 @@ describe('a processor that blocks the event loop past the job lock', () => {
       recoverMs,
       note: `requests sent again ${receiver.repeatedKeys} (begun after the lock was lost ${begunAfterLoss}), duplicates after dropping repeated keys ${afterKeys.duplicates}`,
     });
+    if (afterKeys.duplicates > 0)
+      console.error(`requests that repeated events:\n${receiver.requestsWithRepeats().join('\n')}`);
     expect(report.missing).toBe(0);
     expect(begunAfterLoss).toBe(0);
     expect(afterKeys.duplicates).toBe(0);

@@ -392,6 +392,37 @@ export function describeStorageConformance(name: string, make: () => Promise<Sto
         expect(await storage.getCheckpoint(t, 'sql-in')).toBe(17);
       });
 
+      it('stores a conditional checkpoint only while the stored one is the expected one', async () => {
+        const t = await topic({ partitions: 2 });
+        const at = (value: unknown) => ({ value });
+        // Two pollers began at "no checkpoint yet": the first to append wins, the second stores nothing.
+        const first = await storage.append(t, [ev(1), ev(2)], {
+          checkpoint: { source: 'poll', value: { offset: 2, files: ['a', 'b'] }, ifStillAt: at(undefined) },
+        });
+        expect(first.checkpointMoved).toBeFalsy();
+        const late = await storage.append(t, [ev(1), ev(2)], {
+          checkpoint: { source: 'poll', value: { offset: 2, files: ['a', 'b'] }, ifStillAt: at(undefined) },
+        });
+        expect(late).toEqual({ ids: [], duplicate: false, checkpointMoved: true });
+        expect((await storage.topicInfo(t)).length).toBe(2);
+        // The next poll expects the checkpoint as read back; one that began earlier finds it moved.
+        const read = await storage.getCheckpoint(t, 'poll');
+        const next = await storage.append(t, [ev(3)], {
+          checkpoint: { source: 'poll', value: 3, ifStillAt: at(read) },
+        });
+        expect(next.ids).toHaveLength(1);
+        const stale = await storage.append(t, [ev(3)], {
+          checkpoint: { source: 'poll', value: 3, ifStillAt: at(read) },
+        });
+        expect(stale.checkpointMoved).toBe(true);
+        // A checkpoint set outside an append (`sluice offsets`) moves it too.
+        await storage.setCheckpoint(t, 'poll', 0);
+        const afterReset = await storage.append(t, [], { checkpoint: { source: 'poll', value: 4, ifStillAt: at(3) } });
+        expect(afterReset.checkpointMoved).toBe(true);
+        expect(await storage.getCheckpoint(t, 'poll')).toBe(0);
+        expect((await storage.topicInfo(t)).length).toBe(3);
+      });
+
       it('sets, lists and clears checkpoints outside an append', async () => {
         const t = await topic();
         expect(await storage.getCheckpoint(t, 'b')).toBeUndefined();

@@ -15,6 +15,8 @@ export class SequenceReceiver {
   private readonly firstSeen = new Map<string, { at: number; sender?: string }>();
   /** Each request that repeated a key: its sender, and when and from whom that key had first arrived. */
   readonly repeats: Array<{ key: string; first: { at: number; sender?: string }; sender?: string }> = [];
+  /** Every whole request accepted, in arrival order: when, from whom, its key and its sequence numbers. */
+  readonly log: Array<{ at: number; sender?: string; key?: string; seqs: number[] }> = [];
   isFailing = false;
   /** Starts failing by itself once this many distinct sequence numbers were accepted. */
   failAfter = Number.POSITIVE_INFINITY;
@@ -43,6 +45,19 @@ export class SequenceReceiver {
     return `http://127.0.0.1:${this.port}/in`;
   }
 
+  /** The requests that carried a sequence number accepted more than once, for a failing case to print. */
+  requestsWithRepeats(): string[] {
+    const repeated = new Set([...this.counts].filter(([, n]) => n > 1).map(([seq]) => seq));
+    if (repeated.size === 0) return [];
+    const t0 = this.log[0]?.at ?? 0;
+    return this.log
+      .filter((r) => r.seqs.some((seq) => repeated.has(seq)))
+      .map((r) => {
+        const again = r.seqs.filter((seq) => repeated.has(seq)).length;
+        return `+${r.at - t0} ms from ${r.sender ?? '?'}: ${r.seqs.length} events ${r.seqs[0]}..${r.seqs.at(-1)}, ${again} repeated, key ${r.key ?? '-'}`;
+      });
+  }
+
   close(): Promise<void> {
     return closeServer(this.server);
   }
@@ -65,6 +80,12 @@ export class SequenceReceiver {
     const key = req.headers['idempotency-key'];
     const sender = req.headers['x-sender'] as string | undefined;
     const first = typeof key === 'string' ? this.firstSeen.get(key) : undefined;
+    this.log.push({
+      at: Date.now(),
+      sender,
+      key: typeof key === 'string' ? key : undefined,
+      seqs,
+    });
     if (typeof key === 'string' && first !== undefined) {
       this.repeatedKeys += 1;
       this.repeats.push({ key, first, sender });

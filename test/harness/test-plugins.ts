@@ -9,11 +9,14 @@ export const received = new Map<string, SluiceEvent[]>();
 /** Per sink name: how the next writes fail, consumed in order. */
 export const failures = new Map<string, Array<'retryable' | 'fatal' | 'record' | { rejectIndex: number }>>();
 export const writes = new Map<string, number>();
+/** Runs inside test-list's poll, before it answers, with the checkpoint it polls from. */
+export const pollHook: { run?: (checkpoint: unknown) => Promise<void> } = {};
 
 export function resetTestPlugins(): void {
   received.clear();
   failures.clear();
   writes.clear();
+  pollHook.run = undefined;
 }
 
 const listSource = defineSource({
@@ -28,6 +31,7 @@ const listSource = defineSource({
   create: (config) => ({
     intervalMs: 1,
     async poll(checkpoint) {
+      await pollHook.run?.(checkpoint);
       const from = (checkpoint as { n?: number } | undefined)?.n ?? 0;
       if (from >= config.count) return { events: [], checkpoint: { n: from }, done: true };
       const to = Math.min(config.count, from + config.batch);

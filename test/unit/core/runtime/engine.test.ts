@@ -10,7 +10,7 @@ import { EMBEDDED_MAX_EVENTS } from '../../../../core/runtime/embedded-retention
 import { Engine } from '../../../../core/runtime/engine.js';
 import { silentLogger } from '../../../../core/runtime/logger.js';
 import { MemoryStorage } from '../../../../core/storage/memory.js';
-import { failures, received, resetTestPlugins, testPlugins, writes } from '../../../harness/test-plugins.js';
+import { failures, pollHook, received, resetTestPlugins, testPlugins, writes } from '../../../harness/test-plugins.js';
 
 let engines: Engine[] = [];
 
@@ -63,6 +63,23 @@ describe('the embedded runtime', () => {
     expect(engine.metrics.totals()).toMatchObject({ in: 1000, out: 1000, deadLettered: 0 });
   });
 
+  it('stores nothing of a poll whose checkpoint another poller moved while it ran', async () => {
+    // A poller that stalled past its lease while the fleet's new one stored from the same checkpoint: here the
+    // move happens inside the poll (another poller stored up to n = 50), so the poll's own events 20..29 are stale.
+    let storage!: MemoryStorage;
+    pollHook.run = async (checkpoint) => {
+      if ((checkpoint as { n?: number } | undefined)?.n === 20) await storage.setCheckpoint('t', 'p', { n: 50 });
+    };
+    const started = await start(`pipelines:
+  p:
+    source: { type: test-list, count: 100, batch: 10 }
+    topic: t
+    sinks: [ { type: test-record, id: a } ]
+`);
+    storage = started.storage;
+    await until(() => started.engine.isDrained());
+    expect(ns('a')).toEqual([...range(20), ...range(50).map((n) => n + 50)]);
+  });
   it('keeps per-key order for an ordered sink', async () => {
     const { engine } = await start(`pipelines:
   p:
