@@ -29,6 +29,8 @@ export interface SequencePipelineOptions {
   source?: string;
   /** YAML of an outbound processor chain, indented like `sinks`; given the case's folder. */
   processors?: string | ((dir: string) => string);
+  /** YAML of the source's (inbound) processor chain, indented like `sinks`; given the case's folder. */
+  inbound?: (dir: string) => string;
   /** YAML added at the top level (plugins, topics). */
   extra?: string;
   /** YAML of more pipelines, indented by two spaces; given the case's folder. */
@@ -49,6 +51,7 @@ export function sequencePipeline(options: SequencePipelineOptions, previous?: Se
   const file = join(dir, previous ? 'pipeline-changed.yaml' : 'pipeline.yaml');
   const chain = typeof options.processors === 'function' ? options.processors(dir) : options.processors;
   const processors = chain ? `    processors:\n${chain}` : '';
+  const inbound = options.inbound ? `    processors:\n${options.inbound(dir)}` : '';
   writeFileSync(
     file,
     `redis: { url: "${options.redisUrl}", prefix: "${prefix}" }
@@ -57,7 +60,7 @@ pipelines:
   seq-in:
     source: ${options.source ?? `{ type: generate, preset: sequence, count: ${options.total}, rate: ${options.rate}, batchSize: 500, keys: 8 }`}
     topic: seq
-  seq-out:
+${inbound}  seq-out:
     topic: seq
 ${processors}    sinks:
 ${typeof options.sinks === 'string' ? options.sinks : options.sinks(dir)}${options.morePipelines?.(dir) ?? ''}`,
