@@ -143,6 +143,12 @@ export interface WriteContext {
    * none once it is false, failing the write: the other worker delivers the batch.
    */
   isOwned(): boolean;
+  /**
+   * Names the stored range this write delivers: the same each time the range is delivered again (a retry, a
+   * recovery by another worker), when the chain makes the same events of it. An event a processor made has no
+   * `id`; `${deliveryId}#${index}` names it as stably as an id would (for an idempotency key, say).
+   */
+  readonly deliveryId?: string;
 }
 
 export interface SinkInstance {

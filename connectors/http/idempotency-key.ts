@@ -4,20 +4,29 @@
 import { createHash } from 'node:crypto';
 import { type SluiceEvent, serializeEvent } from '../../core/event.js';
 
-function idOf(event: SluiceEvent): string {
-  // Every delivered event has an id; content is the fallback for an event handed over without one.
-  return event.id ?? `sha256:${createHash('sha256').update(serializeEvent(event)).digest('hex')}`;
+/**
+ * What names an event in a key: its id (every stored event has one); for an event a processor made (a batch
+ * gzipped into one event), the name its delivery gives it (`<delivery id>#<index>`, the same on every redelivery);
+ * its content only when neither is known. Content is the last resort: it is not stable when a processor encrypts
+ * (a fresh nonce each time), and digesting a batch made into one event costs more than delivering it.
+ */
+function idOf(event: SluiceEvent, name: string | undefined): string {
+  return event.id ?? name ?? `sha256:${createHash('sha256').update(serializeEvent(event)).digest('hex')}`;
 }
 
-/** The key of one event: `<pipeline>/<event id>`. */
-export function eventIdempotencyKey(pipeline: string, event: SluiceEvent): string {
-  return `${encodeURIComponent(pipeline)}/${idOf(event)}`;
+/** The key of one event: `<pipeline>/<event id>`; `name` names an event without id (see idOf). */
+export function eventIdempotencyKey(pipeline: string, event: SluiceEvent, name?: string): string {
+  return `${encodeURIComponent(pipeline)}/${idOf(event, name)}`;
 }
 
-/** The key of a request carrying several events: a digest of all their ids, in order. */
-export function batchIdempotencyKey(pipeline: string, events: readonly SluiceEvent[]): string {
-  if (events.length === 1) return eventIdempotencyKey(pipeline, events[0]);
+/** The key of a request carrying several events: a digest of all their ids, in order; `names` as for one event. */
+export function batchIdempotencyKey(
+  pipeline: string,
+  events: readonly SluiceEvent[],
+  names?: readonly (string | undefined)[],
+): string {
+  if (events.length === 1) return eventIdempotencyKey(pipeline, events[0], names?.[0]);
   const hash = createHash('sha256');
-  for (const e of events) hash.update(idOf(e)).update('\n');
+  for (let i = 0; i < events.length; i++) hash.update(idOf(events[i], names?.[i])).update('\n');
   return `${encodeURIComponent(pipeline)}/batch-${hash.digest('hex')}`;
 }

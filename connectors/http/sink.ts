@@ -229,7 +229,10 @@ class HttpSink {
     return { method, url, headers };
   }
 
-  private plan(batch: readonly SluiceEvent[]): { requests: PlannedRequest[]; rejected: RecordRejection[] } {
+  private plan(
+    batch: readonly SluiceEvent[],
+    context: WriteContext | undefined,
+  ): { requests: PlannedRequest[]; rejected: RecordRejection[] } {
     const rejected: RecordRejection[] = [];
     const targets: Array<{ index: number; target: Pick<PlannedRequest, 'method' | 'url' | 'headers'> }> = [];
     batch.forEach((event, index) => {
@@ -241,15 +244,25 @@ class HttpSink {
       }
     });
     const { cfg } = this;
-    const withIdempotency = (events: SluiceEvent[]) =>
-      cfg.idempotencyHeader ? batchIdempotencyKey(this.ctx.pipeline, events) : undefined;
+    const deliveryId = context?.deliveryId;
+    const nameOf = (index: number) => (deliveryId === undefined ? undefined : `${deliveryId}#${index}`);
+    const withIdempotency = (indexes: number[]) =>
+      cfg.idempotencyHeader
+        ? batchIdempotencyKey(
+            this.ctx.pipeline,
+            indexes.map((n) => batch[n]),
+            indexes.map(nameOf),
+          )
+        : undefined;
     const hasBody = (method: string) => method !== 'GET' && method !== 'DELETE';
     if (cfg.mode === 'event') {
       const requests = targets.map(({ index, target }) => ({
         ...target,
         indexes: [index],
         ...(hasBody(target.method) ? { body: eventBody(batch[index], cfg.body) } : {}),
-        idempotencyKey: cfg.idempotencyHeader ? eventIdempotencyKey(this.ctx.pipeline, batch[index]) : undefined,
+        idempotencyKey: cfg.idempotencyHeader
+          ? eventIdempotencyKey(this.ctx.pipeline, batch[index], nameOf(index))
+          : undefined,
       }));
       return { requests, rejected };
     }
@@ -270,7 +283,7 @@ class HttpSink {
           ...target,
           indexes: chunk,
           ...(hasBody(target.method) ? { body: batchBody(events, cfg.body, cfg.format) } : {}),
-          idempotencyKey: withIdempotency(events),
+          idempotencyKey: withIdempotency(chunk),
         });
       }
     }
@@ -353,7 +366,7 @@ class HttpSink {
 
   async write(batch: readonly SluiceEvent[], context?: WriteContext) {
     if (batch.length === 0) return {};
-    const { requests, rejected } = this.plan(batch);
+    const { requests, rejected } = this.plan(batch, context);
     const dispatcher = context ? ownedOnly(this.agent, context.isOwned) : this.agent;
     let stopped = false;
     const outcomes = await runBounded(

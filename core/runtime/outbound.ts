@@ -56,7 +56,7 @@ export class SinkOutbound {
       // A run that stalled in the chain (a processor blocking the event loop past the job lock or the dispatcher's
       // lease) may have lost the batch to another worker, which then writes it: this run must not write it too.
       await info.confirmHeld();
-      const writeRejects = await writeIsolatingRecords(sink, routed, { isOwned: info.isOwned });
+      const writeRejects = await writeIsolatingRecords(sink, routed, { isOwned: info.isOwned, deliveryId: job.id });
       const letters = [
         ...rejected.map((r) => ({ event: r.event, error: r.error, component: r.component })),
         ...writeRejects.map((r) => ({ event: routed[r.index], error: r.error, component: label })),
@@ -142,7 +142,12 @@ async function writeIsolatingRecords(
   }
   const rejects: RecordRejection[] = [];
   for (const [index, event] of batch.entries()) {
-    for (const r of await writeIsolatingRecords(sink, [event], context)) rejects.push({ index, error: r.error });
+    // Alone, the event is at index 0 of its write: its own delivery id keeps `${deliveryId}#0` from naming another.
+    const alone = {
+      ...context,
+      deliveryId: context.deliveryId === undefined ? undefined : `${context.deliveryId}/${index}`,
+    };
+    for (const r of await writeIsolatingRecords(sink, [event], alone)) rejects.push({ index, error: r.error });
   }
   return rejects;
 }

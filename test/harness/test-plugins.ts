@@ -9,6 +9,8 @@ export const received = new Map<string, SluiceEvent[]>();
 /** Per sink name: how the next writes fail, consumed in order. */
 export const failures = new Map<string, Array<'retryable' | 'fatal' | 'record' | { rejectIndex: number }>>();
 export const writes = new Map<string, number>();
+/** The delivery id of each write a test-record sink was given, in order. */
+export const deliveryIds = new Map<string, Array<string | undefined>>();
 /** Runs inside test-list's poll, before it answers, with the checkpoint it polls from. */
 export const pollHook: { run?: (checkpoint: unknown) => Promise<void> } = {};
 
@@ -16,6 +18,7 @@ export function resetTestPlugins(): void {
   received.clear();
   failures.clear();
   writes.clear();
+  deliveryIds.clear();
   pollHook.run = undefined;
 }
 
@@ -59,8 +62,9 @@ const recordingSink = defineSink({
     delayMs: z.number().default(0).describe('Delay per write.'),
   }),
   create: (config) => ({
-    async write(batch) {
+    async write(batch, context) {
       writes.set(config.id, (writes.get(config.id) ?? 0) + 1);
+      deliveryIds.set(config.id, [...(deliveryIds.get(config.id) ?? []), context?.deliveryId]);
       if (config.delayMs > 0) await new Promise((r) => setTimeout(r, config.delayMs));
       const failure = failures.get(config.id)?.shift();
       if (failure === 'retryable') throw new RetryableError('receiver answered 503', { retryAfterMs: 5 });

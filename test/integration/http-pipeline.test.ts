@@ -172,4 +172,45 @@ describe('http → topic → http through the runtime', () => {
     });
     expect(target.accepted.map((d) => (d.values[0] as { n: number }).n).sort()).toEqual([0, 1, 2, 4, 5]);
   });
+
+  it('sends a batch sealed into one event (gzip per batch, aes-gcm) again with the same Idempotency-Key', async () => {
+    // The sealed body differs on each try (a fresh AES nonce), so a key digested from content would differ too and
+    // a receiver could not drop the repeat: the key names the stored range instead.
+    const tries: Array<{ key: string; body: Buffer }> = [];
+    const server = createServer(async (req, res) => {
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      tries.push({ key: String(req.headers['idempotency-key']), body: Buffer.concat(chunks) });
+      res.writeHead(tries.length === 1 ? 503 : 200, { 'retry-after': '0' }).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => closeServer(server));
+    const port = await freePort();
+    const file = yamlFile(`pipelines:
+  in:
+    source: { type: http, host: 127.0.0.1, port: ${port}, path: /events }
+    topic: inbox
+  out:
+    topic: inbox
+    processors:
+      - { type: gzip, per: batch }
+      - { type: aes-gcm, keys: { k1: "\${AES_KEY}" } }
+    sinks:
+      - type: http
+        url: http://127.0.0.1:${(server.address() as AddressInfo).port}/sealed
+        mode: event
+        body: value
+        retry: { attempts: 5, baseMs: 50 }
+`);
+    await run(file, { AES_KEY: Buffer.alloc(32, 7).toString('base64') });
+    await waitForServer(`http://127.0.0.1:${port}/healthz`);
+    const body = Array.from({ length: 20 }, (_, n) => ({ key: 'one-partition', value: { n } }));
+    expect(
+      (await curl([...JSON_TYPE, '--data-binary', JSON.stringify(body), `http://127.0.0.1:${port}/events`])).status,
+    ).toBe(200);
+    await until(() => tries.length >= 2, 10_000);
+    expect(tries[1].body.equals(tries[0].body)).toBe(false);
+    expect(tries[1].key).toBe(tries[0].key);
+    expect(tries[0].key).toMatch(/^out\/.+#0$/);
+  });
 });

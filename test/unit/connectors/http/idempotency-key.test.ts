@@ -20,7 +20,16 @@ describe('idempotency keys from event ids', () => {
     expect(batchIdempotencyKey('p', [e('0-1-0')])).toBe('p/0-1-0');
   });
 
-  it('falls back to a content digest for an event without id', () => {
+  it('names an event without id by the name its delivery gives it, in a batch too', () => {
+    const made = createEvent({ value: 'sealed', ts: 5 });
+    expect(eventIdempotencyKey('p', made, 's/0/0-1-0/0-9-0#0')).toBe('p/s/0/0-1-0/0-9-0#0');
+    expect(eventIdempotencyKey('p', e('0-1-0'), 'ignored#0')).toBe('p/0-1-0');
+    const a = batchIdempotencyKey('p', [made, made], ['d#0', 'd#1']);
+    expect(batchIdempotencyKey('p', [made, made], ['d#0', 'd#1'])).toBe(a);
+    expect(batchIdempotencyKey('p', [made, made], ['d#0', 'd#2'])).not.toBe(a);
+  });
+
+  it('falls back to a content digest for an event with neither id nor name', () => {
     const a = eventIdempotencyKey('p', createEvent({ value: 'x', ts: 5 }));
     expect(a).toMatch(/^p\/sha256:[0-9a-f]{64}$/);
     expect(eventIdempotencyKey('p', createEvent({ value: 'x', ts: 5 }))).toBe(a);

@@ -10,7 +10,15 @@ import { EMBEDDED_MAX_EVENTS } from '../../../../core/runtime/embedded-retention
 import { Engine } from '../../../../core/runtime/engine.js';
 import { silentLogger } from '../../../../core/runtime/logger.js';
 import { MemoryStorage } from '../../../../core/storage/memory.js';
-import { failures, pollHook, received, resetTestPlugins, testPlugins, writes } from '../../../harness/test-plugins.js';
+import {
+  deliveryIds,
+  failures,
+  pollHook,
+  received,
+  resetTestPlugins,
+  testPlugins,
+  writes,
+} from '../../../harness/test-plugins.js';
 
 let engines: Engine[] = [];
 
@@ -107,6 +115,24 @@ describe('the embedded runtime', () => {
     await until(() => engine.isDrained());
     expect(ns('a')).toEqual(range(30));
     expect(engine.metrics.totals().retries).toBeGreaterThanOrEqual(3);
+  });
+
+  it('names each write by its stored range, the same on a retry, and each event alone by its place', async () => {
+    failures.set('a', ['retryable', 'record']);
+    const { engine } = await start(`pipelines:
+  p:
+    source: { type: test-list, count: 3, batch: 3, keys: 1 }
+    topic: t
+    retry: { attempts: 5, baseMs: 1, capMs: 10 }
+    sinks: [ { type: test-record, id: a, batch: { maxEvents: 100 } } ]
+`);
+    await until(() => engine.isDrained());
+    expect(ns('a')).toEqual(range(3));
+    // The first write fails retryably; its retry is refused as a record error; then each event goes alone.
+    const [first, retried, ...alone] = deliveryIds.get('a') ?? [];
+    expect(first).toMatch(/\/\d+-\d+-\d+\/\d+-\d+-\d+$/);
+    expect(retried).toBe(first);
+    expect(alone).toEqual([`${first}/0`, `${first}/1`, `${first}/2`]);
   });
 
   it('sends a batch to the dead-letter topic with the reason once attempts run out, and goes on', async () => {
