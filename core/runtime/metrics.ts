@@ -6,6 +6,7 @@ import { type ErrorKind, toSluiceError } from '../errors.js';
 import { type SluiceEvent, sizeOf } from '../event.js';
 import type { WorkerEventCounts } from '../queue/worker-registry.js';
 import type { StoredEvent } from '../storage/storage.js';
+import { BatchHistogram } from './batch-histogram.js';
 
 export interface PipelineCounters {
   in: number;
@@ -52,13 +53,14 @@ export class Metrics {
     buckets: LATENCY_BUCKETS,
     registers: [this.registry],
   });
-  private readonly endToEndSeconds = new Histogram({
-    name: 'sluice_end_to_end_latency_seconds',
-    help: 'Time from an event being stored to a sink accepting it.',
-    labelNames: ['pipeline', 'sink'],
-    buckets: LATENCY_BUCKETS,
-    registers: [this.registry],
-  });
+  /** Observed once per delivered event, so fed a batch at a time (see BatchHistogram). */
+  private readonly endToEndSeconds = new BatchHistogram(
+    'sluice_end_to_end_latency_seconds',
+    'Time from an event being stored to a sink accepting it.',
+    ['pipeline', 'sink'],
+    LATENCY_BUCKETS,
+    this.registry,
+  );
 
   private counter<L extends string>(name: string, help: string, labels: L[]): Counter<'pipeline' | L> {
     return new Counter({ name, help, labelNames: ['pipeline', ...labels], registers: [this.registry] });
@@ -112,7 +114,7 @@ export class Metrics {
     this.bytesOut.inc({ pipeline, sink }, bytesOf(accepted));
     this.batchSeconds.observe({ pipeline, sink }, batch.seconds);
     const now = Date.now();
-    // One label lookup per batch, not per event: the per-event cost is then a bucket search.
+    // One series lookup per batch, not per event: the per-event cost is then a bucket search.
     const endToEnd = this.endToEndSeconds.labels({ pipeline, sink });
     for (const e of batch.stored) {
       const stored = storedAt(e);
