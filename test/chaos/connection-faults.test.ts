@@ -302,6 +302,8 @@ interface ProxiedSource {
 
 const POLL = 200;
 const SOURCE_TOTAL = FULL ? 60_000 : 20_000;
+/** The least time the source takes to read the file through the paced proxy. */
+const SOURCE_READ_MS = FULL ? 20_000 : 8_000;
 const SOURCE_KEYS = `stableMs: 0, batchSize: ${POLL}, timeoutMs: ${FILE_TIMEOUT_MS}, intervalMs: 200`;
 
 const SOURCES: ProxiedSource[] = [
@@ -351,7 +353,12 @@ describe.each(SOURCES)('connections of the $name cut and stalled mid-read', (con
   it('settles every call and stores every line, duplicates within one poll per fault', async () => {
     const text = Array.from({ length: SOURCE_TOTAL }, (_, i) => `{"seq":${i + 1}}\n`).join('');
     const server = await connector.start(text);
-    const proxy = await TcpProxy.start(server.port, { ftp: connector.isFtp ?? false });
+    // Paced, the file takes at least SOURCE_READ_MS to read however fast the machine is: the faults come while the
+    // source reads, not after it has read everything (as happened on a busy machine, where no fault could be made).
+    const proxy = await TcpProxy.start(server.port, {
+      ftp: connector.isFtp ?? false,
+      bytesPerSecond: Math.ceil((text.length * 1000) / SOURCE_READ_MS),
+    });
     const receiver = await SequenceReceiver.start();
     try {
       const pipeline = sequencePipeline({

@@ -28,12 +28,22 @@ export class TcpProxy {
     private readonly listener: Server,
     readonly port: number,
     private readonly isFtp: boolean,
+    private readonly bytesPerSecond: number,
   ) {}
 
-  /** Listens on a free loopback port and forwards every connection to `targetPort` on 127.0.0.1. */
-  static async start(targetPort: number, options: { ftp?: boolean } = {}): Promise<TcpProxy> {
+  /**
+   * Listens on a free loopback port and forwards every connection to `targetPort` on 127.0.0.1. With
+   * `bytesPerSecond`, what the server sends on each connection is paced to that rate, so that a read takes a known
+   * least time however fast the machine is (faults can then reach it mid-read).
+   */
+  static async start(targetPort: number, options: { ftp?: boolean; bytesPerSecond?: number } = {}): Promise<TcpProxy> {
     const listener = await listen();
-    const proxy = new TcpProxy(listener, portOf(listener), options.ftp ?? false);
+    const proxy = new TcpProxy(
+      listener,
+      portOf(listener),
+      options.ftp ?? false,
+      options.bytesPerSecond ?? Number.POSITIVE_INFINITY,
+    );
     listener.on('connection', (client) => proxy.accept(client, targetPort, proxy.isFtp));
     return proxy;
   }
@@ -93,8 +103,12 @@ export class TcpProxy {
     }
     client.on('data', (chunk: Buffer) => this.forward(pair, chunk, server));
     server.on('data', (chunk: Buffer) => {
-      if (isFtpControl && PASSIVE_REPLY.test(chunk.toString('latin1'))) void this.passive(pair, chunk);
-      else this.forward(pair, chunk, client);
+      if (isFtpControl && PASSIVE_REPLY.test(chunk.toString('latin1'))) {
+        void this.passive(pair, chunk);
+        return;
+      }
+      this.forward(pair, chunk, client);
+      this.pace(pair, chunk.length);
     });
     const end = () => this.destroy(pair);
     for (const socket of [client, server]) {
@@ -117,6 +131,18 @@ export class TcpProxy {
       this.cuts += 1;
       cut();
     });
+  }
+
+  /** Holds the server side of `pair` for as long as `bytes` take at the paced rate. */
+  private pace(pair: Pair, bytes: number): void {
+    if (!Number.isFinite(this.bytesPerSecond)) return;
+    pair.server.pause();
+    setTimeout(
+      () => {
+        if (!this.isStalled && this.pairs.has(pair)) pair.server.resume();
+      },
+      Math.ceil((bytes * 1000) / this.bytesPerSecond),
+    );
   }
 
   /** Opens a port of our own for the data connection a passive reply announces, and forwards the reply naming it. */
