@@ -25,7 +25,7 @@ import { settlesWithin, sleep } from './bounded-wait.js';
 import { fallbackLogger } from './fallback-logger.js';
 import { LeaseLoops } from './lease-loops.js';
 import { LeaseShare } from './lease-share.js';
-import { msSinceLoopTurn, watchLoopTurns } from './loop-turns.js';
+import { hasTurnedFreelySince, watchLoopTurns } from './loop-turns.js';
 import {
   type ConsumeOptions,
   type DeliveryJob,
@@ -341,11 +341,13 @@ export class BullmqQueue implements WorkQueue {
         confirmedAt = sentAt;
       },
       // Held for sure while this run confirmed the lock less than a lock ago (a long synchronous chain is followed
-      // by confirmHeld before the write), or while timers ran within the last half lock, as BullMQ renews the lock
-      // from a timer every half lock (a request that waits long for a free connection). Only a run that both
-      // confirmed long ago and had its event loop blocked may have lost the job.
+      // by confirmHeld before the write), or while timers have turned within every half lock since it was last
+      // confirmed, as BullMQ renews the lock from a timer every half lock (a request that waits long for a free
+      // connection). A run whose event loop stalled longer since its last confirmation may have lost the job,
+      // even once timers run again: their first turn comes before the renewal's answer says so.
       isOwned: () =>
-        Date.now() - confirmedAt < lockMs - OWNED_MARGIN_MS || msSinceLoopTurn() < lockMs / 2 - OWNED_MARGIN_MS,
+        Date.now() - confirmedAt < lockMs - OWNED_MARGIN_MS ||
+        hasTurnedFreelySince(confirmedAt, lockMs / 2 - OWNED_MARGIN_MS),
     };
     let handBack!: (err: Error) => void;
     const handedBack = new Promise<never>((_, reject) => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../../../core/plugin.js';
 import { waitForLease } from '../../../../core/queue/lease.js';
-import { msSinceLoopTurn, watchLoopTurns } from '../../../../core/queue/loop-turns.js';
+import { hasTurnedFreelySince, msSinceLoopTurn, watchLoopTurns } from '../../../../core/queue/loop-turns.js';
 import { MemoryLockTable } from '../../../../core/queue/memory-lock-table.js';
 
 const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -42,6 +42,27 @@ describe('msSinceLoopTurn', () => {
       expect(msSinceLoopTurn()).toBeGreaterThanOrEqual(400);
       await new Promise((r) => setTimeout(r, 250));
       expect(msSinceLoopTurn()).toBeLessThan(400);
+    } finally {
+      stop();
+    }
+  });
+
+  it('remembers a stall once timers run again: the loop has not turned freely since before it', async () => {
+    const stop = watchLoopTurns();
+    try {
+      await new Promise((r) => setTimeout(r, 250));
+      const beforeBlock = Date.now();
+      const blockedUntil = Date.now() + 600;
+      while (Date.now() < blockedUntil) {
+        // Blocked.
+      }
+      await new Promise((r) => setTimeout(r, 250));
+      const afterTurns = Date.now();
+      expect(msSinceLoopTurn()).toBeLessThan(400);
+      expect(hasTurnedFreelySince(beforeBlock, 500)).toBe(false);
+      // A stall shorter than the bound asked about does not count, nor one that ended before `since`.
+      expect(hasTurnedFreelySince(beforeBlock, 5000)).toBe(true);
+      expect(hasTurnedFreelySince(afterTurns, 500)).toBe(true);
     } finally {
       stop();
     }
