@@ -75,6 +75,12 @@ async function freezeCase(where: 'sink' | 'source'): Promise<void> {
   });
   if (afterKeys.duplicates > 0)
     console.error(`requests that repeated events:\n${receiver.requestsWithRepeats().join('\n')}`);
+  if (begunAfterLoss > 0) {
+    const lines = receiver.repeats.map(
+      (r) => `${r.key}: first from ${r.first.sender} at ${r.first.at}, again from ${r.sender}`,
+    );
+    console.error(`requests sent again (the frozen worker is ${frozen}):\n${lines.join('\n')}`);
+  }
   expect(report.missing).toBe(0);
   expect(begunAfterLoss).toBe(0);
   expect(afterKeys.duplicates).toBe(0);
