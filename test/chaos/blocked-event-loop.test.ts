@@ -5,7 +5,7 @@
 // polling the source, a poll it had begun must not be stored once it wakes: its successor stored from the same
 // checkpoint (those duplicates would come with other event ids, so other keys).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,9 @@ afterAll(async () => {
   await Promise.all(receivers.map((r) => r.close()));
   await deletePipelineKeys();
 });
+
+/** When the block began (ms since the epoch): the processor creates its marker file right before it. */
+const blockedAt = (dir: string) => Math.round(statSync(join(dir, 'blocked')).mtimeMs);
 
 const TOTAL = suiteSize() === 'full' ? 20_000 : 5_000;
 const BLOCK_MS = suiteSize() === 'full' ? 20_000 : 12_000;
@@ -77,9 +80,11 @@ async function freezeCase(where: 'sink' | 'source'): Promise<void> {
     console.error(`requests that repeated events:\n${receiver.requestsWithRepeats().join('\n')}`);
   if (begunAfterLoss > 0) {
     const lines = receiver.repeats.map(
-      (r) => `${r.key}: first from ${r.first.sender} at ${r.first.at}, again from ${r.sender}`,
+      (r) => `${r.key}: first from ${r.first.sender} at ${r.first.at}, again from ${r.sender} at ${r.at}`,
     );
-    console.error(`requests sent again (the frozen worker is ${frozen}):\n${lines.join('\n')}`);
+    console.error(
+      `requests sent again (the frozen worker is ${frozen}, blocked from ${blockedAt(pipeline.dir)}):\n${lines.join('\n')}`,
+    );
   }
   expect(report.missing).toBe(0);
   expect(begunAfterLoss).toBe(0);

@@ -14,7 +14,7 @@ export class SequenceReceiver {
   /** When each Idempotency-Key first arrived (ms since the epoch), and its `x-sender` header. */
   private readonly firstSeen = new Map<string, { at: number; sender?: string }>();
   /** Each request that repeated a key: its sender, and when and from whom that key had first arrived. */
-  readonly repeats: Array<{ key: string; first: { at: number; sender?: string }; sender?: string }> = [];
+  readonly repeats: Array<{ key: string; first: { at: number; sender?: string }; sender?: string; at: number }> = [];
   /** Every whole request accepted, in arrival order: when, from whom, its key and its sequence numbers. */
   readonly log: Array<{ at: number; sender?: string; key?: string; seqs: number[] }> = [];
   isFailing = false;
@@ -88,7 +88,7 @@ export class SequenceReceiver {
     });
     if (typeof key === 'string' && first !== undefined) {
       this.repeatedKeys += 1;
-      this.repeats.push({ key, first, sender });
+      this.repeats.push({ key, first, sender, at: Date.now() });
     } else {
       if (typeof key === 'string') this.firstSeen.set(key, { at: Date.now(), sender });
       countSequences(seqs, this.counts);
