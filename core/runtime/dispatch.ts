@@ -123,7 +123,13 @@ export async function dispatchLoop(
     const held = [...live, ...[...delivering.values()].map((d) => d.job)];
     const pending = await storage.pending(topic, sink.subscription, partition, RECOVERY_LIMIT);
     const orphans = orphanRuns(pending, held, maxEvents);
-    for (const batch of orphans) await submit(batch);
+    for (const batch of orphans) {
+      // A dispatcher that lost its lead meanwhile (frozen between these reads and its submits, say) submits no
+      // more: its successor recovers the same events, and once the successor's job of a range has completed, the
+      // queue no longer drops a second job of it as a duplicate, so the range would be delivered again.
+      if (!isHeld()) break;
+      await submit(batch);
+    }
     return live.length > 0 || orphans.length > 0;
   };
   // Jobs (recovered, or submitted while every slot was busy) run anywhere in the fleet: until the subscription's

@@ -78,6 +78,34 @@ describe('recovery of pending events after a takeover', () => {
     await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, AbortSignal.abort());
     expect(submitted).toEqual([]);
   });
+
+  it('submits no more once its lead is lost midway: the successor recovers the rest', async () => {
+    const claimedBy = (consumer: string) => (seq: number) => ({ ...event(seq), consumer });
+    const storage = {
+      pending: async () => [...[1, 2].map(claimedBy('w/0')), ...[3, 4].map(claimedBy('w/1'))],
+    } as unknown as Storage;
+    const submitted: DeliveryJob[] = [];
+    let isLeading = true;
+    const queue = {
+      liveJobs: async () => [],
+      submit: async (j: DeliveryJob) => {
+        submitted.push(j);
+        // The process froze past its lease while this submit was on its way.
+        isLeading = false;
+      },
+    } as unknown as WorkQueue;
+    const sink = {
+      subscription: 's',
+      index: 0,
+      retry: { attempts: 3 },
+      batch: { maxEvents: 100 },
+      common: { ordered: false, concurrency: 4 },
+    } as SinkSpec;
+    const deps = { storage, queue, consumer: 'w' } as unknown as DispatchDeps;
+    const stopped = AbortSignal.abort();
+    await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, stopped, stopped, () => isLeading);
+    expect(submitted.map((j) => [j.firstId, j.lastId])).toEqual([[event(1).id, event(2).id]]);
+  });
 });
 
 describe('a dispatcher that delivers the batches it claims', () => {
