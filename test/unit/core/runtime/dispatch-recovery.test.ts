@@ -28,6 +28,19 @@ const job = (first: number, last: number): DeliveryJob => ({
   count: last - first + 1,
 });
 const seqs = (runs: StoredEvent[][]) => runs.map((r) => r.map((e) => e.value));
+/** A dispatch target for the recovery cases: it only recovers (they pass a signal already aborted). */
+const recovering = {
+  pipeline: 'p',
+  topic: 't',
+  partition: 0,
+  sink: {
+    subscription: 's',
+    index: 0,
+    retry: { attempts: 3 },
+    batch: { maxEvents: 100 },
+    common: { ordered: false, concurrency: 4 },
+  } as SinkSpec,
+};
 
 describe('recovery of pending events after a takeover', () => {
   it('re-submits only what no live job holds, in runs that never span a live job', () => {
@@ -67,15 +80,8 @@ describe('recovery of pending events after a takeover', () => {
       liveJobs: async () => (isJobDone ? [] : [job(1, 3)]),
       submit: async (j: DeliveryJob) => void submitted.push(j),
     } as unknown as WorkQueue;
-    const sink = {
-      subscription: 's',
-      index: 0,
-      retry: { attempts: 3 },
-      batch: { maxEvents: 100 },
-      common: { ordered: false, concurrency: 4 },
-    } as SinkSpec;
     const deps = { storage, queue, consumer: 'w' } as unknown as DispatchDeps;
-    await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, AbortSignal.abort());
+    await dispatchLoop(recovering, deps, AbortSignal.abort());
     expect(submitted).toEqual([]);
   });
 
@@ -94,16 +100,9 @@ describe('recovery of pending events after a takeover', () => {
         isLeading = false;
       },
     } as unknown as WorkQueue;
-    const sink = {
-      subscription: 's',
-      index: 0,
-      retry: { attempts: 3 },
-      batch: { maxEvents: 100 },
-      common: { ordered: false, concurrency: 4 },
-    } as SinkSpec;
     const deps = { storage, queue, consumer: 'w' } as unknown as DispatchDeps;
     const stopped = AbortSignal.abort();
-    await dispatchLoop({ pipeline: 'p', topic: 't', sink, partition: 0 }, deps, stopped, stopped, () => isLeading);
+    await dispatchLoop(recovering, deps, stopped, stopped, () => isLeading);
     expect(submitted.map((j) => [j.firstId, j.lastId])).toEqual([[event(1).id, event(2).id]]);
   });
 });
