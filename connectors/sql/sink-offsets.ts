@@ -479,32 +479,11 @@ export class OffsetsTable {
    * the same position on): the ranges gone are deleted, the new or changed ones upserted. No two touch one row.
    */
   private rangesBecome(partition: number, before: readonly SortableRange[], after: readonly SortableRange[]) {
-    const q = (n: string) => this.q(n);
     const kept = new Map(after.map(([first, last]) => [last, first]));
     const was = new Map(before.map(([first, last]) => [last, first]));
     const gone = before.map(([, last]) => last).filter((last) => !kept.has(last));
     const upserts = after.filter(([first, last]) => was.get(last) !== first);
-    const statements: Statement[] = [];
-    if (gone.length > 0) {
-      statements.push({
-        sql:
-          `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
-          `${q('last_position')} IN (${gone.map(() => '?').join(', ')})`,
-        bindings: [this.consumer, partition, ...gone],
-      });
-    }
-    if (upserts.length > 0) {
-      const firstPosition = q('first_position');
-      statements.push({
-        sql:
-          `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
-          `${q('last_position')}) VALUES ${upserts.map(() => '(?, ?, ?, ?)').join(', ')} ON CONFLICT ` +
-          `(${q('consumer')}, ${q('topic_partition')}, ${q('last_position')}) DO UPDATE SET ` +
-          `${firstPosition} = excluded.${firstPosition}`,
-        bindings: upserts.flatMap(([first, last]) => [this.consumer, partition, first, last]),
-      });
-    }
-    return statements;
+    return this.rangeWrites(partition, gone, upserts);
   }
 
   /**
@@ -550,18 +529,24 @@ export class OffsetsTable {
   }
 
   private rangeStatements(partition: number, { merged, replaced }: RangeChange): Statement[] {
-    const q = (n: string) => this.q(n);
-    const statements: Statement[] = [];
     const mergedLast = sortablePosition(merged[1]);
     const stored = replaced.map(([, b]) => sortablePosition(b)).filter((b) => b !== mergedLast);
-    if (stored.length > 0) {
+    return this.rangeWrites(partition, stored, [[sortablePosition(merged[0]), mergedLast]]);
+  }
+
+  /** Deletes the partition's ranges ending at `gone` and inserts or updates `upserts` (first, last), by last. */
+  private rangeWrites(partition: number, gone: readonly string[], upserts: readonly SortableRange[]): Statement[] {
+    const q = (n: string) => this.q(n);
+    const statements: Statement[] = [];
+    if (gone.length > 0) {
       statements.push({
         sql:
           `DELETE FROM ${this.rangesTable} WHERE ${q('consumer')} = ? AND ${q('topic_partition')} = ? AND ` +
-          `${q('last_position')} IN (${stored.map(() => '?').join(', ')})`,
-        bindings: [this.consumer, partition, ...stored],
+          `${q('last_position')} IN (${gone.map(() => '?').join(', ')})`,
+        bindings: [this.consumer, partition, ...gone],
       });
     }
+    if (upserts.length === 0) return statements;
     const firstPosition = q('first_position');
     const upsert =
       this.db.dialect === 'mysql2'
@@ -571,8 +556,8 @@ export class OffsetsTable {
     statements.push({
       sql:
         `INSERT INTO ${this.rangesTable} (${q('consumer')}, ${q('topic_partition')}, ${firstPosition}, ` +
-        `${q('last_position')}) VALUES (?, ?, ?, ?) ${upsert}`,
-      bindings: [this.consumer, partition, sortablePosition(merged[0]), mergedLast],
+        `${q('last_position')}) VALUES ${upserts.map(() => '(?, ?, ?, ?)').join(', ')} ${upsert}`,
+      bindings: upserts.flatMap(([first, last]) => [this.consumer, partition, first, last]),
     });
     return statements;
   }
