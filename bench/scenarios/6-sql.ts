@@ -68,7 +68,7 @@ export const sql: Scenario = {
     const sinkName = `${base}_sink`;
     const offsets = `${base}_offsets`;
     const sourceName = `${base}_source`;
-    const rows = ctx.smoke ? 1_000 : 50_000;
+    const rows = ctx.smoke ? 1_000 : Number(process.env.BENCH_SQL_ROWS ?? 50_000);
     const timeoutMs = ctx.smoke ? 20_000 : 60_000;
     // Round trips per batch of each variant's last run: every query of the process over its row statements.
     const roundTrips = new Map<string, RoundTrips>();

@@ -1,5 +1,5 @@
 // The body of a delivery: one event's value as it is, or several events as a JSON array or NDJSON.
-import { type SluiceEvent, serializeEvent, toBytes, valueToJson } from '../../core/event.js';
+import { type SluiceEvent, serializeEvent, toBytes, valueJsonText } from '../../core/event.js';
 
 export type BodyContent = 'value' | 'event';
 export type BatchFormat = 'json' | 'ndjson';
@@ -22,7 +22,7 @@ export function eventBody(event: SluiceEvent, content: BodyContent): RequestBody
 
 // In a batch every element is JSON; bytes travel as { "$bytes": base64 } (the event module's JSON form).
 function element(event: SluiceEvent, content: BodyContent): string {
-  return content === 'event' ? serializeEvent(event) : (JSON.stringify(valueToJson(event.value)) ?? 'null');
+  return content === 'event' ? serializeEvent(event) : valueJsonText(event);
 }
 
 /** Several events in one body. */

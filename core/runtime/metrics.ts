@@ -6,6 +6,7 @@ import { type ErrorKind, toSluiceError } from '../errors.js';
 import { type SluiceEvent, sizeOf } from '../event.js';
 import type { WorkerEventCounts } from '../queue/worker-registry.js';
 import type { StoredEvent } from '../storage/storage.js';
+import { unreadJson } from '../stored-json.js';
 import { BatchHistogram } from './batch-histogram.js';
 
 export interface PipelineCounters {
@@ -169,6 +170,12 @@ function bytesOf(events: readonly SluiceEvent[]): number {
   let n = 0;
   const structured: SluiceEvent[] = [];
   for (const e of events) {
+    // A value still in its stored JSON text is counted by it, not parsed to be counted.
+    const text = unreadJson(e);
+    if (text !== undefined) {
+      n += text.length;
+      continue;
+    }
     const v = e.value;
     if (v instanceof Uint8Array) n += v.byteLength;
     else if (typeof v === 'string') n += v.length;
