@@ -56,6 +56,16 @@ async function sourceTable(db: Knex, table: string, rows: number): Promise<void>
   }
 }
 
+/** Rows per run: 50 000, or BENCH_SQL_ROWS to see how the ratios hold over a longer run. */
+function rowsToRun(): number {
+  const text = process.env.BENCH_SQL_ROWS;
+  if (text === undefined) return 50_000;
+  const rows = Number(text);
+  if (!Number.isSafeInteger(rows) || rows < 1000)
+    throw new Error(`BENCH_SQL_ROWS must be a whole number of rows, at least 1000 (got "${text}")`);
+  return rows;
+}
+
 export const sql: Scenario = {
   name: 'sql',
   title: '6. SQL on PostgreSQL: sql sink and sql source against a plain knex loop (rows/s)',
@@ -68,7 +78,7 @@ export const sql: Scenario = {
     const sinkName = `${base}_sink`;
     const offsets = `${base}_offsets`;
     const sourceName = `${base}_source`;
-    const rows = ctx.smoke ? 1_000 : Number(process.env.BENCH_SQL_ROWS ?? 50_000);
+    const rows = ctx.smoke ? 1_000 : rowsToRun();
     const timeoutMs = ctx.smoke ? 20_000 : 60_000;
     // Round trips per batch of each variant's last run: every query of the process over its row statements.
     const roundTrips = new Map<string, RoundTrips>();
