@@ -120,6 +120,31 @@ export function toBytes(value: EventValue): Uint8Array {
   return Buffer.from(JSON.stringify(value) ?? 'null', 'utf8');
 }
 
+/**
+ * The JSON text a value read from storage still is, until something reads `value` (then undefined). A processor
+ * or sink that would only serialise the value again can pass this text on instead: it is exactly
+ * `JSON.stringify(valueToJson(value))`.
+ */
+export const storedValueJson = (e: SluiceEvent): string | undefined => unreadJson(e);
+
+// The stored text is what toBytes and toText write for the value when it is neither a string (stored as JSON
+// only when not well-formed Unicode) nor holds tagged bytes.
+function plainStoredJson(e: SluiceEvent): string | undefined {
+  const text = unreadJson(e);
+  return text !== undefined && text.charCodeAt(0) !== 0x22 && !mayHoldTag(text) ? text : undefined;
+}
+
+/** The event's value as {@link toBytes} gives it, without parsing a value that is still its stored JSON text. */
+export function valueBytes(e: SluiceEvent): Uint8Array {
+  const text = plainStoredJson(e);
+  return text === undefined ? toBytes(e.value) : Buffer.from(text, 'utf8');
+}
+
+/** The event's value as {@link toText} gives it, without parsing a value that is still its stored JSON text. */
+export function valueText(e: SluiceEvent): string {
+  return plainStoredJson(e) ?? toText(e.value);
+}
+
 /** The value as text: bytes decoded as UTF-8, strings as they are, anything else as its JSON text. */
 export function toText(value: EventValue): string {
   if (value instanceof Uint8Array)

@@ -1,7 +1,7 @@
 // Turns events into lines of text output (stdout, a file). Shared by every line-oriented sink so that a
 // format means the same thing everywhere, and what `ndjson` writes, the `ndjson` sources read back.
 import { RecordError } from '../../core/errors.js';
-import { type SluiceEvent, toText, valueToJson } from '../../core/event.js';
+import { type SluiceEvent, valueJsonText, valueText, valueToJson } from '../../core/event.js';
 import { type RecordRejection, z } from '../../core/plugin.js';
 
 export const outputFormat = z
@@ -28,9 +28,9 @@ export interface LineWriter {
 
 /** One line (without its line break) for an event; throws a RecordError when the format cannot hold it. */
 export function writeLine(writer: LineWriter, event: SluiceEvent): string {
-  if (writer.format === 'value') return JSON.stringify(valueToJson(event.value)) ?? 'null';
+  if (writer.format === 'value') return valueJsonText(event);
   if (writer.format === 'lines') {
-    const text = toText(event.value);
+    const text = valueText(event);
     if (/[\r\n]/.test(text)) {
       throw new RecordError(
         `event ${event.id ?? `with key ${JSON.stringify(event.key)}`}: its value contains a line break, ` +

@@ -1,6 +1,13 @@
 // JSON text or bytes ↔ values. Bytes nested in a value travel as { "$bytes": base64 } (the same form events
 // are stored in), so encoding then decoding gives back exactly what went in.
-import { type EventValue, type SluiceEvent, valueFromJsonText, valueToJson, withValue } from '../../core/event.js';
+import {
+  type EventValue,
+  type SluiceEvent,
+  storedValueJson,
+  valueFromJsonText,
+  valueToJson,
+  withValue,
+} from '../../core/event.js';
 import { defineProcessor, eachRecordSync, recordError, z } from '../../core/plugin.js';
 import { utf8Text, withoutBom } from './payload-text.js';
 
@@ -23,6 +30,9 @@ export function jsonText(value: EventValue, what: string): string {
 }
 
 function decode(event: SluiceEvent): SluiceEvent {
+  // A value stored as JSON that is not a string is decoded already: it passes through without being parsed.
+  const stored = storedValueJson(event);
+  if (stored !== undefined && !stored.startsWith('"')) return event;
   const { value } = event;
   let text: string;
   if (value instanceof Uint8Array) text = utf8Text(value, 'json decode');

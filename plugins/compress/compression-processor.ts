@@ -1,7 +1,14 @@
 // What every compression processor shares: the config keys (action, per, maxOutputBytes), per-event and
 // per-batch operation, the decompression size limit, and turning library failures into record errors. Each
 // algorithm's file declares the plugin and hands its codec to `compressionProcessor`.
-import { parseEvent, type SluiceEvent, serializeEvent, toBytes, toText, withValue } from '../../core/event.js';
+import {
+  parseEvent,
+  type SluiceEvent,
+  serializeEvent,
+  toText,
+  valueBytes,
+  withValue,
+} from '../../core/event.js';
 import { eachRecordSync, type ProcessorInstance, type ProcessResult, recordError, z } from '../../core/plugin.js';
 import { BATCH_COUNT_HEADER, batchEvent } from '../codec/batch-event.js';
 
@@ -122,7 +129,7 @@ export function compressionProcessor(name: string, codec: CompressionCodec, c: C
 
   const perEvent =
     c.action === 'compress'
-      ? (event: SluiceEvent) => then(codec.compress(asBuffer(toBytes(event.value))), (bytes) => withValue(event, bytes))
+      ? (event: SluiceEvent) => then(codec.compress(asBuffer(valueBytes(event))), (bytes) => withValue(event, bytes))
       : c.per === 'event'
         ? (event: SluiceEvent) => then(decompressValue(event), (bytes) => withValue(event, bytes))
         : (event: SluiceEvent) => then(decompressValue(event), (bytes) => splitBatch(event, bytes));
