@@ -19,6 +19,7 @@ import {
   topicUnknown,
 } from './contract-checks.js';
 import { MemoryPartition, ORIGIN, parseStreamId, type StreamPosition } from './memory-partition.js';
+import { PendingList } from './memory-pending.js';
 import { pagedScan } from './paged-scan.js';
 import {
   type AppendOptions,
@@ -45,11 +46,11 @@ import { mergeInStoredOrder } from './stored-order.js';
 interface Cursor {
   last: StreamPosition;
   /**
-   * Handed out, not acknowledged: event id → the consumer it was claimed under; insertion order is id order because
-   * claims only move forward. The event itself stays in its partition (retention keeps what is pending, or drops it
-   * from here too), so a claim copies nothing per event.
+   * Handed out, not acknowledged, with the consumer each was claimed under, in id order because claims only move
+   * forward. The event itself stays in its partition (retention keeps what is pending, or drops it from here too),
+   * so a claim copies no event.
    */
-  pending: Map<string, string>;
+  pending: PendingList;
 }
 
 interface MemoryTopic {
@@ -256,9 +257,9 @@ export class MemoryStorage implements Storage {
   /** Index of the first event a subscription still needs: its oldest pending one, or the first not handed out. */
   private firstUnacknowledged(p: MemoryPartition, c: Cursor): number {
     const next = p.upperBound(c.last);
-    const oldestPending = c.pending.keys().next();
-    if (oldestPending.done) return next;
-    return Math.min(next, p.lowerBound(parseStreamId(parseEventId(oldestPending.value).streamId)));
+    const oldestPending = c.pending.first();
+    if (oldestPending === undefined) return next;
+    return Math.min(next, p.lowerBound(parseStreamId(parseEventId(oldestPending).streamId)));
   }
 
   /** Counts the events before `cut` that some subscription still needs, once each, and forgets them as pending. */
@@ -271,12 +272,8 @@ export class MemoryStorage implements Storage {
       const id = p.at(i).id;
       if (cursors.some((c) => c.pending.has(id))) lost++;
     }
-    for (const c of cursors) {
-      for (const id of c.pending.keys()) {
-        if (p.lowerBound(parseStreamId(parseEventId(id).streamId)) >= cut) break;
-        c.pending.delete(id);
-      }
-    }
+    for (const c of cursors)
+      c.pending.forgetWhile((id) => p.lowerBound(parseStreamId(parseEventId(id).streamId)) < cut);
     return lost;
   }
 
@@ -306,7 +303,10 @@ export class MemoryStorage implements Storage {
     if (t.subscriptions.has(subscription)) return;
     t.subscriptions.set(
       subscription,
-      t.partitions.map((p) => ({ last: start === 'beginning' ? ORIGIN : [p.lastMs, p.lastSeq], pending: new Map() })),
+      t.partitions.map((p) => ({
+        last: start === 'beginning' ? ORIGIN : [p.lastMs, p.lastSeq],
+        pending: new PendingList(),
+      })),
     );
   }
 
@@ -334,7 +334,9 @@ export class MemoryStorage implements Storage {
     const to = Math.min(p.end, from + count);
     if (from >= to) return [];
     const claimed = p.slice(from, to);
-    for (const e of claimed) cursor.pending.set(e.id, consumer);
+    const ids = new Array<string>(claimed.length);
+    for (let i = 0; i < claimed.length; i++) ids[i] = claimed[i].id;
+    cursor.pending.claim(ids, consumer);
     cursor.last = p.positionAt(to - 1);
     return claimed;
   }
@@ -342,7 +344,7 @@ export class MemoryStorage implements Storage {
   async pending(topic: string, subscription: string, partition: number, limit: number): Promise<PendingEvent[]> {
     const p = this.topic(topic).partitions[partition];
     const out: PendingEvent[] = [];
-    for (const [id, consumer] of this.cursor(topic, subscription, partition).pending) {
+    for (const [id, consumer] of this.cursor(topic, subscription, partition).pending.entries()) {
       if (out.length >= limit) break;
       out.push({ ...p.at(p.lowerBound(parseStreamId(parseEventId(id).streamId))), consumer });
     }
@@ -351,10 +353,8 @@ export class MemoryStorage implements Storage {
 
   async ack(topic: string, subscription: string, partition: number, ids: readonly string[]): Promise<void> {
     const cursor = this.cursor(topic, subscription, partition);
-    for (const id of ids) {
-      // Only an id that was not pending needs the full check (an id of another partition is never pending here).
-      if (!cursor.pending.delete(id)) streamIdIn(topic, partition, id);
-    }
+    // Only an id that was not pending needs the full check (an id of another partition is never pending here).
+    for (const id of cursor.pending.acknowledge(ids)) streamIdIn(topic, partition, id);
   }
 
   async seek(topic: string, subscription: string, target: SeekTarget): Promise<void> {
@@ -364,7 +364,7 @@ export class MemoryStorage implements Storage {
     if (target.to === 'offset') {
       const { partition } = parseEventId(target.id);
       checkPartition(topic, t.partitions.length, partition);
-      cursors[partition] = { last: parseStreamId(streamIdIn(topic, partition, target.id)), pending: new Map() };
+      cursors[partition] = { last: parseStreamId(streamIdIn(topic, partition, target.id)), pending: new PendingList() };
       return;
     }
     t.partitions.forEach((p, index) => {
@@ -375,7 +375,7 @@ export class MemoryStorage implements Storage {
         const first = p.lowerBound([target.time, 0]);
         if (first > p.start) last = p.positionAt(first - 1);
       }
-      cursors[index] = { last, pending: new Map() };
+      cursors[index] = { last, pending: new PendingList() };
     });
   }
 
