@@ -79,7 +79,9 @@ async function tap(deps: TapDeps, req: AdminRequest): Promise<AdminReply | undef
     for (const event of events) {
       if (stop.signal.aborted) return;
       if (sample < 1 && Math.random() >= sample) continue;
-      const shown = { stage, ...event, value: valueToJson(event.value) };
+      // Named first so the fields keep their usual order whatever order the event object holds them in.
+      const { key, value, ...rest } = event;
+      const shown = { stage, key, value: valueToJson(value), ...rest };
       res.write(`data: ${deps.redactor.text(JSON.stringify(shown))}\n\n`);
       if (++sent >= limit) stop.abort();
     }
