@@ -181,16 +181,8 @@ export class MemoryStorage implements Storage {
       const index = e.key === null ? t.spread++ % count : partitionFor(e.key, count);
       const partition = t.partitions[index];
       const position = partition.nextId(now);
-      const id = idOf(index, position);
-      partition.push(position, {
-        key: e.key,
-        value: e.value === undefined ? null : e.value,
-        ts: e.ts,
-        headers: e.headers,
-        id,
-        partition: index,
-      });
-      ids[i] = id;
+      partition.push(position, e);
+      ids[i] = idOf(index, position);
       touched.add(partition);
     }
     if (options.checkpoint) this.writeCheckpoint(t, options.checkpoint.source, options.checkpoint.value);
@@ -269,7 +261,7 @@ export class MemoryStorage implements Storage {
     for (const c of cursors) undelivered = Math.min(undelivered, p.upperBound(c.last));
     let lost = cut - undelivered;
     for (let i = p.start; i < undelivered; i++) {
-      const id = p.at(i).id;
+      const id = p.idAt(i);
       if (cursors.some((c) => c.pending.has(id))) lost++;
     }
     for (const c of cursors)
