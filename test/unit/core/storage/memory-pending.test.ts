@@ -7,7 +7,7 @@ const seqOf = (id: string) => Number(id.slice(id.lastIndexOf('-') + 1));
 
 type Op =
   | { kind: 'claim'; count: number; consumer: string }
-  | { kind: 'ackRun'; run: number }
+  | { kind: 'ackRun'; run: number; runs: number }
   | { kind: 'ack'; picks: number[] }
   | { kind: 'forget'; below: number };
 
@@ -18,7 +18,7 @@ const ops = fc.array(
       count: fc.integer({ min: 0, max: 6 }),
       consumer: fc.constantFrom('a', 'b'),
     }),
-    fc.record({ kind: fc.constant('ackRun' as const), run: fc.nat(8) }),
+    fc.record({ kind: fc.constant('ackRun' as const), run: fc.nat(8), runs: fc.integer({ min: 1, max: 3 }) }),
     fc.record({ kind: fc.constant('ack' as const), picks: fc.array(fc.nat(40), { maxLength: 6 }) }),
     fc.record({ kind: fc.constant('forget' as const), below: fc.nat(40) }),
   ),
@@ -40,9 +40,9 @@ describe('the memory storage pending list', () => {
             for (const id of ids) model.set(id, op.consumer);
             runs.push(ids);
           } else if (op.kind === 'ackRun' || op.kind === 'ack') {
-            // A whole run as a delivered batch gives it, or any ids at all: pending, acknowledged, never claimed,
+            // Whole runs as a delivered batch gives them (one, or a claim and its top-ups), or any ids at all: pending, acknowledged, never claimed,
             // repeated.
-            const ids = op.kind === 'ackRun' ? [...(runs[op.run] ?? [])] : op.picks.map(idAt);
+            const ids = op.kind === 'ackRun' ? runs.slice(op.run, op.run + op.runs).flat() : op.picks.map(idAt);
             const unknown = ids.filter((id) => !model.delete(id));
             expect(list.acknowledge(ids)).toEqual(unknown);
           } else {
