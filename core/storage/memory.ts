@@ -47,8 +47,7 @@ interface Cursor {
   last: StreamPosition;
   /**
    * Handed out, not acknowledged, with the consumer each was claimed under, in id order because claims only move
-   * forward. The event itself stays in its partition (retention keeps what is pending, or drops it from here too),
-   * so a claim copies no event.
+   * forward. The event itself stays in its partition (retention keeps what is pending, or drops it from here too).
    */
   pending: PendingList;
 }
