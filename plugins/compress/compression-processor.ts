@@ -1,14 +1,7 @@
 // What every compression processor shares: the config keys (action, per, maxOutputBytes), per-event and
 // per-batch operation, the decompression size limit, and turning library failures into record errors. Each
 // algorithm's file declares the plugin and hands its codec to `compressionProcessor`.
-import {
-  parseEvent,
-  type SluiceEvent,
-  serializeEvent,
-  toText,
-  valueBytes,
-  withValue,
-} from '../../core/event.js';
+import { parseEvent, type SluiceEvent, serializeEvent, toText, valueBytes, withValue } from '../../core/event.js';
 import { eachRecordSync, type ProcessorInstance, type ProcessResult, recordError, z } from '../../core/plugin.js';
 import { BATCH_COUNT_HEADER, batchEvent } from '../codec/batch-event.js';
 
