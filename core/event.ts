@@ -121,17 +121,20 @@ export function toBytes(value: EventValue): Uint8Array {
 }
 
 /**
- * The JSON text a value read from storage still is, until something reads `value` (then undefined). A processor
- * or sink that would only serialise the value again can pass this text on instead: it is exactly
- * `JSON.stringify(valueToJson(value))`.
+ * The JSON text of a structured value (not text, not bytes) read from storage, until something reads `value`
+ * (then undefined). A processor or sink that would only serialise the value again can pass this text on instead:
+ * it is exactly `JSON.stringify(valueToJson(value))`.
  */
-export const storedValueJson = (e: SluiceEvent): string | undefined => unreadJson(e);
-
-// The stored text is what toBytes and toText write for the value when it is neither a string (stored as JSON
-// only when not well-formed Unicode) nor holds tagged bytes.
-function plainStoredJson(e: SluiceEvent): string | undefined {
+export function storedValueJson(e: SluiceEvent): string | undefined {
   const text = unreadJson(e);
-  return text !== undefined && text.charCodeAt(0) !== 0x22 && !mayHoldTag(text) ? text : undefined;
+  // Text is stored as JSON only when it is not well-formed Unicode: that value is a string, not structured.
+  return text !== undefined && !text.startsWith('"') ? text : undefined;
+}
+
+// The stored text is what toBytes and toText write for a structured value that holds no tagged bytes.
+function plainStoredJson(e: SluiceEvent): string | undefined {
+  const text = storedValueJson(e);
+  return text !== undefined && !mayHoldTag(text) ? text : undefined;
 }
 
 /** The event's value as {@link toBytes} gives it, without parsing a value that is still its stored JSON text. */

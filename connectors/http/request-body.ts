@@ -19,10 +19,8 @@ export interface RequestBody {
 /** One event: bytes as they are, text as UTF-8, anything else as JSON; or the whole event as JSON. */
 export function eventBody(event: SluiceEvent, content: BodyContent): RequestBody {
   if (content === 'event') return { bytes: Buffer.from(serializeEvent(event)), contentType: 'application/json' };
-  // A value still in its stored JSON text that is not a string is structured: its JSON, unparsed.
-  const stored = storedValueJson(event);
-  if (stored !== undefined && !stored.startsWith('"'))
-    return { bytes: valueBytes(event), contentType: 'application/json' };
+  // A structured value still in its stored JSON text: that JSON, unparsed.
+  if (storedValueJson(event) !== undefined) return { bytes: valueBytes(event), contentType: 'application/json' };
   const v = event.value;
   if (v instanceof Uint8Array) {
     return { bytes: v, contentType: event.headers['content-type'] ?? 'application/octet-stream' };

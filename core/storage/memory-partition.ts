@@ -16,6 +16,9 @@ export type StreamPosition = readonly [ms: number, seq: number];
 
 export const ORIGIN: StreamPosition = [0, 0];
 
+/** The event id (`<partition>-<ms>-<seq>`) of a position in partition `partition`. */
+export const idOf = (partition: number, [ms, seq]: StreamPosition): string => `${partition}-${ms}-${seq}`;
+
 export function parseStreamId(streamId: string): StreamPosition {
   const dash = streamId.indexOf('-');
   return [Number(streamId.slice(0, dash)), Number(streamId.slice(dash + 1))];
@@ -102,7 +105,7 @@ export class MemoryPartition {
 
   /** The id of the event at absolute index `index`. */
   idAt(index: number): string {
-    return `${this.index}-${this.ms[index]}-${this.seq[index]}`;
+    return idOf(this.index, [this.ms[index], this.seq[index]]);
   }
 
   positionAt(index: number): StreamPosition {

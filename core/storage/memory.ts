@@ -18,7 +18,7 @@ import {
   subscriptionUnknown,
   topicUnknown,
 } from './contract-checks.js';
-import { MemoryPartition, ORIGIN, parseStreamId, type StreamPosition } from './memory-partition.js';
+import { idOf, MemoryPartition, ORIGIN, parseStreamId, type StreamPosition } from './memory-partition.js';
 import { PendingList } from './memory-pending.js';
 import { pagedScan } from './paged-scan.js';
 import {
@@ -97,7 +97,6 @@ class ExpiringMap<V> {
   }
 }
 
-const idOf = (partition: number, [ms, seq]: StreamPosition) => `${partition}-${ms}-${seq}`;
 const isOrigin = ([ms, seq]: StreamPosition) => ms === 0 && seq === 0;
 
 /** In-process storage for embedded mode (`sluice run` without `redis:`). Events live as long as the process. */

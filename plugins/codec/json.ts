@@ -30,9 +30,8 @@ export function jsonText(value: EventValue, what: string): string {
 }
 
 function decode(event: SluiceEvent): SluiceEvent {
-  // A value stored as JSON that is not a string is decoded already: it passes through without being parsed.
-  const stored = storedValueJson(event);
-  if (stored !== undefined && !stored.startsWith('"')) return event;
+  // A structured value still in its stored JSON text is decoded already: it passes through without being parsed.
+  if (storedValueJson(event) !== undefined) return event;
   const { value } = event;
   let text: string;
   if (value instanceof Uint8Array) text = utf8Text(value, 'json decode');
