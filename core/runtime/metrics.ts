@@ -115,11 +115,11 @@ export class Metrics {
     this.bytesOut.inc({ pipeline, sink }, bytesOf(accepted));
     this.batchSeconds.observe({ pipeline, sink }, batch.seconds);
     const now = Date.now();
-    // One series lookup per batch, not per event: the per-event cost is then a bucket search.
+    // One series lookup per batch, not per event: the per-event cost is then reading the id and a bucket search.
     const endToEnd = this.endToEndSeconds.labels({ pipeline, sink });
     for (const e of batch.stored) {
-      const stored = storedAt(e);
-      if (stored !== undefined) endToEnd.observe(Math.max(0, now - stored) / 1000);
+      const stored = storedAt(e.id);
+      if (stored >= 0) endToEnd.observe(Math.max(0, now - stored) / 1000);
     }
   }
 
@@ -158,7 +158,7 @@ export class Metrics {
 }
 
 /** How many structured values of a batch are serialised to estimate the bytes of all of them. */
-const SIZE_SAMPLE = 32;
+const SIZE_SAMPLE = 8;
 
 /**
  * Bytes of the batch's values: bytes and text exactly (text by its length, as {@link sizeOf}); structured values
@@ -190,9 +190,18 @@ function bytesOf(events: readonly SluiceEvent[]): number {
   return n + Math.round((sampled * structured.length) / SIZE_SAMPLE);
 }
 
-/** When the event was stored, ms: the time part of its id (`<partition>-<ms>-<seq>`), read without a regex. */
-function storedAt(e: StoredEvent): number | undefined {
-  const first = e.id.indexOf('-');
-  const ms = Number(e.id.slice(first + 1, e.id.indexOf('-', first + 1)));
-  return first > 0 && Number.isFinite(ms) ? ms : undefined;
+/**
+ * When an event was stored, ms: the time part of its id (`<partition>-<ms>-<seq>`), or -1 for an id of another
+ * shape. Read digit by digit: slicing the part out and converting it allocated a string per delivered event.
+ */
+function storedAt(id: string): number {
+  let i = id.indexOf('-') + 1;
+  if (i <= 1) return -1;
+  let ms = 0;
+  let digits = 0;
+  for (let c = id.charCodeAt(i); c >= 48 && c <= 57; c = id.charCodeAt(++i)) {
+    ms = ms * 10 + (c - 48);
+    digits++;
+  }
+  return digits > 0 && digits <= 15 && id.charCodeAt(i) === 45 ? ms : -1;
 }

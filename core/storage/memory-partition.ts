@@ -43,21 +43,21 @@ export class MemoryPartition {
     return this.events.length - this.head;
   }
 
-  /** The next id for an event stored now; ids never go backwards, even if the clock does. */
-  nextId(now: number): StreamPosition {
+  /**
+   * Stores `event` at the next id for an event stored `now` (ids never go backwards, even if the clock does) and
+   * returns that id (`<partition>-<ms>-<seq>`).
+   */
+  append(event: SluiceEvent, now: number): string {
     if (now > this.lastMs) {
       this.lastMs = now;
       this.lastSeq = 0;
     } else {
       this.lastSeq++;
     }
-    return [this.lastMs, this.lastSeq];
-  }
-
-  push(position: StreamPosition, event: SluiceEvent): void {
-    this.ms.push(position[0]);
-    this.seq.push(position[1]);
+    this.ms.push(this.lastMs);
+    this.seq.push(this.lastSeq);
     this.events.push(event);
+    return `${this.index}-${this.lastMs}-${this.lastSeq}`;
   }
 
   /** Index (absolute) of the first stored event at or after `position`. */
@@ -105,7 +105,7 @@ export class MemoryPartition {
 
   /** The id of the event at absolute index `index`. */
   idAt(index: number): string {
-    return idOf(this.index, [this.ms[index], this.seq[index]]);
+    return `${this.index}-${this.ms[index]}-${this.seq[index]}`;
   }
 
   positionAt(index: number): StreamPosition {

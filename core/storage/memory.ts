@@ -178,9 +178,7 @@ export class MemoryStorage implements Storage {
       const e = events[i];
       const index = e.key === null ? t.spread++ % count : partitionFor(e.key, count);
       const partition = t.partitions[index];
-      const position = partition.nextId(now);
-      partition.push(position, e);
-      ids[i] = idOf(index, position);
+      ids[i] = partition.append(e, now);
       touched.add(partition);
     }
     if (options.checkpoint) this.writeCheckpoint(t, options.checkpoint.source, options.checkpoint.value);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SluiceEvent } from '../../../../core/event.js';
 import { Metrics } from '../../../../core/runtime/metrics.js';
+import type { StoredEvent } from '../../../../core/storage/storage.js';
 
 const event = (value: SluiceEvent['value']): SluiceEvent => ({ key: null, value, ts: 0, headers: {} });
 
@@ -33,5 +34,51 @@ describe('the bytes counters', () => {
     const exact = 50 * (100 + values.reduce((n, v) => n + JSON.stringify(v).length, 0));
     const counted = await bytesIn(metrics);
     expect(Math.abs(counted - exact) / exact).toBeLessThan(0.1);
+  });
+});
+
+describe('the end-to-end latency histogram', () => {
+  const stored = (id: string): StoredEvent => ({ ...event('x'), id, partition: Number(id.split('-')[0]) });
+
+  /** The histogram's lines of the exposition text, as /metrics serves it. */
+  async function latency(metrics: Metrics) {
+    const text = await metrics.registry.metrics();
+    const line = (prefix: string) => {
+      const found = text.split('\n').find((l) => l.startsWith(prefix));
+      return found === undefined ? undefined : Number(found.slice(found.lastIndexOf(' ') + 1));
+    };
+    const name = 'sluice_end_to_end_latency_seconds';
+    return {
+      count: line(`${name}_count{`),
+      sum: line(`${name}_sum{`),
+      under10ms: line(`${name}_bucket{le="0.01",`),
+      under1s: line(`${name}_bucket{le="1",`),
+    };
+  }
+
+  it('observes every delivered event once, by the time in its id', async () => {
+    const now = Date.now();
+    // Partitions of one and two digits, and an id of another shape (not observed).
+    const ids = [
+      `0-${now - 2000}-0`,
+      `0-${now - 2000}-1`,
+      `0-${now - 2000}-2`,
+      `1-${now - 2000}-0`,
+      `0-${now - 2}-0`,
+      `0-${now - 2}-1`,
+      `10-${now - 2}-0`,
+      `0-${now - 2000}-3`,
+      'not-an-id',
+      '0-12x-1',
+    ];
+    const metrics = new Metrics();
+    metrics.delivered('p', 's', { accepted: [], stored: ids.map(stored), seconds: 0 });
+    const { count, sum, under10ms, under1s } = await latency(metrics);
+    expect(count).toBe(8);
+    expect(under10ms).toBe(3);
+    expect(under1s).toBe(3);
+    // Five events about 2 s old and three about 2 ms old (give or take the time the call took).
+    expect(sum).toBeGreaterThanOrEqual(5 * 2 + 3 * 0.002);
+    expect(sum).toBeLessThan(5 * 2.5 + 3 * 0.5);
   });
 });
