@@ -152,7 +152,9 @@ export default defineSource({
     });
     const mode: Mode = c.mode;
     const tsColumn = c.tsColumn ?? c.timestampColumn;
+    // The event value of an exact row, where the two differ (most rows need no change and are not kept here).
     const values = new WeakMap<Row, Row>();
+    let isAnyChanged = false;
 
     async function select(sql: string, bindings: readonly unknown[]): Promise<Row[]> {
       const result = await runQuery(db, sql, bindings);
@@ -160,7 +162,10 @@ export default defineSource({
       return result.rows.map((raw) => {
         const exact = reader.exact(raw);
         const value = reader.value(exact);
-        if (value !== exact) values.set(exact, value);
+        if (value !== exact) {
+          values.set(exact, value);
+          isAnyChanged = true;
+        }
         return exact;
       });
     }
@@ -209,7 +214,7 @@ export default defineSource({
     }
 
     function toEvent(exact: Row, now: number): SluiceEvent {
-      const value = values.get(exact) ?? exact;
+      const value = (isAnyChanged && values.get(exact)) || exact;
       const ts = tsColumn === undefined ? undefined : parseTimestamp(value[tsColumn]);
       return { key: eventKey(value, c.keyColumns), value, ts: ts ?? now, headers: {} };
     }

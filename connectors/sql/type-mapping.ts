@@ -20,6 +20,10 @@ const PG_TIMESTAMPS = new Set([1114, 1184]);
 const MYSQL_TIMESTAMPS = new Set([7, 12]); // TIMESTAMP, DATETIME
 const MYSQL_LONGLONG = 8;
 const MYSQL_DECIMALS = new Set([0, 246]); // DECIMAL, NEWDECIMAL
+// Types whose values the drivers (as connection.ts sets them up) give as text, finite numbers, booleans or bytes,
+// never as a Date, an array or NaN: a row's columns of these types need no look on the way to an event value.
+const PG_PLAIN = new Set([16, 17, 18, 19, 20, 21, 23, 25, 26, 1042, 1043, 1700, 2950]);
+const MYSQL_PLAIN = new Set([0, 1, 2, 3, 8, 9, 13, 15, 16, 246, 249, 250, 251, 252, 253, 254]);
 
 export interface RowReader {
   /** JSON-safe values with timestamps as the database wrote them: what cursors compare. */
@@ -60,6 +64,8 @@ export function rowReader(dialect: Dialect, fields: readonly DriverField[], opti
   );
   const converted = [...kinds].filter(([, kind]) => kind === 'timestamp' || kind === 'json');
   const isSqlite = dialect === 'better-sqlite3';
+  // The columns a row's values are looked at in (every one when the driver tells no types, as SQLite's).
+  const looked = fields.length === 0 ? undefined : fields.filter((f) => !isPlain(dialect, f)).map((f) => f.name);
   return {
     exact(row) {
       if (!isSqlite && narrowed.length === 0) return row;
@@ -74,7 +80,7 @@ export function rowReader(dialect: Dialect, fields: readonly DriverField[], opti
     },
     value(exact) {
       let out: Record<string, unknown> | undefined;
-      for (const name in exact) {
+      for (const name of looked ?? Object.keys(exact)) {
         const v = exact[name];
         if (v instanceof Date || Array.isArray(v) || (typeof v === 'number' && !Number.isFinite(v))) {
           out ??= { ...exact };
@@ -90,6 +96,12 @@ export function rowReader(dialect: Dialect, fields: readonly DriverField[], opti
       return out ?? exact;
     },
   };
+}
+
+function isPlain(dialect: Dialect, field: DriverField): boolean {
+  if (dialect === 'pg') return field.dataTypeID !== undefined && PG_PLAIN.has(field.dataTypeID);
+  if (dialect === 'mysql2') return field.columnType !== undefined && MYSQL_PLAIN.has(field.columnType);
+  return false;
 }
 
 // SQLite integers are 64-bit: a number when exact, else the digits (never a silently rounded number).

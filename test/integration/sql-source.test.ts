@@ -79,6 +79,39 @@ describe.each(CLIENTS)('sql source on %s', (client: Client) => {
     }
   });
 
+  // SQLite has no date, float special or array types to read.
+  it.skipIf(client === 'better-sqlite3')(
+    'gives dates as their text, NaN and infinities as text, and PostgreSQL arrays as arrays',
+    async () => {
+      const isPg = client === 'pg';
+      await db.knex.raw(
+        isPg
+          ? 'CREATE TABLE looked (id serial PRIMARY KEY, day date, f float8, g float8, tags int4[], n int4)'
+          : 'CREATE TABLE looked (id int AUTO_INCREMENT PRIMARY KEY, day date, f double, g double, tags text, n int)',
+      );
+      await db.knex.raw(
+        isPg
+          ? "INSERT INTO looked (day, f, g, tags, n) VALUES ('2024-05-01', 'NaN', '-Infinity', '{1,2}', 7)"
+          : "INSERT INTO looked (day, f, g, tags, n) VALUES ('2024-05-01', 1.5, 2.5, 'x', 7)",
+      );
+      const source = await openSource({ ...base(), mode: 'bulk', table: 'looked' });
+      try {
+        const { events } = await drain(source);
+        const v = events[0].value as Record<string, unknown>;
+        expect(v.day).toBe('2024-05-01');
+        expect(v.n).toBe(7);
+        if (isPg) {
+          expect(v.f).toBe('NaN');
+          expect(v.g).toBe('-Infinity');
+          expect(v.tags).toEqual([1, 2]);
+        } else expect([v.f, v.g, v.tags]).toEqual([1.5, 2.5, 'x']);
+      } finally {
+        await source.close?.();
+        await db.knex.raw('DROP TABLE looked');
+      }
+    },
+  );
+
   it('reads bigint and decimal as numbers when asked, keeping integers a double cannot hold as text', async () => {
     await db.knex.raw('INSERT INTO typed (big, amount, note) VALUES (?, ?, ?)', [42, '1.5', 'n']);
     const source = await openSource({
