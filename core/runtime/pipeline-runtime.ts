@@ -14,7 +14,7 @@ import {
   type SourceInstance,
 } from '../plugin.js';
 import type { DeliveryJob, JobInfo } from '../queue/queue.js';
-import type { AppendResult, Storage, StoredEvent } from '../storage/storage.js';
+import { type AppendResult, checkpointText, type Storage, type StoredEvent } from '../storage/storage.js';
 import { ProcessorChain, type StepObserver } from './chain.js';
 import { type DeadLetterOrigin, deadLetter } from './dead-letter.js';
 import type { Metrics } from './metrics.js';
@@ -282,6 +282,12 @@ export class PipelineRuntime {
     // The caller was told nothing was stored: storing it now would only make a duplicate of its retry.
     dropped?.throwIfAborted();
     if (rejected.length > 0) {
+      // The append below stores nothing of a poll whose checkpoint moved while it ran (a poller that stalled past
+      // its lease); its rejects must not reach the dead-letter topic either, or the poller that took over from the
+      // same checkpoint writes them a second time. Asked only when there are rejects: one read, rarely.
+      if (options.checkpointWas && (await this.hasCheckpointMoved(options.checkpointWas.value))) {
+        return { ids: [], duplicate: false, checkpointMoved: true };
+      }
       await this.deadLetter(
         rejected.map((r) => ({ event: r.event, error: r.error })),
         { pipeline: this.spec.name, component: rejected[0].component },
@@ -298,6 +304,11 @@ export class PipelineRuntime {
     if (!result.duplicate && !result.checkpointMoved)
       metrics.stored(this.spec.name, this.spec.source?.label ?? 'source', out);
     return result;
+  }
+
+  private async hasCheckpointMoved(was: unknown): Promise<boolean> {
+    const now = await this.services.storage.getCheckpoint(this.spec.topic, this.spec.name);
+    return checkpointText(now) !== checkpointText(was);
   }
 
   /**

@@ -88,6 +88,30 @@ describe('the embedded runtime', () => {
     await until(() => started.engine.isDrained());
     expect(ns('a')).toEqual([...range(20), ...range(50).map((n) => n + 50)]);
   });
+  it('dead-letters nothing of a poll whose checkpoint moved while it ran: its rejects come once, from the poll that took over', async () => {
+    // As above, the poll from n = 20 goes stale (another poller stored up to 50); test-reject-odd rejects 21..29
+    // of it, which the stale poll must not dead-letter, and the poll from 50 rejects its own odd ones.
+    let storage!: MemoryStorage;
+    pollHook.run = async (checkpoint) => {
+      if ((checkpoint as { n?: number } | undefined)?.n === 20) await storage.setCheckpoint('t', 'p', { n: 50 });
+    };
+    const started = await start(`pipelines:
+  p:
+    source: { type: test-list, count: 100, batch: 10 }
+    processors: [ { type: test-reject-odd } ]
+    topic: t
+    sinks: [ { type: test-record, id: a } ]
+`);
+    storage = started.storage;
+    await until(() => started.engine.isDrained());
+    const odd = (n: number) => n % 2 === 1;
+    expect(ns('a')).toEqual([...range(20), ...range(50).map((n) => n + 50)].filter((n) => !odd(n)));
+    const dlq = await storage.read('p.dlq', { limit: 1000 });
+    const lettered = dlq.map((e) => (e.value as { n: number }).n).sort((a, b) => a - b);
+    expect(lettered).toEqual([...range(20), ...range(50).map((n) => n + 50)].filter(odd));
+    expect(started.engine.metrics.totals().deadLettered).toBe(lettered.length);
+  });
+
   it('keeps per-key order for an ordered sink', async () => {
     const { engine } = await start(`pipelines:
   p:
