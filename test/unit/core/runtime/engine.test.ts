@@ -71,45 +71,40 @@ describe('the embedded runtime', () => {
     expect(engine.metrics.totals()).toMatchObject({ in: 1000, out: 1000, deadLettered: 0 });
   });
 
+  // A poller that stalled past its lease while the fleet's new one stored from the same checkpoint: here the move
+  // happens inside the poll from n = 20 (another poller stored up to n = 50), so that poll's events 20..29 are
+  // stale. Starts the pipeline with that poll going stale; what was not stale is `fresh`.
+  async function startWithStalePoll(processors = '') {
+    let storage: MemoryStorage | undefined;
+    pollHook.run = async (checkpoint) => {
+      if ((checkpoint as { n?: number } | undefined)?.n === 20) await storage?.setCheckpoint('t', 'p', { n: 50 });
+    };
+    const started = await start(`pipelines:
+  p:
+    source: { type: test-list, count: 100, batch: 10 }${processors}
+    topic: t
+    sinks: [ { type: test-record, id: a } ]
+`);
+    storage = started.storage;
+    await until(() => started.engine.isDrained());
+    return { ...started, fresh: [...range(20), ...range(50).map((n) => n + 50)] };
+  }
+
   it('stores nothing of a poll whose checkpoint another poller moved while it ran', async () => {
-    // A poller that stalled past its lease while the fleet's new one stored from the same checkpoint: here the
-    // move happens inside the poll (another poller stored up to n = 50), so the poll's own events 20..29 are stale.
-    let storage!: MemoryStorage;
-    pollHook.run = async (checkpoint) => {
-      if ((checkpoint as { n?: number } | undefined)?.n === 20) await storage.setCheckpoint('t', 'p', { n: 50 });
-    };
-    const started = await start(`pipelines:
-  p:
-    source: { type: test-list, count: 100, batch: 10 }
-    topic: t
-    sinks: [ { type: test-record, id: a } ]
-`);
-    storage = started.storage;
-    await until(() => started.engine.isDrained());
-    expect(ns('a')).toEqual([...range(20), ...range(50).map((n) => n + 50)]);
+    const { fresh } = await startWithStalePoll();
+    expect(ns('a')).toEqual(fresh);
   });
+
   it('dead-letters nothing of a poll whose checkpoint moved while it ran: its rejects come once, from the poll that took over', async () => {
-    // As above, the poll from n = 20 goes stale (another poller stored up to 50); test-reject-odd rejects 21..29
-    // of it, which the stale poll must not dead-letter, and the poll from 50 rejects its own odd ones.
-    let storage!: MemoryStorage;
-    pollHook.run = async (checkpoint) => {
-      if ((checkpoint as { n?: number } | undefined)?.n === 20) await storage.setCheckpoint('t', 'p', { n: 50 });
-    };
-    const started = await start(`pipelines:
-  p:
-    source: { type: test-list, count: 100, batch: 10 }
-    processors: [ { type: test-reject-odd } ]
-    topic: t
-    sinks: [ { type: test-record, id: a } ]
-`);
-    storage = started.storage;
-    await until(() => started.engine.isDrained());
+    // test-reject-odd rejects 21..29 of the stale poll, which must not be dead-lettered; the poll from 50 rejects
+    // its own odd ones.
+    const { engine, storage, fresh } = await startWithStalePoll('\n    processors: [ { type: test-reject-odd } ]');
     const odd = (n: number) => n % 2 === 1;
-    expect(ns('a')).toEqual([...range(20), ...range(50).map((n) => n + 50)].filter((n) => !odd(n)));
+    expect(ns('a')).toEqual(fresh.filter((n) => !odd(n)));
     const dlq = await storage.read('p.dlq', { limit: 1000 });
     const lettered = dlq.map((e) => (e.value as { n: number }).n).sort((a, b) => a - b);
-    expect(lettered).toEqual([...range(20), ...range(50).map((n) => n + 50)].filter(odd));
-    expect(started.engine.metrics.totals().deadLettered).toBe(lettered.length);
+    expect(lettered).toEqual(fresh.filter(odd));
+    expect(engine.metrics.totals().deadLettered).toBe(lettered.length);
   });
 
   it('keeps per-key order for an ordered sink', async () => {
