@@ -115,7 +115,7 @@ const config = z
       .positive()
       .default(8)
       .describe(
-        'Requests in progress at once from one client address, bodies still arriving included; more are answered 429 with Retry-After, so that slow senders cannot hold the server from the others.',
+        'Requests from one client address whose bodies are still arriving; more are answered 429 with Retry-After, so that slow senders cannot hold the server from the others. A request whose body has arrived counts only against maxConcurrentRequests.',
       ),
     trustedProxies: z
       .array(
@@ -195,6 +195,12 @@ const config = z
 type HttpSourceConfig = z.output<typeof config>;
 
 /** What the headers of a request decide, for the steps that read and store its body. */
+/** A request taken in: `bodyRead` once its body has arrived (it then stops counting against its client), `done` at the end. */
+interface Admission {
+  bodyRead(): void;
+  done(): void;
+}
+
 interface RequestPlan {
   signature?: PendingSignature;
   idempotencyKey?: string;
@@ -398,10 +404,10 @@ class HttpSource implements HttpSourceInstance {
       reply: this.replyFor(err),
       cut: !isDrainable(req, this.cfg.maxBodyBytes, expectsContinue),
     });
-    let release: () => void;
+    let admission: Admission;
     let plan: RequestPlan;
     try {
-      release = this.admit(req);
+      admission = this.admit(req);
     } catch (err) {
       return beforeBody(err);
     }
@@ -412,14 +418,20 @@ class HttpSource implements HttpSourceInstance {
         return beforeBody(err);
       }
       if (expectsContinue) res.writeContinue();
-      return { reply: await this.receiveAndStore(req, plan, emit).catch((err) => this.replyFor(err)), cut: true };
+      const reply = await this.receiveAndStore(req, plan, emit, admission).catch((err) => this.replyFor(err));
+      return { reply, cut: true };
     } finally {
-      release();
+      admission.done();
     }
   }
 
-  /** Takes the request in, or refuses it: shutting down, wrong method, or its client has too many in progress. */
-  private admit(req: IncomingMessage): () => void {
+  /**
+   * Takes the request in, or refuses it: shutting down, wrong method, or its client has too many bodies still
+   * arriving. A request stops counting against its client once its body is read: what it holds then is a storing
+   * slot, which maxConcurrentRequests bounds for every client together. So slow senders get no more than their
+   * share, and a fast client with many requests in flight is not refused for a moment's slowness of storage.
+   */
+  private admit(req: IncomingMessage): Admission {
     const { cfg } = this;
     if (this.isDraining) {
       throw new RequestRefused(503, 'this server is shutting down: send to another one, or again shortly', {
@@ -436,18 +448,27 @@ class HttpSource implements HttpSourceInstance {
     if (ofClient >= cfg.maxRequestsPerClient) {
       throw new RequestRefused(
         429,
-        `${ofClient} requests from this client are in progress (the limit is ${cfg.maxRequestsPerClient}): wait for them`,
+        `${ofClient} requests from this client are still sending their bodies (the limit is ${cfg.maxRequestsPerClient}): wait for them`,
         { 'retry-after': '1' },
       );
     }
     this.perClient.set(client, ofClient + 1);
     this.inFlight++;
-    return () => {
+    let isReceiving = true;
+    const bodyRead = () => {
+      if (!isReceiving) return;
+      isReceiving = false;
       const left = (this.perClient.get(client) ?? 1) - 1;
       if (left === 0) this.perClient.delete(client);
       else this.perClient.set(client, left);
-      this.inFlight--;
-      if (this.inFlight === 0) for (const f of this.idle) f();
+    };
+    return {
+      bodyRead,
+      done: () => {
+        bodyRead();
+        this.inFlight--;
+        if (this.inFlight === 0) for (const f of this.idle) f();
+      },
     };
   }
 
@@ -475,9 +496,15 @@ class HttpSource implements HttpSourceInstance {
     return { signature, idempotencyKey, defaults: this.defaults(req) };
   }
 
-  private async receiveAndStore(req: IncomingMessage, plan: RequestPlan, emit: Emit): Promise<Reply> {
+  private async receiveAndStore(
+    req: IncomingMessage,
+    plan: RequestPlan,
+    emit: Emit,
+    admission: Admission,
+  ): Promise<Reply> {
     const { signature } = plan;
     const body = await readBody(req, this.limits, signature ? (chunk) => signature.update(chunk) : undefined);
+    admission.bodyRead();
     const replayMarker = signature ? await this.claimSignature(signature) : undefined;
     try {
       const events = parseBody({

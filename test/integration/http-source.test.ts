@@ -375,6 +375,23 @@ describe('http source: idempotency and overload', () => {
       expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     });
 
+    it('serves every request of a client over maxRequestsPerClient whose bodies have arrived, while storage is slow', async () => {
+      // Storing takes 2 s: all ten requests are in progress at once, each with its body read. Only bodies still
+      // arriving count against the client, so none is refused.
+      const slowStore =
+        (emit: Emit): Emit =>
+        async (events, options) => {
+          await new Promise((r) => setTimeout(r, 2_000));
+          return emit(events, options);
+        };
+      const r = await start({ maxRequestsPerClient: 2 }, slowStore);
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => curl([...JSON_TYPE, '--interface', '127.0.0.5', '-d', String(i), r.url])),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
+      expect((await r.stored()).map((e) => e.value).sort()).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    });
+
     it('behind a trusted proxy, counts each client X-Forwarded-For names, not the proxy', async () => {
       const r = await start({ bodyTimeoutMs: 120_000, maxRequestsPerClient: 4, trustedProxies: ['127.0.0.3'] });
       const slow = await Promise.all(
