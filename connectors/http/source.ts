@@ -194,13 +194,13 @@ const config = z
 
 type HttpSourceConfig = z.output<typeof config>;
 
-/** What the headers of a request decide, for the steps that read and store its body. */
-/** A request taken in: `bodyRead` once its body has arrived (it then stops counting against its client), `done` at the end. */
+/** A request taken in: `bodyRead` once its body has arrived (it stops counting against its client), `done` at the end. */
 interface Admission {
   bodyRead(): void;
   done(): void;
 }
 
+/** What the headers of a request decide, for the steps that read and store its body. */
 interface RequestPlan {
   signature?: PendingSignature;
   idempotencyKey?: string;

@@ -17,7 +17,7 @@ export type StreamPosition = readonly [ms: number, seq: number];
 export const ORIGIN: StreamPosition = [0, 0];
 
 /** The event id (`<partition>-<ms>-<seq>`) of a position in partition `partition`. */
-export const idOf = (partition: number, [ms, seq]: StreamPosition): string => `${partition}-${ms}-${seq}`;
+export const idOf = (partition: number, ms: number, seq: number): string => `${partition}-${ms}-${seq}`;
 
 export function parseStreamId(streamId: string): StreamPosition {
   const dash = streamId.indexOf('-');
@@ -57,7 +57,7 @@ export class MemoryPartition {
     this.ms.push(this.lastMs);
     this.seq.push(this.lastSeq);
     this.events.push(event);
-    return `${this.index}-${this.lastMs}-${this.lastSeq}`;
+    return idOf(this.index, this.lastMs, this.lastSeq);
   }
 
   /** Index (absolute) of the first stored event at or after `position`. */
@@ -105,7 +105,7 @@ export class MemoryPartition {
 
   /** The id of the event at absolute index `index`. */
   idAt(index: number): string {
-    return `${this.index}-${this.ms[index]}-${this.seq[index]}`;
+    return idOf(this.index, this.ms[index], this.seq[index]);
   }
 
   positionAt(index: number): StreamPosition {

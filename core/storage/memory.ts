@@ -375,7 +375,7 @@ export class MemoryStorage implements Storage {
       const p = t.partitions[index];
       return {
         partition: index,
-        lastDeliveredId: isOrigin(c.last) ? null : idOf(index, c.last),
+        lastDeliveredId: isOrigin(c.last) ? null : idOf(index, c.last[0], c.last[1]),
         pending: c.pending.size,
         lag: p.end - p.upperBound(c.last),
       };
