@@ -194,7 +194,7 @@ const config = z
 
 type HttpSourceConfig = z.output<typeof config>;
 
-/** A request taken in: `bodyRead` once its body has arrived (it stops counting against its client), `done` at the end. */
+/** A request taken in: `bodyRead` once its body has arrived (then it no longer counts for its client), `done` last. */
 interface Admission {
   bodyRead(): void;
   done(): void;
