@@ -376,12 +376,20 @@ describe('http source: idempotency and overload', () => {
     });
 
     it('serves every request of a client over maxRequestsPerClient whose bodies have arrived, while storage is slow', async () => {
-      // Storing takes 2 s: all ten requests are in progress at once, each with its body read. Only bodies still
+      // Every store waits until all ten requests are storing at once (each with its body read), however slowly
+      // the curls start; a refused request never gets there, so the wait also ends after 20 s. Only bodies still
       // arriving count against the client, so none is refused.
+      let storing = 0;
+      let allStoring!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        allStoring = resolve;
+        setTimeout(resolve, 20_000).unref();
+      });
       const slowStore =
         (emit: Emit): Emit =>
         async (events, options) => {
-          await new Promise((r) => setTimeout(r, 2_000));
+          if (++storing === 10) allStoring();
+          await gate;
           return emit(events, options);
         };
       const r = await start({ maxRequestsPerClient: 2 }, slowStore);
