@@ -62,7 +62,7 @@ return 1
  * KEYS meta, spread, checkpoints, p0 … p(P-1), [idempotency]
  * ARGV partitions, idempotencyTtlMs, checkpoint ('' none, 'set', 'clear'), checkpoint source, checkpoint JSON,
  *      event count, keyless count, expected checkpoint ('' any, '-' none, '=' this text), its text,
- *      then per event: partition (-1 = no key), field count, fields …
+ *      then per event: partition (-1 = no key), the event packed as one entry field `e` (redis-entry.ts)
  * Returns {outcome, record}: outcome 0 stored, 1 a duplicate of the idempotency key's first append (whose record
  * it returns), 2 nothing stored because the checkpoint was not the expected one. The record names every event's id
  * compactly (see decodeAppendRecord).
@@ -95,13 +95,12 @@ local partitions, ids, first, last, counts, order = {}, {}, {}, {}, {}, {}
 local at = 10
 for i = 1, count do
   local p = tonumber(ARGV[at])
-  local n = tonumber(ARGV[at + 1])
   if p < 0 then
     p = spread % P
     spread = spread + 1
   end
-  local id = redis.call('XADD', KEYS[4 + p], '*', unpack(ARGV, at + 2, at + 1 + n))
-  at = at + 2 + n
+  local id = redis.call('XADD', KEYS[4 + p], '*', 'e', ARGV[at + 1])
+  at = at + 2
   partitions[i] = p
   ids[i] = id
   if not first[p] then

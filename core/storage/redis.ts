@@ -22,7 +22,7 @@ import {
 import { RedisKeys } from './keys.js';
 import { pagedScan } from './paged-scan.js';
 import { describeTarget, openClient, type RedisTarget, waitUntilReady } from './redis-connection.js';
-import { entryToEvent, eventToFields } from './redis-entry.js';
+import { entryToEvent, packEvents } from './redis-entry.js';
 import {
   assertNoEviction,
   assertRedisVersion,
@@ -229,11 +229,11 @@ export class RedisStorage implements Storage {
         checkpointText(checkpoint?.ifStillAt?.value) ?? '',
       ];
       let keyless = 0;
-      for (const e of events) {
-        const fields = eventToFields(e);
-        if (e.key === null) keyless++;
-        args.push(e.key === null ? -1 : partitionFor(e.key, partitions), fields.length);
-        for (const f of fields) args.push(f);
+      const packed = packEvents(events);
+      for (let i = 0; i < events.length; i++) {
+        const key = events[i].key;
+        if (key === null) keyless++;
+        args.push(key === null ? -1 : partitionFor(key, partitions), packed[i]);
       }
       args[6] = keyless;
       const [outcome, record] = (await this.script('sluiceAppend', keys, args)) as [number, string];

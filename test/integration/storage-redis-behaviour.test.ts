@@ -188,6 +188,28 @@ describe('RedisStorage on its own redis-server', () => {
     expect((await storage.topicInfo('gps')).memoryBytes).toBe(ours);
   });
 
+  it('reads and delivers entries an earlier version wrote (one field per part) beside packed ones', async () => {
+    const redis = await server();
+    const storage = await connect(redis.url);
+    const admin = client(redis.url);
+    await storage.ensureTopic({ name: 'gps', partitions: 1 });
+    await storage.ensureSubscription('gps', 'out', 'beginning');
+    const stream = storage.keys.partition('gps', 0);
+    await admin.xadd(stream, '1-0', 'k', 'car-1', 'j', '{"speed":3}', 't', '1790000000000', 'h', '{"via":"v0"}');
+    await admin.xadd(stream, '2-0', 's', 'a line', 't', '1790000000001');
+    await storage.append('gps', [createEvent({ key: 'car-2', value: { speed: 4 }, ts: 1_790_000_000_002 })]);
+    const claimed = await storage.claim('gps', 'out', 0, { count: 10, consumer: 'c' });
+    const seen = claimed.map((e) => ({ id: e.id, key: e.key, value: e.value, ts: e.ts, headers: e.headers }));
+    expect(seen).toEqual([
+      { id: '0-1-0', key: 'car-1', value: { speed: 3 }, ts: 1_790_000_000_000, headers: { via: 'v0' } },
+      { id: '0-2-0', key: null, value: 'a line', ts: 1_790_000_000_001, headers: {} },
+      { id: claimed[2].id, key: 'car-2', value: { speed: 4 }, ts: 1_790_000_000_002, headers: {} },
+    ]);
+    expect(await admin.xrange(stream, claimed[2].id.slice(2), '+')).toEqual([
+      [claimed[2].id.slice(2), ['e', expect.any(String)]],
+    ]);
+  });
+
   it('leaves a connection it was given open when closed', async () => {
     const redis = await server();
     const connection = client(redis.url);

@@ -1,13 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createEvent, type SluiceEvent } from '../../../../core/event.js';
-import { entryToEvent, eventToFields } from '../../../../core/storage/redis-entry.js';
+import { entryToEvent, eventToFields, packEvents } from '../../../../core/storage/redis-entry.js';
+import { unreadJson } from '../../../../core/stored-json.js';
 import { eventArbitrary } from '../../../conformance/event-arbitrary.js';
 
 /** What Redis hands back for the fields it was given: every field as a Buffer. */
 const asStored = (e: SluiceEvent) => eventToFields(e).map((f) => (typeof f === 'string' ? Buffer.from(f, 'utf8') : f));
 
 const fieldNames = (e: SluiceEvent) => eventToFields(e).filter((_, i) => i % 2 === 0);
+
+/** Fields in the layout before packed entries, one per part, as an earlier version wrote them. */
+const legacy = (pairs: Array<[string, string | Buffer]>) =>
+  pairs.flatMap(([name, data]) => [Buffer.from(name), Buffer.isBuffer(data) ? data : Buffer.from(data, 'utf8')]);
 
 describe('Redis stream entry layout', () => {
   it('restores every event exactly from its entry fields (property)', () => {
@@ -38,6 +43,25 @@ describe('Redis stream entry layout', () => {
     );
   });
 
+  it('restores a whole append of events from views of one buffer (property)', () => {
+    fc.assert(
+      fc.property(fc.array(eventArbitrary({ withId: false }), { maxLength: 20 }), (events) => {
+        const packed = packEvents(events);
+        expect(packed).toHaveLength(events.length);
+        if (packed.length > 1) expect(packed[1].buffer).toBe(packed[0].buffer);
+        packed.forEach((data, i) => {
+          const stored = entryToEvent(3, `1700000000000-${i}`, [Buffer.from('e'), data]);
+          expect({ ...stored, id: undefined, partition: undefined }).toEqual({
+            ...events[i],
+            id: undefined,
+            partition: undefined,
+          });
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('restores bytes at any depth of a structured value, and keeps "$bytes" in text or as a plain key as it was', () => {
     const value = {
       readings: [{ raw: new Uint8Array([1, 2, 3]) }, new Uint8Array(0)],
@@ -45,7 +69,6 @@ describe('Redis stream entry layout', () => {
       note: 'costs $5, "$bytes" in text',
     };
     const e = createEvent({ key: 'car-1', value, ts: 1 });
-    expect(fieldNames(e)).toEqual(['k', 'j', 't']);
     const stored = entryToEvent(0, '1-0', asStored(e));
     expect(stored.value).toEqual(value);
     expect((stored.value as { readings: Array<{ raw: unknown }> }).readings[0].raw).toBeInstanceOf(Uint8Array);
@@ -53,30 +76,93 @@ describe('Redis stream entry layout', () => {
     expect(entryToEvent(0, '1-0', asStored(plain)).value).toEqual({ price: '$5', tags: ['a$b'] });
   });
 
-  it('uses the same one-letter fields for events of the same shape, so Redis stores the names once per node', () => {
-    const a = createEvent({ key: 'car-1', value: { speed: 1 }, ts: 1 });
-    const b = createEvent({ key: 'car-2', value: { speed: 2, extra: [1, 2] }, ts: 2 });
-    expect(fieldNames(a)).toEqual(['k', 'j', 't']);
-    expect(fieldNames(b)).toEqual(fieldNames(a));
-    expect(fieldNames(createEvent({ value: 'a line of text', ts: 1 }))).toEqual(['s', 't']);
-    expect(fieldNames(createEvent({ value: new Uint8Array([1]), ts: 1, headers: { a: 'b' } }))).toEqual([
-      'b',
-      't',
-      'h',
+  it('stores every event as one field of the same name, so Redis stores the name once per node', () => {
+    expect(fieldNames(createEvent({ key: 'car-1', value: { speed: 1 }, ts: 1 }))).toEqual(['e']);
+    expect(fieldNames(createEvent({ value: 'a line of text', ts: 1 }))).toEqual(['e']);
+    expect(fieldNames(createEvent({ value: new Uint8Array([1]), ts: 1, headers: { a: 'b' } }))).toEqual(['e']);
+  });
+
+  it('stores bytes raw, without base64, and reads them back as a view rather than a copy', () => {
+    const bytes = Buffer.from([0, 255, 1, 254]);
+    const [, data] = eventToFields(createEvent({ value: bytes, ts: 1 }));
+    expect([...data.subarray(data.length - 4)]).toEqual([0, 255, 1, 254]);
+    expect(data.length).toBe(9 + 4);
+    const stored = entryToEvent(0, '1-0', [Buffer.from('e'), data]);
+    expect((stored.value as Uint8Array).buffer).toBe(data.buffer);
+    const view = new Uint8Array([9, 8, 7, 6]).subarray(1, 3);
+    expect([...(entryToEvent(0, '1-0', asStored(createEvent({ value: view, ts: 1 }))).value as Uint8Array)]).toEqual([
+      8, 7,
     ]);
   });
 
-  it('stores bytes raw, without base64 or a copy', () => {
-    const bytes = Buffer.from([0, 255, 1, 254]);
-    const fields = eventToFields(createEvent({ value: bytes, ts: 1 }));
-    expect(fields[1]).toBe(bytes);
-    const view = new Uint8Array([9, 8, 7, 6]).subarray(1, 3);
-    expect([...(eventToFields(createEvent({ value: view, ts: 1 }))[1] as Buffer)]).toEqual([8, 7]);
+  it('keeps text that is not well-formed Unicode exact', () => {
+    const e = createEvent({ key: 'a\ud800', value: 'b\udc00c', ts: 1, headers: { h: 'x\udfff' } });
+    expect(entryToEvent(0, '1-0', asStored(e))).toMatchObject({
+      key: 'a\ud800',
+      value: 'b\udc00c',
+      headers: { h: 'x\udfff' },
+    });
   });
 
-  it('keeps text that is not well-formed Unicode exact by storing it as JSON', () => {
-    const e = createEvent({ key: 'a\ud800', value: 'b\udc00c', ts: 1 });
-    expect(fieldNames(e)).toEqual(['K', 'j', 't']);
-    expect(entryToEvent(0, '1-0', asStored(e))).toMatchObject({ key: 'a\ud800', value: 'b\udc00c' });
+  it('stores a value read from storage and never read again as the JSON text it came with, unparsed', () => {
+    const first = entryToEvent(0, '1-0', asStored(createEvent({ key: 'k', value: { a: [1, 2] }, ts: 5 })));
+    const again = entryToEvent(0, '2-0', asStored(first));
+    expect(unreadJson(first)).toBe('{"a":[1,2]}');
+    expect(again.value).toEqual({ a: [1, 2] });
+  });
+
+  it('reads entries an earlier version wrote, one field per part', () => {
+    const fields = legacy([
+      ['k', 'car-1'],
+      ['j', '{"speed":3}'],
+      ['t', '1700000000123'],
+      ['h', '{"source":"gps"}'],
+    ]);
+    expect(entryToEvent(2, '1700000000123-4', fields)).toEqual({
+      key: 'car-1',
+      value: { speed: 3 },
+      ts: 1700000000123,
+      headers: { source: 'gps' },
+      id: '2-1700000000123-4',
+      partition: 2,
+    });
+    expect(
+      entryToEvent(
+        0,
+        '1-0',
+        legacy([
+          ['s', 'text'],
+          ['t', '7'],
+        ]),
+      ),
+    ).toMatchObject({ key: null, value: 'text', ts: 7 });
+    expect(
+      entryToEvent(
+        0,
+        '1-0',
+        legacy([
+          ['b', Buffer.from([1, 2])],
+          ['t', '7'],
+        ]),
+      ).value,
+    ).toEqual(new Uint8Array([1, 2]));
+    expect(
+      entryToEvent(
+        0,
+        '1-0',
+        legacy([
+          ['K', '"a\\ud800"'],
+          ['s', 'x'],
+          ['t', '1'],
+        ]),
+      ).key,
+    ).toBe('a\ud800');
+  });
+
+  it('refuses an entry of a layout it does not know, naming the entry', () => {
+    const data = Buffer.from(eventToFields(createEvent({ value: 'x', ts: 1 }))[1]);
+    data[0] = (data[0] & 0x1f) | 0x40;
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), data])).toThrow(/entry 1-5-6 is not in a layout/);
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), Buffer.from([0x24])])).toThrow(/entry 1-5-6/);
   });
 });
