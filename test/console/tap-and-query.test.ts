@@ -83,8 +83,12 @@ describe('the query view', () => {
       await sql.fill(`SELECT key, (value->>'total')::INTEGER AS total FROM "orders" WHERE key LIKE 'q-%' ORDER BY key`);
       await sql.press('Control+Enter');
       const rows = page.locator('table.query-table tbody tr');
-      // The first query loads the analytic engine, which a busy machine makes slow.
-      await expect.poll(() => rows.count(), { timeout: 150_000 }).toBe(2);
+      // The first query loads the analytic engine, which a busy machine makes slow. What the view shows is polled
+      // whole, so that a failure says whether the query was still running, failed, or never ran.
+      const shown = async () =>
+        `${await rows.count()} rows; button ${await page.locator('form.query-form button').textContent()}; ` +
+        `alerts ${JSON.stringify(await page.getByRole('alert').allTextContents())}`;
+      await expect.poll(shown, { timeout: 150_000 }).toBe('2 rows; button Run; alerts []');
       expect(await page.locator('table.query-table thead th').allTextContents()).toEqual(['key', 'total']);
       expect(await rows.nth(0).locator('td').allTextContents()).toEqual(['q-1', '10']);
       expect(await rows.nth(1).locator('td').allTextContents()).toEqual(['q-2', '32']);

@@ -94,12 +94,15 @@ export function QueryView(): JSX.Element {
   useEffect(() => sessionStorage.setItem(SQL_KEY, sql), [sql]);
 
   const run = async () => {
-    if (sql.trim() === '' || isRunning) return;
+    // The box's own text: a Ctrl+Enter pressed right after typing can reach a handler whose \`sql\` is from before
+    // the last keystroke's render, which would run a stale statement, or none.
+    const statement = box.current?.value ?? sql;
+    if (statement.trim() === '' || isRunning) return;
     setRunning(true);
     setError('');
     const started = performance.now();
     try {
-      const rows = await api.post<Row[]>('/query?format=json', { sql });
+      const rows = await api.post<Row[]>('/query?format=json', { sql: statement });
       setResult({ rows, columns: columnsOf(rows), ms: Math.round(performance.now() - started) });
     } catch (err) {
       setResult(undefined);
