@@ -109,9 +109,10 @@ async function startSluice(ctx: RunContext, o: SetupOptions): Promise<Setup> {
   return setupOf(port, processes);
 }
 
-async function startRaw(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
+async function startRaw(ctx: RunContext, o: SetupOptions): Promise<Setup> {
   const stream = `${o.prefix}:stream`;
-  const ingest = spawnScript('baselines/raw-ingest.ts', { redisUrl: REDIS_URL, stream }, { label: `${o.name}-ingest` });
+  const spawnOptions = (role: string) => ({ label: `${o.name}-${role}`, cpuProfileDir: ctx.profileDir });
+  const ingest = spawnScript('baselines/raw-ingest.ts', { redisUrl: REDIS_URL, stream }, spawnOptions('ingest'));
   const processes = [ingest];
   if (o.receiver) {
     const work = o.work ?? 'event';
@@ -126,7 +127,7 @@ async function startRaw(_ctx: RunContext, o: SetupOptions): Promise<Setup> {
           loops: 4,
           work,
         },
-        { label: `${o.name}-worker` },
+        spawnOptions('worker'),
       ),
     );
   }
