@@ -17,6 +17,7 @@
 // stream written by an earlier version needs no migration. Versions before this one cannot read packed entries:
 // upgrade every process that delivers or queries before the ones that ingest (docs/storage.md).
 
+import { FatalError } from '../errors.js';
 import { type SluiceEvent, valueToJson } from '../event.js';
 import { unreadJson, withStoredJson } from '../stored-json.js';
 import type { StoredEvent } from './storage.js';
@@ -187,12 +188,23 @@ function readText(data: Buffer): string {
 
 function unpack(partition: number, streamId: string, data: Buffer): StoredEvent {
   const id = `${partition}-${streamId}`;
-  const flags = data[0];
-  if (data.length < HEAD || (flags & VERSION_BITS) !== VERSION_1) {
-    throw new Error(
-      `the stored entry ${id} is not in a layout this version of Sluice can read (written by a newer one?)`,
+  try {
+    return unpackChecked(partition, id, data);
+  } catch (err) {
+    // A claim that cannot read an entry fails, and its dispatcher tries again: the message is what the operator
+    // sees in the log, so it names the entry and the way past it.
+    throw new FatalError(
+      `the stored event ${id} cannot be read (${(err as Error).message}): it was written by a newer version of ` +
+        `Sluice, or damaged; skip it with \`sluice replay <topic> --subscription <name> --from ${id}\``,
+      { code: 'E_STORED_EVENT', cause: err },
     );
   }
+}
+
+function unpackChecked(partition: number, id: string, data: Buffer): StoredEvent {
+  const flags = data[0];
+  if (data.length < HEAD || (flags & VERSION_BITS) !== VERSION_1)
+    throw new Error('a layout this version does not know');
   const ts = data.readDoubleLE(1);
   cursor = HEAD;
   let key: string | null = null;

@@ -159,10 +159,20 @@ describe('Redis stream entry layout', () => {
     ).toBe('a\ud800');
   });
 
-  it('refuses an entry of a layout it does not know, naming the entry', () => {
+  it('refuses an entry of a layout it does not know, or cut short, naming the event and how to skip it', () => {
     const data = Buffer.from(eventToFields(createEvent({ value: 'x', ts: 1 }))[1]);
     data[0] = (data[0] & 0x1f) | 0x40;
-    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), data])).toThrow(/entry 1-5-6 is not in a layout/);
-    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), Buffer.from([0x24])])).toThrow(/entry 1-5-6/);
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), data])).toThrow(
+      /stored event 1-5-6 cannot be read \(a layout this version does not know\).*--from 1-5-6/,
+    );
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), Buffer.from([0x24])])).toThrow(/stored event 1-5-6/);
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), Buffer.from([0x24])])).toThrow(
+      expect.objectContaining({ kind: 'fatal', code: 'E_STORED_EVENT' }),
+    );
+    // A key whose length says more bytes than the entry holds.
+    const keyed = Buffer.from(eventToFields(createEvent({ key: 'car-1', value: 'x', ts: 1 }))[1]);
+    expect(() => entryToEvent(1, '5-6', [Buffer.from('e'), keyed.subarray(0, 11)])).toThrow(
+      /stored event 1-5-6 cannot be read \(the entry ends inside a part\)/,
+    );
   });
 });
