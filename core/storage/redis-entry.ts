@@ -1,8 +1,8 @@
 // How an event is laid out in a Redis Stream entry: one field, `e`, whose value packs the whole event. Every bulk
 // string of a reply costs the reading client an allocation and the decoder a step, and Redis an element to write
 // and send: one field instead of one per part (key, value, time, headers) halves what a claim decodes per event
-// (measured 4.9 → 2.8 µs per entry with ioredis 6, docs/benchmarks.md) and takes less memory, since every field
-// value of a listpack entry carries a header of its own.
+// (measured 4.9 → 2.8 µs per entry with ioredis 6, docs/benchmarks.md), and takes no more memory: the parts'
+// lengths take about what the per-field headers of a listpack entry took.
 //
 // The packed value, in order:
 //   byte 0     flags: value kind (bits 0–1: 0 text, 1 bytes, 2 JSON), 4 a key, 8 the key as JSON text (only a key
@@ -36,8 +36,8 @@ const VERSION_BITS = 0xe0;
 const VERSION_1 = 0x20;
 const HEAD = 9;
 
-// Buffer's own UTF-8 writer: \`write(string, offset, length, encoding)\` sorts out its optional arguments first,
-// which was a tenth of an append's CPU.
+// Buffer's own UTF-8 writer: `write(string, offset, length, encoding)` sorts out its optional arguments first,
+// which showed in profiles of the append.
 type Utf8Writer = Buffer & { utf8Write(text: string, offset: number, length: number): number };
 
 // Lone surrogates do not survive UTF-8; such text is stored as JSON, whose escapes keep it exact.

@@ -94,7 +94,7 @@ export function QueryView(): JSX.Element {
   useEffect(() => sessionStorage.setItem(SQL_KEY, sql), [sql]);
 
   const run = async () => {
-    // The box's own text: a Ctrl+Enter pressed right after typing can reach a handler whose \`sql\` is from before
+    // The box's own text: a Ctrl+Enter pressed right after typing can reach a handler whose `sql` is from before
     // the last keystroke's render, which would run a stale statement, or none.
     const statement = box.current?.value ?? sql;
     if (statement.trim() === '' || isRunning) return;
