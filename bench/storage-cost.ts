@@ -7,23 +7,13 @@
 import type { Redis } from 'ioredis';
 import { createEvent, type SluiceEvent } from '../core/event.js';
 import { RedisStorage } from '../core/storage/redis.js';
-import { connectRedis, deleteKeys, REDIS_URL, runPrefix } from './harness/bench-redis.js';
+import { connectRedis, deleteKeys, REDIS_URL, redisCommandMicros, runPrefix } from './harness/bench-redis.js';
+import { cpuMicrosSince } from './harness/stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const VALUE_BYTES = Number(process.argv[3] ?? 200);
 const PER_APPEND = 100;
 const PER_CLAIM = 1000;
-
-async function redisMicros(redis: Redis): Promise<number> {
-  let total = 0;
-  for (const m of (await redis.info('commandstats')).matchAll(/usec=(\d+)/g)) total += Number(m[1]);
-  return total;
-}
-
-const cpuMicros = (since: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(since);
-  return used.user + used.system;
-};
 
 const pad = 'x'.repeat(Math.max(0, VALUE_BYTES - 50));
 const eventOf = (i: number): SluiceEvent =>
@@ -33,11 +23,11 @@ async function measure(redis: Redis, storage: RedisStorage, topic: string) {
   await storage.ensureTopic({ name: topic, partitions: 1 });
   await storage.ensureSubscription(topic, 'out', 'beginning');
   const batch = Array.from({ length: PER_APPEND }, (_, i) => eventOf(i));
-  const redisAtStart = await redisMicros(redis);
+  const redisAtStart = await redisCommandMicros(redis);
   let cpu = process.cpuUsage();
   for (let i = 0; i < EVENTS; i += PER_APPEND) await storage.append(topic, batch);
-  const appendCpu = cpuMicros(cpu);
-  const redisAfterAppend = await redisMicros(redis);
+  const appendCpu = cpuMicrosSince(cpu);
+  const redisAfterAppend = await redisCommandMicros(redis);
   const bytes = (await redis.memory('USAGE', storage.keys.partition(topic, 0))) ?? 0;
   cpu = process.cpuUsage();
   let sum = 0;
@@ -52,8 +42,8 @@ async function measure(redis: Redis, storage: RedisStorage, topic: string) {
       events.map((e) => e.id),
     );
   }
-  const claimCpu = cpuMicros(cpu);
-  const redisAtEnd = await redisMicros(redis);
+  const claimCpu = cpuMicrosSince(cpu);
+  const redisAtEnd = await redisCommandMicros(redis);
   if (sum < 0) throw new Error('unreachable: keeps the value reads from being optimised away');
   const per = (n: number) => (n / EVENTS).toFixed(2);
   return {

@@ -7,7 +7,8 @@
 // are counted too, so run it on a quiet one) and the stream's memory. Keys live under a prefix of this run and
 // are deleted afterwards.
 import type { Redis } from 'ioredis';
-import { connectRedis, runPrefix } from './harness/bench-redis.js';
+import { connectRedis, redisCommandMicros, runPrefix } from './harness/bench-redis.js';
+import { cpuMicrosSince } from './harness/stats.js';
 
 const EVENTS = Number(process.argv[2] ?? 200_000);
 const PER_REQUEST = 100;
@@ -15,13 +16,6 @@ const VALUE = JSON.stringify({ seq: 1, pad: 'x'.repeat(180) });
 const APPEND = "for i = 1, #ARGV do redis.call('XADD', KEYS[1], '*', 'j', ARGV[i]) end return #ARGV";
 
 type Layout = 'entry per event, pipelined XADD' | 'entry per event, one script' | 'entry per request';
-
-/** Total µs Redis has spent in commands so far. */
-async function redisMicros(redis: Redis): Promise<number> {
-  let total = 0;
-  for (const m of (await redis.info('commandstats')).matchAll(/usec=(\d+)/g)) total += Number(m[1]);
-  return total;
-}
 
 async function write(redis: Redis, layout: Layout, key: string): Promise<void> {
   for (let i = 0; i < EVENTS; i += PER_REQUEST) {
@@ -67,23 +61,18 @@ async function read(redis: Redis, layout: Layout, key: string): Promise<void> {
   }
 }
 
-const cpuMicros = (since: NodeJS.CpuUsage) => {
-  const used = process.cpuUsage(since);
-  return used.user + used.system;
-};
-
 async function measure(redis: Redis, layout: Layout, key: string) {
   await redis.xgroup('CREATE', key, 'g', '0', 'MKSTREAM');
-  const redisAtStart = await redisMicros(redis);
+  const redisAtStart = await redisCommandMicros(redis);
   let cpu = process.cpuUsage();
   await write(redis, layout, key);
-  const writeCpu = cpuMicros(cpu);
-  const redisAfterWrite = await redisMicros(redis);
+  const writeCpu = cpuMicrosSince(cpu);
+  const redisAfterWrite = await redisCommandMicros(redis);
   const bytes = (await redis.memory('USAGE', key)) ?? 0;
   cpu = process.cpuUsage();
   await read(redis, layout, key);
-  const readCpu = cpuMicros(cpu);
-  const redisAtEnd = await redisMicros(redis);
+  const readCpu = cpuMicrosSince(cpu);
+  const redisAtEnd = await redisCommandMicros(redis);
   await redis.del(key);
   const per = (n: number) => (n / EVENTS).toFixed(2);
   return {

@@ -32,6 +32,16 @@ async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
   return found;
 }
 
+/**
+ * Total µs Redis has spent in commands so far, from `INFO commandstats`: the difference over a stretch is Redis's
+ * own time for it (other clients of the same Redis count too).
+ */
+export async function redisCommandMicros(client: Redis): Promise<number> {
+  let total = 0;
+  for (const m of (await client.info('commandstats')).matchAll(/usec=(\d+)/g)) total += Number(m[1]);
+  return total;
+}
+
 /** Deletes every key that starts with `prefix` and nothing else. */
 export async function deleteKeys(client: Redis, prefix: string): Promise<number> {
   let deleted = 0;

@@ -66,3 +66,9 @@ export class LatencySamples {
     return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1] ?? Number.NaN };
   }
 }
+
+/** This process's CPU time (user and system) since `since`, µs. */
+export function cpuMicrosSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+}
