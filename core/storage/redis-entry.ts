@@ -22,8 +22,8 @@ import { type SluiceEvent, valueToJson } from '../event.js';
 import { unreadJson, withStoredJson } from '../stored-json.js';
 import type { StoredEvent } from './storage.js';
 
-/** The name of an entry's one field (the append script writes it). */
-export const ENTRY_FIELD = 'e';
+// The name of an entry's one field; the append script (redis-scripts.ts) writes the same letter.
+const ENTRY_FIELD = 'e';
 
 // The value's kind: 0 text, or one of these.
 const BYTES = 1;
@@ -225,11 +225,11 @@ function unpackChecked(partition: number, id: string, data: Buffer): StoredEvent
   return { key, value: text, ts, headers, id, partition };
 }
 
-const E = 0x65;
+const ENTRY_FIELD_CODE = ENTRY_FIELD.charCodeAt(0);
 
 /** The event stored in an entry of `partition`, from its stream id and fields as Redis returns them (Buffers). */
 export function entryToEvent(partition: number, streamId: string, fields: readonly Buffer[]): StoredEvent {
-  if (fields.length === 2 && fields[0].length === 1 && fields[0][0] === E)
+  if (fields.length === 2 && fields[0].length === 1 && fields[0][0] === ENTRY_FIELD_CODE)
     return unpack(partition, streamId, fields[1]);
   return legacyEntryToEvent(partition, streamId, fields);
 }
