@@ -76,6 +76,7 @@ export function QueryView(): JSX.Element {
   const [error, setError] = useState('');
   const [isRunning, setRunning] = useState(false);
   const box = useRef<HTMLTextAreaElement>(null);
+  const isTouched = useRef(false);
 
   useEffect(() => {
     api
@@ -84,7 +85,10 @@ export function QueryView(): JSX.Element {
         const names = status.topics.map((t) => t.name);
         setTopics(names);
         const first = status.topics.find((t) => !t.isDeadLetter)?.name;
-        if (first !== undefined) setSql((s) => s || `SELECT key, value, ts FROM "${first}" ORDER BY ts DESC LIMIT 20`);
+        // Only into a box nobody has touched: a statement set while someone types lands around their text (the
+        // caret is already in the box), which is how a query test once ran the example and its own statement as one.
+        if (first !== undefined && !isTouched.current)
+          setSql((s) => s || `SELECT key, value, ts FROM "${first}" ORDER BY ts DESC LIMIT 20`);
       })
       .catch(() => {
         // The statement can still be typed; a query's own error says what is wrong with the port.
@@ -131,6 +135,9 @@ export function QueryView(): JSX.Element {
           spellcheck={false}
           value={sql}
           aria-describedby="query-hint"
+          onFocus={() => {
+            isTouched.current = true;
+          }}
           onInput={(e) => setSql(e.currentTarget.value)}
           onKeyDown={(e) => {
             if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
