@@ -33,11 +33,10 @@ function decode(event: SluiceEvent): SluiceEvent {
   // A structured value still in its stored JSON text is decoded already: it passes through without being parsed.
   if (storedValueJson(event) !== undefined) return event;
   const { value } = event;
-  let text: string;
-  if (value instanceof Uint8Array) text = utf8Text(value, 'json decode');
-  else if (typeof value === 'string') text = value;
-  else return event;
-  return withValue(event, parseJson(withoutBom(text), 'json decode'));
+  if (value instanceof Uint8Array)
+    return withValue(event, parseJson(utf8Text(value, 'json decode', true), 'json decode'));
+  if (typeof value === 'string') return withValue(event, parseJson(withoutBom(value), 'json decode'));
+  return event;
 }
 
 const encode = (event: SluiceEvent): SluiceEvent =>

@@ -1,7 +1,6 @@
 // Reading an event value as text and writing text as bytes, for the text-based codecs. Both directions refuse
 // what they cannot carry exactly (invalid UTF-8, unpaired surrogates, characters outside Latin-1) instead of
 // replacing it silently.
-import { isUtf8 } from 'node:buffer';
 import type { EventValue } from '../../core/event.js';
 import { recordError, z } from '../../core/plugin.js';
 
@@ -30,19 +29,25 @@ export function payloadText(value: EventValue, what: string, encoding: TextEncod
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** Bytes as UTF-8 text; invalid UTF-8 is a record error naming `what`. */
-export function utf8Text(bytes: Uint8Array, what: string): string {
-  const text = asBuffer(bytes).toString();
-  // Decoding turns invalid sequences into U+FFFD, so only text holding one needs the full check; for the usual
-  // one-byte (Latin-1) string V8 answers this without a scan.
-  if (text.includes('\uFFFD') && !isUtf8(bytes)) {
+// Decoding and checking in one native pass: Buffer#toString followed by a look for U+FFFD cost about 25 ns more
+// per 200-byte value, a tenth of the json decoder's own work.
+const keepingBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+const droppingBom = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes as UTF-8 text; invalid UTF-8 is a record error naming `what`. A leading byte-order mark is kept, unless
+ * `dropBom` (then it goes in the same pass, rather than by a copy of the text).
+ */
+export function utf8Text(bytes: Uint8Array, what: string, dropBom = false): string {
+  try {
+    return (dropBom ? droppingBom : keepingBom).decode(bytes);
+  } catch (err) {
     throw recordError(
       `${what}: value is not valid UTF-8 text; set encoding if the data uses another one`,
-      undefined,
+      err,
       'E_DECODE',
     );
   }
-  return text;
 }
 
 // With the u flag a surrogate pair is one code point, so this matches unpaired surrogates only.

@@ -9,8 +9,10 @@ describe('text', () => {
     const { events, rejected } = await runProcessor(text, {}, [
       event(Buffer.from('héllo')),
       event(Buffer.from([0x68, 0xc3])),
+      // A replacement character the sender wrote is valid text, and a byte-order mark is text's own to keep.
+      event(Buffer.from('\uFEFFbad \uFFFD sign')),
     ]);
-    expect(events.map((e) => e.value)).toEqual(['héllo']);
+    expect(events.map((e) => e.value)).toEqual(['héllo', '\uFEFFbad \uFFFD sign']);
     expect(rejected[0].error.message).toBe(
       'text decode: value is not valid UTF-8 text; set encoding if the data uses another one',
     );
