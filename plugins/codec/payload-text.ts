@@ -30,7 +30,7 @@ const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 // Decoding and checking in one native pass: Buffer#toString followed by a look for U+FFFD cost about 25 ns more
-// per 200-byte value, a tenth of the json decoder's own work.
+// per 200-byte value, a quarter of what the json decoder adds to JSON.parse itself.
 const keepingBom = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const droppingBom = new TextDecoder('utf-8', { fatal: true });
 
