@@ -184,8 +184,8 @@ describe('sql source cursor', () => {
   });
 
   it('reads ids given as text exactly, short or long, as PostgreSQL gives bigint columns', async () => {
-    // 15 digits are read as numbers and longer ones as bigints: consecutive ids across that line are no gap,
-    // and ids past 2^53 stay distinct.
+    // 15 digits are read as numbers and longer ones as bigints: consecutive ids across that line are no gap, and
+    // the gap before an id past 2^53 is still one.
     const ids = ['999999999999998', '999999999999999', '1000000000000000', '9007199254740993'];
     const io = { fetch: async () => ids.map((id) => ({ id })), now: async () => 0 };
     const r = await step(specs[2], { mode: 'incrementing', incrementing: '999999999999997' }, io);
