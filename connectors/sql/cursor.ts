@@ -8,6 +8,7 @@
 //    only once the gap has been open for `visibilityDelayMs` by the database clock.
 import { FatalError } from '../../core/errors.js';
 import { z } from '../../core/plugin.js';
+import { shortDigits } from './digits.js';
 import type { CursorValue, RowQuery } from './select-query.js';
 
 export type Mode = 'bulk' | 'incrementing' | 'timestamp' | 'timestamp+incrementing' | 'query';
@@ -96,12 +97,12 @@ function cursorOf(row: Row, column: string, where: string): CursorValue {
 }
 
 function integerOf(value: CursorValue, column: string, where: string): bigint {
-  // Every row's cursor comes here: a safe integer, or text of up to 15 digits, is read without a regular
-  // expression and without BigInt parsing text (together most of the source's own time per row).
+  // Every row's cursor comes here: a safe integer, or text of up to 15 digits, skips the regular expression.
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   const text = String(value);
-  const digits = shortDigits(text);
-  if (digits !== undefined) return BigInt(digits);
+  const isNegative = text.charCodeAt(0) === 45; // "-"
+  const short = shortDigits(text, isNegative ? 1 : 0);
+  if (short !== undefined) return BigInt(isNegative ? -short : short);
   if (!/^-?\d+$/.test(text)) {
     throw new FatalError(
       `${where}: incrementingColumn "${column}" holds ${JSON.stringify(value)}, not an integer; use an integer ` +
@@ -110,19 +111,6 @@ function integerOf(value: CursorValue, column: string, where: string): bigint {
     );
   }
   return BigInt(text);
-}
-
-/** The value of text that is 1 to 15 ASCII digits after an optional "-" (exact as a number), else undefined. */
-function shortDigits(text: string): number | undefined {
-  const sign = text.charCodeAt(0) === 45 ? 1 : 0;
-  if (text.length <= sign || text.length - sign > 15) return undefined;
-  let n = 0;
-  for (let i = sign; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return undefined;
-    n = n * 10 + (c - 48);
-  }
-  return sign === 1 ? -n : n;
 }
 
 /** One poll of a table mode. */
