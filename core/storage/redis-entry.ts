@@ -22,8 +22,8 @@ import { type SluiceEvent, valueToJson } from '../event.js';
 import { unreadJson, withStoredJson } from '../stored-json.js';
 import type { StoredEvent } from './storage.js';
 
-// The name of an entry's one field; the append script (redis-scripts.ts) writes the same letter.
-const ENTRY_FIELD = 'e';
+/** The name of an entry's one field (the append script writes it under this name). */
+export const ENTRY_FIELD = 'e';
 
 // The value's kind: 0 text, or one of these.
 const BYTES = 1;

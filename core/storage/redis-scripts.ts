@@ -2,6 +2,7 @@
 // slot) and runs atomically: an append writes its events to every partition, the source checkpoint and the
 // idempotency record at once, and retention decides and trims in one step. Scripts report misuse with errors
 // starting `SLUICE_…`, which redis.ts turns into the contract's errors.
+import { ENTRY_FIELD } from './redis-entry.js';
 
 // Stream ids are compared as numbers; the ms part keeps its text form when an id is rebuilt, because Lua 5.1
 // would print a large number in exponent notation.
@@ -99,7 +100,7 @@ for i = 1, count do
     p = spread % P
     spread = spread + 1
   end
-  local id = redis.call('XADD', KEYS[4 + p], '*', 'e', ARGV[at + 1])
+  local id = redis.call('XADD', KEYS[4 + p], '*', '${ENTRY_FIELD}', ARGV[at + 1])
   at = at + 2
   partitions[i] = p
   ids[i] = id
